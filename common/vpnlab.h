@@ -1,0 +1,171 @@
+/*
+ * vpnlab.h - the index of the shared core (libvpnlab.a).
+ *
+ * Every function another file may call is declared here, grouped by the
+ * file that defines it, as xv6's defs.h does. Functions that can fail
+ * return -1 (or NULL) and have already logged what was attempted and why;
+ * the caller decides whether to go on.
+ */
+#ifndef VPNLAB_H
+#define VPNLAB_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <time.h>
+
+/* ---- limits.h-style protocol constants ------------------------------- */
+
+#define VL_MTU_DEFAULT     1500   /* TUN MTU the lab uses */
+#define VL_IP_MAX          65535  /* largest IPv4 datagram (total length) */
+#define VL_ETH_HDR         14     /* Ethernet II header */
+#define VL_FRAME_MAX       (VL_IP_MAX + VL_ETH_HDR) /* largest TAP frame read */
+#define VL_UDP_TUNNEL_PORT 9090   /* SEED's tunnel port */
+#define VL_SUMMARY_MAX     256    /* room for one packet summary line */
+
+#define FMT(a, b) __attribute__((format(printf, a, b)))
+
+/* ---- log.c: leveled logging to stderr ----------------------------------- */
+
+enum log_level { LL_ERROR = 0, LL_WARN = 1, LL_INFO = 2, LL_DEBUG = 3 };
+
+void log_init(const char *progname, int verbosity);  /* verbosity: LL_* */
+int  log_verbosity(void);
+void log_debug(const char *fmt, ...) FMT(1, 2);
+void log_info(const char *fmt, ...) FMT(1, 2);
+void log_warn(const char *fmt, ...) FMT(1, 2);   /* appends ": strerror(errno)" */
+void log_warnx(const char *fmt, ...) FMT(1, 2);  /* no errno */
+noreturn void fatal(const char *fmt, ...) FMT(1, 2);   /* log_warn + exit(1) */
+noreturn void fatalx(const char *fmt, ...) FMT(1, 2);  /* log_warnx + exit(1) */
+/* Drains OpenSSL's error queue into one warning line after the message. */
+void log_openssl(const char *fmt, ...) FMT(1, 2);
+
+/*
+ * Rate limit for messages about bad input: a flood of malformed packets
+ * must not become a flood of log lines. log_limited() prints at most
+ * `burst` lines per second per limiter and says how many it held back.
+ */
+struct log_limit {
+	unsigned burst;       /* lines allowed per second (0 means 5) */
+	time_t   window;      /* the second being counted */
+	unsigned used;        /* lines printed in that second */
+	unsigned suppressed;  /* lines held back since the last printed one */
+};
+void log_limited(struct log_limit *lim, const char *fmt, ...) FMT(2, 3);
+
+/* ---- tun.c: TUN/TAP devices (SEED task 2.a) ---------------------------- */
+
+enum tun_mode { TUN_MODE_TUN, TUN_MODE_TAP };
+
+/*
+ * Creates (or attaches to) a TUN or TAP interface, without packet info
+ * headers. `name` is an exact name ("tun0") or a pattern with %d
+ * ("yang%d"); a name without %d and ending in no digit gets %d appended.
+ * Writes the name the kernel chose into ifname. Returns the fd, or -1.
+ */
+int tun_open(const char *name, enum tun_mode mode, bool nonblock,
+             char ifname[IFNAMSIZ]);
+
+/* ---- netlink.c: addresses, links and routes over rtnetlink (task 2.b) --- */
+
+int nl_link_up(const char *ifname, int mtu);        /* mtu 0: keep */
+int nl_link_down(const char *ifname);
+int nl_addr_add(const char *ifname, struct in_addr addr, int prefixlen);
+int nl_addr_del(const char *ifname, struct in_addr addr, int prefixlen);
+/* Route dst/prefixlen via gw (may be NULL) and/or out of ifname (may be NULL). */
+int nl_route_add(struct in_addr dst, int prefixlen, const struct in_addr *gw,
+                 const char *ifname);
+int nl_route_del(struct in_addr dst, int prefixlen, const struct in_addr *gw,
+                 const char *ifname);
+
+/* ---- addr.c: parsing addresses and prefixes ----------------------------- */
+
+/* "192.168.53.99/24" -> addr, prefixlen. Returns 0, or -1 with a message. */
+int addr_parse_prefix(const char *s, struct in_addr *addr, int *prefixlen);
+/* "10.9.0.11" or "10.9.0.11:9090" (port optional: default_port). */
+int addr_parse_endpoint(const char *s, uint16_t default_port,
+                        struct sockaddr_in *out);
+/* Formats "a.b.c.d:port" into buf (at least 22 bytes). Returns buf. */
+const char *addr_endpoint_str(const struct sockaddr_in *sa, char *buf,
+                              size_t len);
+
+/* ---- udp.c: UDP sockets ------------------------------------------------- */
+
+/* Socket bound to `local` (0.0.0.0:port for a server). Returns fd or -1. */
+int udp_bind(const struct sockaddr_in *local, bool nonblock);
+
+/* ---- packet.c: bounds-checked packet parsing ------------------------------
+ *
+ * Every parser takes a buffer and its length, checks each field before
+ * reading it, and on failure returns -1 and points *why at a sentence that
+ * says what was wrong ("truncated: 12 bytes, an IPv4 header needs 20").
+ */
+
+struct ipv4_hdr_info {
+	uint8_t  version, ihl;         /* ihl in bytes */
+	uint8_t  tos, ttl, proto;
+	uint16_t total_len, id;
+	uint16_t frag;                 /* flags + fragment offset, host order */
+	uint16_t checksum;             /* as on the wire, host order */
+	struct in_addr src, dst;
+	const uint8_t *payload;        /* points into the caller's buffer */
+	size_t   payload_len;          /* total_len - ihl */
+};
+int ipv4_parse(const uint8_t *buf, size_t len, struct ipv4_hdr_info *ip,
+               const char **why);
+bool ipv4_is_fragment(const struct ipv4_hdr_info *ip);   /* MF or offset != 0 */
+
+struct icmp_info {
+	uint8_t  type, code;
+	uint16_t checksum, id, seq;    /* id/seq meaningful for echo */
+	const uint8_t *data;
+	size_t   data_len;
+};
+int icmp_parse(const uint8_t *buf, size_t len, struct icmp_info *ic,
+               const char **why);
+
+struct l4_ports { uint16_t sport, dport; uint8_t tcp_flags; size_t hdr_len; };
+int udp_parse(const uint8_t *buf, size_t len, struct l4_ports *p,
+              const char **why);
+int tcp_parse(const uint8_t *buf, size_t len, struct l4_ports *p,
+              const char **why);
+
+struct eth_info {
+	uint8_t  dst[6], src[6];
+	uint16_t type;                 /* host order: 0x0800 IPv4, 0x0806 ARP */
+	const uint8_t *payload;
+	size_t   payload_len;
+};
+int eth_parse(const uint8_t *buf, size_t len, struct eth_info *eth,
+              const char **why);
+
+struct arp_info {                  /* Ethernet/IPv4 ARP only */
+	uint16_t op;                   /* 1 request, 2 reply */
+	uint8_t  sha[6], tha[6];
+	struct in_addr spa, tpa;
+};
+int arp_parse(const uint8_t *buf, size_t len, struct arp_info *arp,
+              const char **why);
+
+/* The Internet checksum (RFC 1071) of buf; 0 when a received header is intact. */
+uint16_t inet_checksum(const void *buf, size_t len);
+
+/* tcpdump-style one-line summaries; never read past len. Return out. */
+const char *ipv4_summary(const uint8_t *buf, size_t len, char *out,
+                         size_t outlen);
+const char *eth_summary(const uint8_t *buf, size_t len, char *out,
+                        size_t outlen);
+const char *mac_str(const uint8_t mac[6], char out[18]);
+
+/* ---- signals.c: stop flags for event loops --------------------------------- */
+
+/* Installs SIGINT/SIGTERM/SIGHUP handlers that set a flag (no SA_RESTART). */
+int  signals_init(void);
+bool signals_stop_requested(void);
+int  signals_last(void);          /* the signal that asked us to stop */
+
+#endif /* VPNLAB_H */
