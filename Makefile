@@ -71,7 +71,7 @@ UNIT := $(addprefix $(BUILD)/test/,$(sort $(TESTS)))
 .DEFAULT_GOAL := all
 .PHONY: all programs unit-tests check check-build deps demo lab-up lab-down \
         shell clean pki bench grade handout report
-all: $(BINS) $(UNIT)
+all: $(LIBCOMMON) $(BINS) $(UNIT)
 programs: $(BINS)
 unit-tests: $(UNIT)
 
