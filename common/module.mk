@@ -1,2 +1,5 @@
 # common/: the shared core, built into libvpnlab.a.
 COMMON_SRCS := $(wildcard common/*.c)
+
+TESTS += test-packet
+test-packet_SRCS := common/tests/test_packet.c

@@ -168,4 +168,31 @@ int  signals_init(void);
 bool signals_stop_requested(void);
 int  signals_last(void);          /* the signal that asked us to stop */
 
+/* ==== tunnel.c: the plain UDP tunnel's shared pieces (tasks 3-9) ==========
+ * Added for the tunneling tasks; SEED's wire format: one whole IPv4 packet
+ * per UDP datagram, server port VL_UDP_TUNNEL_PORT.
+ */
+
+/*
+ * Creates the TUN (or TAP) interface `name` (see tun_open), gives it `addr`
+ * ("192.168.53.99/24"; NULL: none), sets it up with `mtu` (0: keep) and adds
+ * a route out of it for each of routes[0..nroutes) ("192.168.60.0/24").
+ * Returns the device fd, or -1 (the device is closed, which removes it).
+ */
+int  tunnel_dev_up(const char *name, enum tun_mode mode, const char *addr,
+                   const char *const *routes, size_t nroutes, int mtu,
+                   bool nonblock, char ifname[IFNAMSIZ]);
+/* 0 when buf[0..n) is exactly one IPv4 packet (header complete, total
+ * length == n); else -1 and *why says what is wrong. */
+int  tunnel_inner_check(const uint8_t *buf, size_t n, struct ipv4_hdr_info *ip,
+                        const char **why);
+/* "192.168.53.99 --> 192.168.60.5" (SEED's "Inside:" format). */
+const char *tunnel_inner_str(const struct ipv4_hdr_info *ip, char *buf,
+                             size_t len);
+bool tunnel_same_peer(const struct sockaddr_in *a, const struct sockaddr_in *b);
+/* true for a read()/write() errno that means the TUN/TAP device is gone. */
+bool tunnel_dev_gone(int err);
+/* The local UDP port the kernel gave `sock`. */
+int  tunnel_local_port(int sock, uint16_t *port);
+
 #endif /* VPNLAB_H */

@@ -1,0 +1,264 @@
+/*
+ * test_packet.c - unit tests of common/packet.c and addr.c (cmocka).
+ *
+ * Table-driven: each line is a packet (often a broken one) and what the
+ * parser must say about it. The broken ones are the point: a parser that
+ * reads past the end of a short packet fails here under AddressSanitizer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "vpnlab.h"
+
+/* A 28-byte ICMP echo request 192.168.53.99 -> 192.168.53.1, id 0x1234, seq 1. */
+static const uint8_t echo_req[] = {
+	0x45, 0x00, 0x00, 0x1c, 0xab, 0xcd, 0x40, 0x00, 0x40, 0x01, 0x00, 0x00,
+	192, 168, 53, 99, 192, 168, 53, 1,
+	0x08, 0x00, 0x00, 0x00, 0x12, 0x34, 0x00, 0x01,
+};
+
+/* Copies p into a heap buffer of exactly len bytes, so ASan sees overreads. */
+static uint8_t *
+exact(const uint8_t *p, size_t len)
+{
+	uint8_t *b = malloc(len ? len : 1);
+	assert_non_null(b);
+	memcpy(b, p, len);
+	return b;
+}
+
+static void
+test_ipv4_good(void **state)
+{
+	struct ipv4_hdr_info ip;
+	const char *why = NULL;
+	char s[INET_ADDRSTRLEN];
+	uint8_t *b = exact(echo_req, sizeof(echo_req));
+
+	assert_int_equal(ipv4_parse(b, sizeof(echo_req), &ip, &why), 0);
+	assert_int_equal(ip.ihl, 20);
+	assert_int_equal(ip.total_len, 28);
+	assert_int_equal(ip.proto, IPPROTO_ICMP);
+	assert_int_equal(ip.payload_len, 8);
+	assert_ptr_equal(ip.payload, b + 20);
+	assert_string_equal(inet_ntop(AF_INET, &ip.src, s, sizeof(s)), "192.168.53.99");
+	assert_string_equal(inet_ntop(AF_INET, &ip.dst, s, sizeof(s)), "192.168.53.1");
+	assert_false(ipv4_is_fragment(&ip));
+	free(b);
+}
+
+static const struct bad_case {
+	int line;
+	size_t len;             /* bytes of echo_req to use, after patching */
+	int patch_at;           /* -1: no patch */
+	uint8_t patch;
+	const char *why;        /* a substring the reason must contain */
+} bad_cases[] = {
+	{ __LINE__, 0, -1, 0, "empty" },
+	{ __LINE__, 1, -1, 0, "truncated: 1 bytes" },
+	{ __LINE__, 19, -1, 0, "needs 20" },
+	{ __LINE__, 27, -1, 0, "total length says 28" },
+	{ __LINE__, 28, 0, 0x65, "version 6" },
+	{ __LINE__, 28, 0, 0x00, "version 0" },
+	{ __LINE__, 28, 0, 0x44, "less than 20" },
+	{ __LINE__, 28, 0, 0x48, "less than its header" },
+	{ __LINE__, 28, 0, 0x4f, "less than its header" },
+	{ __LINE__, 28, 3, 0x10, "less than its header" },
+	{ __LINE__, 28, 3, 0xff, "total length says 255" },
+};
+
+static void
+test_ipv4_bad(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		uint8_t pkt[sizeof(echo_req)];
+		struct ipv4_hdr_info ip;
+		const char *why = NULL;
+
+		memcpy(pkt, echo_req, sizeof(pkt));
+		if (c->patch_at >= 0)
+			pkt[c->patch_at] = c->patch;
+		uint8_t *b = exact(pkt, c->len);
+		if (ipv4_parse(b, c->len, &ip, &why) != -1)
+			fail_msg("case at line %d: parsed, should have failed", c->line);
+		assert_non_null(why);
+		if (strstr(why, c->why) == NULL)
+			fail_msg("case at line %d: reason \"%s\" lacks \"%s\"",
+			         c->line, why, c->why);
+		free(b);
+	}
+}
+
+static void
+test_fragment(void **state)
+{
+	uint8_t pkt[sizeof(echo_req)];
+	struct ipv4_hdr_info ip;
+	const char *why;
+
+	memcpy(pkt, echo_req, sizeof(pkt));
+	pkt[6] = 0x20;                           /* MF */
+	assert_int_equal(ipv4_parse(pkt, sizeof(pkt), &ip, &why), 0);
+	assert_true(ipv4_is_fragment(&ip));
+	pkt[6] = 0x00; pkt[7] = 0x10;            /* offset 128 */
+	assert_int_equal(ipv4_parse(pkt, sizeof(pkt), &ip, &why), 0);
+	assert_true(ipv4_is_fragment(&ip));
+}
+
+static void
+test_l4_truncated(void **state)
+{
+	static const uint8_t tcp_hdr[20] = { 0, 23, 0x9c, 0x40, [12] = 0x50, [13] = 0x12 };
+	struct icmp_info ic;
+	struct l4_ports p;
+	const char *why = NULL;
+	uint8_t *b;
+
+	for (size_t n = 0; n < 8; n++) {
+		b = exact(echo_req + 20, n);
+		assert_int_equal(icmp_parse(b, n, &ic, &why), -1);
+		assert_int_equal(udp_parse(b, n, &p, &why), -1);
+		free(b);
+	}
+	for (size_t n = 0; n < 20; n++) {
+		b = exact(tcp_hdr, n);
+		assert_int_equal(tcp_parse(b, n, &p, &why), -1);
+		free(b);
+	}
+	b = exact(tcp_hdr, 20);
+	assert_int_equal(tcp_parse(b, 20, &p, &why), 0);
+	assert_int_equal(p.sport, 23);
+	assert_int_equal(p.dport, 40000);
+	assert_int_equal(p.tcp_flags, 0x12);
+	b[12] = 0xf0;                             /* data offset 60 > 20 bytes */
+	assert_int_equal(tcp_parse(b, 20, &p, &why), -1);
+	assert_non_null(strstr(why, "data offset 60"));
+	free(b);
+}
+
+static void
+test_udp_length(void **state)
+{
+	uint8_t u[12] = { 0x23, 0x82, 0x23, 0x82, 0x00, 0x0c };
+	struct l4_ports p;
+	const char *why;
+
+	assert_int_equal(udp_parse(u, sizeof(u), &p, &why), 0);
+	assert_int_equal(p.sport, 9090);
+	u[5] = 0x40;                              /* claims 64 bytes */
+	assert_int_equal(udp_parse(u, sizeof(u), &p, &why), -1);
+	u[5] = 0x04;                              /* less than its header */
+	assert_int_equal(udp_parse(u, sizeof(u), &p, &why), -1);
+}
+
+static void
+test_checksum(void **state)
+{
+	uint8_t pkt[sizeof(echo_req)];
+	uint16_t sum;
+
+	memcpy(pkt, echo_req, sizeof(pkt));
+	sum = inet_checksum(pkt, 20);
+	memcpy(pkt + 10, &sum, 2);
+	assert_int_equal(inet_checksum(pkt, 20), 0);   /* intact header sums to 0 */
+	pkt[15] ^= 1;
+	assert_int_not_equal(inet_checksum(pkt, 20), 0);
+	/* RFC 1071's odd-length rule: a trailing byte is padded with zero. */
+	static const uint8_t odd[] = { 0x01, 0x02, 0x03 };
+	assert_int_equal(ntohs(inet_checksum(odd, 3)), (uint16_t)~(0x0102 + 0x0300));
+}
+
+static void
+test_arp_eth(void **state)
+{
+	uint8_t f[42] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06,
+		0, 1, 0x08, 0x00, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 192, 168, 53, 99,
+		0, 0, 0, 0, 0, 0, 192, 168, 53, 33,
+	};
+	struct eth_info eth;
+	struct arp_info arp;
+	const char *why;
+	char line[VL_SUMMARY_MAX];
+
+	assert_int_equal(eth_parse(f, sizeof(f), &eth, &why), 0);
+	assert_int_equal(eth.type, 0x0806);
+	assert_int_equal(arp_parse(eth.payload, eth.payload_len, &arp, &why), 0);
+	assert_int_equal(arp.op, 1);
+	eth_summary(f, sizeof(f), line, sizeof(line));
+	assert_non_null(strstr(line, "Request who-has 192.168.53.33 tell 192.168.53.99"));
+	for (size_t n = 0; n < sizeof(f); n++) {   /* every truncation is safe */
+		uint8_t *b = exact(f, n);
+		eth_summary(b, n, line, sizeof(line));
+		free(b);
+	}
+	assert_int_equal(arp_parse(eth.payload, 27, &arp, &why), -1);
+	f[15] = 6;                                  /* hardware type 6 */
+	assert_int_equal(arp_parse(f + 14, 28, &arp, &why), -1);
+}
+
+static void
+test_summary_every_truncation(void **state)
+{
+	char line[VL_SUMMARY_MAX];
+
+	ipv4_summary(echo_req, sizeof(echo_req), line, sizeof(line));
+	assert_string_equal(line, "IP 192.168.53.99 > 192.168.53.1: ICMP echo "
+	                    "request, id 4660, seq 1, length 8");
+	for (size_t n = 0; n < sizeof(echo_req); n++) {
+		uint8_t *b = exact(echo_req, n);
+		ipv4_summary(b, n, line, sizeof(line));
+		assert_non_null(strstr(line, "invalid packet"));
+		free(b);
+	}
+}
+
+static void
+test_addr(void **state)
+{
+	struct in_addr a;
+	struct sockaddr_in sa;
+	char buf[32];
+	int len;
+
+	assert_int_equal(addr_parse_prefix("192.168.53.99/24", &a, &len), 0);
+	assert_int_equal(len, 24);
+	assert_int_equal(addr_parse_prefix("192.168.53.99", &a, &len), -1);
+	assert_int_equal(addr_parse_prefix("192.168.53.99/33", &a, &len), -1);
+	assert_int_equal(addr_parse_prefix("192.168.53/24", &a, &len), -1);
+	assert_int_equal(addr_parse_prefix("1.2.3.4/2x", &a, &len), -1);
+	assert_int_equal(addr_parse_endpoint("10.9.0.11", 9090, &sa), 0);
+	assert_int_equal(ntohs(sa.sin_port), 9090);
+	assert_int_equal(addr_parse_endpoint("10.9.0.11:4433", 9090, &sa), 0);
+	assert_string_equal(addr_endpoint_str(&sa, buf, sizeof(buf)), "10.9.0.11:4433");
+	assert_int_equal(addr_parse_endpoint("10.9.0.11:0", 9090, &sa), -1);
+	assert_int_equal(addr_parse_endpoint("10.9.0.11:65536", 9090, &sa), -1);
+	assert_int_equal(addr_parse_endpoint("vpnlabserver.com", 9090, &sa), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipv4_good),
+		cmocka_unit_test(test_ipv4_bad),
+		cmocka_unit_test(test_fragment),
+		cmocka_unit_test(test_l4_truncated),
+		cmocka_unit_test(test_udp_length),
+		cmocka_unit_test(test_checksum),
+		cmocka_unit_test(test_arp_eth),
+		cmocka_unit_test(test_summary_every_truncation),
+		cmocka_unit_test(test_addr),
+	};
+
+	log_init("test-packet", LL_ERROR - 1);   /* parsers' warnings: silent */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,242 @@
+# check.sh - the library every task check sources.
+#
+# A check brings up a lab of its own (LAB=c-NAME-PID), runs its scenario,
+# captures traffic with pcap-capture, judges it with pcap-verify, and prints
+# one line per assertion:
+#
+#   PASS task2: ping 192.168.53.1 gets 3 replies (seen 3 of 6 ...)
+#   FAIL task2: expected at least 3 packets to match '...', seen 0 ...
+#
+# and, last, "NAME: N passed, M failed". Whatever happens (a failure, ^C, a
+# crash of the program under test) the lab and every process it started are
+# removed on exit. See lab/README.md for the functions.
+#
+# Environment:
+#   BIN       programs under test          (default build/san/bin)
+#   KIT_BIN   the kit's own tools          (default: build/san/bin, else build/rel/bin)
+#   OUT       where logs and captures go   (default out/NAME)
+#   KEEP_LAB  1: leave the lab up at the end, for poking around
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+LABSH=$ROOT/lab/lab.sh
+BIN=${BIN:-$ROOT/build/san/bin}
+if [ -z "${KIT_BIN:-}" ]; then
+	KIT_BIN=$ROOT/build/san/bin
+	[ -x "$KIT_BIN/pcap-verify" ] || KIT_BIN=$ROOT/build/rel/bin
+fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=98}
+
+CHECK_NAME=
+CHECK_PASSED=0
+CHECK_FAILED=0
+declare -A BG_PID=()
+declare -A CAP_PID=()
+
+pass() { echo "PASS $CHECK_NAME: $*"; CHECK_PASSED=$((CHECK_PASSED + 1)); }
+fail() { echo "FAIL $CHECK_NAME: $*"; CHECK_FAILED=$((CHECK_FAILED + 1)); }
+note() { echo "     $*"; }
+
+# A check that cannot run says what is missing and how to get it.
+need_tool() {
+	local tool=$1 pkg=$2
+	command -v "$tool" >/dev/null 2>&1 && return 0
+	fail "cannot run: '$tool' is missing; install it with: sudo apt-get install --no-install-recommends $pkg (or: sudo make deps)"
+	return 1
+}
+
+need_prog() {
+	local prog=$1
+	[ -x "$prog" ] && return 0
+	fail "cannot run: $prog does not exist; build it with 'make' (or 'make SAN=1')"
+	return 1
+}
+
+check_begin() {
+	CHECK_NAME=$1
+	shift
+	local lab_args=("$@")
+	export LAB=${CHECK_LAB:-c-$CHECK_NAME-$$}
+	export LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+	export LAB_LINESRV=$KIT_BIN/lab-linesrv
+	OUT=${OUT:-$ROOT/out/$CHECK_NAME}
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+	trap check_cleanup EXIT
+	trap 'echo "$CHECK_NAME: interrupted" >&2; exit 130' INT TERM
+	need_prog "$KIT_BIN/pcap-capture" && need_prog "$KIT_BIN/pcap-verify" || check_end
+	if ! LAB_QUIET=0 "$LABSH" up "${lab_args[@]}" >"$OUT/lab-up.log" 2>&1; then
+		fail "the lab network did not come up: $(tail -1 "$OUT/lab-up.log")"
+		check_end
+	fi
+}
+
+check_cleanup() {
+	local name
+	trap - EXIT
+	for name in "${!CAP_PID[@]}"; do capture_stop "$name"; done
+	for name in "${!BG_PID[@]}"; do lab_stop "$name"; done
+	if [ "${KEEP_LAB:-0}" = 1 ]; then
+		echo "     lab $LAB left up (KEEP_LAB=1): LAB=$LAB lab/lab.sh shell u; LAB=$LAB lab/lab.sh down" >&2
+	else
+		"$LABSH" down >"$OUT/lab-down.log" 2>&1 || true
+	fi
+}
+
+# Ends the check: sanitizer reports in any log fail it; prints the tally.
+check_end() {
+	local f
+	for name in "${!BG_PID[@]}"; do lab_stop "$name"; done
+	for f in "$OUT"/*.log; do
+		[ -e "$f" ] || continue
+		if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+			fail "sanitizer report in ${f#"$ROOT"/}: $(grep -m1 -E 'ERROR: |runtime error:' "$f")"
+		fi
+	done
+	echo "$CHECK_NAME: $CHECK_PASSED passed, $CHECK_FAILED failed"
+	check_cleanup
+	[ "$CHECK_FAILED" = 0 ]
+	exit
+}
+
+lab_exec() {
+	"$LABSH" exec "$@"
+}
+
+# lab_bg HOST NAME CMD...: runs CMD on HOST in the background, output to
+# $OUT/NAME.log. The PID is CMD's own (every wrapper execs).
+lab_bg() {
+	local host=$1 name=$2
+	shift 2
+	"$LABSH" exec "$host" "$@" >>"$OUT/$name.log" 2>&1 </dev/null &
+	BG_PID[$name]=$!
+}
+
+lab_alive() {
+	local pid=${BG_PID[$1]:-}
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# lab_stop NAME: SIGTERM, SIGKILL after 2 s. Leaves the exit status in
+# $OUT/NAME.status ("signal 15" when our SIGTERM ended it).
+lab_stop() {
+	local name=$1 pid=${BG_PID[$1]:-} i st
+	[ -n "$pid" ] || return 0
+	unset "BG_PID[$name]"
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		for i in $(seq 20); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	st=$?
+	if [ "$st" -gt 128 ]; then
+		echo "signal $((st - 128))" >"$OUT/$name.status"
+	else
+		echo "exit $st" >"$OUT/$name.status"
+	fi
+	return 0
+}
+
+# wait_for DESC SECONDS CMD...: retries CMD every 0.1 s; 1 on time-out.
+wait_for() {
+	local desc=$1 secs=$2 i
+	shift 2
+	for i in $(seq $((secs * 10))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	note "waited ${secs}s for $desc, in vain"
+	return 1
+}
+
+# capture_start NAME HOST:IF...: one pcap-capture for all the interfaces,
+# writing $OUT/NAME-HOST-IF.pcap; returns once every interface is open.
+capture_start() {
+	local name=$1 spec host ifname specs=()
+	shift
+	for spec in "$@"; do
+		host=${spec%%:*}
+		ifname=${spec#*:}
+		specs+=("$LAB-$host:$ifname=$OUT/$name-$host-$ifname.pcap")
+	done
+	rm -f "$OUT/$name.ready"
+	"$LABSH" nsenter "$KIT_BIN/pcap-capture" --wait-if 5 --ready "$OUT/$name.ready" \
+		"${specs[@]}" >>"$OUT/capture-$name.log" 2>&1 </dev/null &
+	CAP_PID[$name]=$!
+	if ! wait_for "capture $name to start" 6 test -e "$OUT/$name.ready"; then
+		fail "capture on $* did not start: $(tail -1 "$OUT/capture-$name.log")"
+		return 1
+	fi
+}
+
+capture_stop() {
+	local name=$1 pid=${CAP_PID[$1]:-} i
+	[ -n "$pid" ] || return 0
+	unset "CAP_PID[$name]"
+	# Give the last packets in flight a moment to be written.
+	sleep 0.2
+	kill -INT "$pid" 2>/dev/null
+	for i in $(seq 30); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+}
+
+# expect_pcap FILE RULE... DESC: one pcap-verify rule (see pcap-verify --help).
+expect_pcap() {
+	local file=$1 desc=${*: -1} line
+	local rule=("${@:2:$#-2}")
+	line=$("$KIT_BIN/pcap-verify" --label "$desc" "$file" "${rule[@]}" 2>&1)
+	local st=$?
+	echo "${line/#PASS /PASS $CHECK_NAME: }" | sed "s|^FAIL |FAIL $CHECK_NAME: |"
+	if [ $st = 0 ]; then CHECK_PASSED=$((CHECK_PASSED + 1)); else CHECK_FAILED=$((CHECK_FAILED + 1)); fi
+}
+
+# pcap_count FILE FILTER: how many packets match (prints the number).
+pcap_count() {
+	"$KIT_BIN/pcap-verify" --count "$2" "$1" 2>/dev/null || echo 0
+}
+
+expect_ok() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$desc"
+	else
+		fail "$desc: '$*' failed: $(echo "$out" | tail -2 | tr '\n' ' ')"
+	fi
+}
+
+expect_fail() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "$desc: '$*' succeeded but should have failed"
+	else
+		pass "$desc"
+	fi
+}
+
+expect_grep() {
+	local desc=$1 re=$2 file=$3 hit
+	if hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
+		pass "$desc (\"$hit\")"
+	else
+		fail "$desc: no line matching /$re/ in ${file#"$ROOT"/}$( [ -s "$file" ] && echo "; last line: \"$(tail -1 "$file")\"" || echo " (empty or missing)")"
+	fi
+}
+
+expect_no_grep() {
+	local desc=$1 re=$2 file=$3 hit
+	if hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
+		fail "$desc: found \"$hit\" in ${file#"$ROOT"/}"
+	else
+		pass "$desc"
+	fi
+}

@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+#
+# lab.sh - the SEED VPN lab network, on network namespaces.
+#
+#   Host U   10.9.0.5  --+                               +-- 192.168.60.5  Host V
+#   Host U2  10.9.0.6  --+-- br-ext          br-int    --+-- 192.168.60.6  Host V2
+#   Host U3  10.9.0.7  --+   10.9.0.0/24     192.168.60.0/24 -- 192.168.60.7 Host V3
+#                           |                     |
+#               eth0 10.9.0.11  [ server ]  eth1 192.168.60.11
+#
+#   with --private (SEED's container lab task 8, two private networks):
+#   client-router eth0 10.9.0.12 (br-ext), eth1 192.168.50.12 (br-priv)
+#   Host P5 192.168.50.5, Host P6 192.168.50.6 on br-priv (192.168.50.0/24)
+#
+# Every host is a network namespace "$LAB-NAME"; the bridges live in
+# "$LAB-sw". All of them sit inside a private mount namespace (and, for a
+# normal user, a user namespace) that one keeper process holds open, so
+# nothing on the machine changes: not its routes, sysctls, /etc or firewall.
+# Each command that builds the network is printed before it runs.
+#
+# Usage: lab.sh up [--private] | down | status | exec HOST CMD... |
+#        shell HOST | nsenter CMD... | hosts
+set -euo pipefail
+
+LAB=${LAB:-vpnlab}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE=${LAB_STATE:-/tmp/vpnlab.$(id -u).$LAB}
+KEEPER_PID_FILE=$STATE/keeper.pid
+SELF=$ROOT/lab/lab.sh
+
+HOSTS_BASE="u u2 u3 server v v2 v3"
+HOSTS_PRIVATE="client-router p5 p6"
+
+die() { echo "lab.sh: $*" >&2; exit 1; }
+
+case "$LAB" in
+*[!a-zA-Z0-9_-]* | "") die "LAB='$LAB': use letters, digits, - and _ only" ;;
+esac
+[ ${#LAB} -le 24 ] || die "LAB='$LAB' is too long (24 characters at most)"
+
+# --- the keeper: the namespace that holds the lab -----------------------------
+
+keeper_pid() {
+	local pid
+	[ -r "$KEEPER_PID_FILE" ] || return 1
+	pid=$(cat "$KEEPER_PID_FILE")
+	[ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+	# A recycled PID is not our keeper: it must be in another mount namespace.
+	[ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" != "$(readlink /proc/self/ns/mnt)" ] ||
+		return 1
+	echo "$pid"
+}
+
+nsenter_flags() {
+	if [ "$(id -u)" = 0 ]; then
+		echo "-m --wd=$PWD"
+	else
+		echo "-U -m -n --preserve-credentials --wd=$PWD"
+	fi
+}
+
+# Runs a command inside the keeper's namespaces, where /run/netns holds the lab.
+in_lab() {
+	local pid
+	pid=$(keeper_pid) || die "lab '$LAB' is not up: run 'make lab-up' (or lab/lab.sh up)"
+	# shellcheck disable=SC2046
+	exec nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" "$@"
+}
+
+start_keeper() {
+	local flags pid i
+	mkdir -p "$STATE"
+	chmod 700 "$STATE"
+	if [ "$(id -u)" = 0 ]; then
+		flags="--mount --propagation private"
+	else
+		flags="--user --map-root-user --mount --net --propagation private"
+	fi
+	# The keeper only sleeps; setsid so that ^C in the caller's terminal
+	# does not reach it.
+	# shellcheck disable=SC2086
+	setsid unshare $flags sleep infinity </dev/null >/dev/null 2>&1 &
+	pid=$!
+	echo "$pid" >"$KEEPER_PID_FILE"
+	for i in $(seq 50); do
+		if [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" != "$(readlink /proc/self/ns/mnt)" ]; then
+			return 0
+		fi
+		[ -d "/proc/$pid" ] || break
+		sleep 0.02
+	done
+	rm -f "$KEEPER_PID_FILE"
+	if [ "$(id -u)" != 0 ]; then
+		die "could not create a user namespace as $(id -un): is" \
+			"kernel.unprivileged_userns_clone (or user.max_user_namespaces) off?" \
+			"Run as root, or ask the administrator to allow user namespaces."
+	fi
+	die "unshare --mount failed: cannot create the lab's mount namespace"
+}
+
+# --- building the network (runs inside the keeper) ------------------------------
+
+QUIET=${LAB_QUIET:-0}
+run() {
+	[ "$QUIET" = 1 ] || echo "+ $*" >&2
+	"$@"
+}
+
+ns() { echo "$LAB-$1"; }
+
+host_ns_add() {
+	local n; n=$(ns "$1")
+	run ip netns add "$n"
+	# No IPv6: router solicitations and MLD reports would only clutter the
+	# captures students read.
+	ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
+		net.ipv6.conf.all.disable_ipv6=1
+	run ip -n "$n" link set lo up
+}
+
+# attach HOST IFNAME BRIDGE ADDRESS/PREFIX
+attach() {
+	local host=$1 ifname=$2 br=$3 addr=$4 swport
+	swport="$host-${ifname#eth}"
+	run ip -n "$(ns sw)" link add "$swport" type veth peer name "$ifname" netns "$(ns "$host")"
+	run ip -n "$(ns sw)" link set "$swport" master "$br" up
+	run ip -n "$(ns "$host")" addr add "$addr" dev "$ifname"
+	run ip -n "$(ns "$host")" link set "$ifname" up
+}
+
+bridge_add() {
+	run ip -n "$(ns sw)" link add "$1" type bridge stp_state 0 forward_delay 0
+	# Promiscuous, so a capture on the bridge sees every frame it switches.
+	run ip -n "$(ns sw)" link set "$1" promisc on up
+}
+
+sysctl_on() {
+	local host=$1; shift
+	run ip netns exec "$(ns "$host")" sysctl -qw "$@"
+}
+
+# Per-host /etc files: lab_exec binds $STATE/etc/HOST/* over /etc/* for the
+# command it runs (so vpnlabserver.com resolves in the lab, and nowhere else).
+write_etc() {
+	local host=$1 dir=$STATE/etc/$1
+	mkdir -p "$dir"
+	cat >"$dir/hosts" <<-EOF
+	127.0.0.1	localhost
+	10.9.0.11	vpnlabserver.com server
+	10.9.0.5	u
+	10.9.0.6	u2
+	10.9.0.7	u3
+	192.168.60.5	v
+	192.168.60.6	v2
+	192.168.60.7	v3
+	EOF
+	echo "$host" >"$dir/hostname"
+}
+
+build() {
+	local private=$1 h
+	mount -t tmpfs -o mode=755 lab-netns /run 2>/dev/null ||
+		die "cannot mount a tmpfs on /run inside the lab's mount namespace"
+	mkdir -p /run/netns
+
+	host_ns_add sw
+	bridge_add br-ext
+	bridge_add br-int
+	for h in $HOSTS_BASE; do host_ns_add "$h"; done
+
+	attach u eth0 br-ext 10.9.0.5/24
+	attach u2 eth0 br-ext 10.9.0.6/24
+	attach u3 eth0 br-ext 10.9.0.7/24
+	attach server eth0 br-ext 10.9.0.11/24
+	attach server eth1 br-int 192.168.60.11/24
+	attach v eth0 br-int 192.168.60.5/24
+	attach v2 eth0 br-int 192.168.60.6/24
+	attach v3 eth0 br-int 192.168.60.7/24
+
+	# The server routes between the two LANs, and filters by reverse path
+	# strictly, as SEED's task 8 expects.
+	sysctl_on server net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1 \
+		net.ipv4.conf.default.rp_filter=1
+	# As in SEED: V's default route is the server; U has no route to V.
+	for h in v v2 v3; do
+		run ip -n "$(ns "$h")" route add default via 192.168.60.11
+	done
+
+	if [ "$private" = 1 ]; then
+		bridge_add br-priv
+		for h in $HOSTS_PRIVATE; do host_ns_add "$h"; done
+		attach client-router eth0 br-ext 10.9.0.12/24
+		attach client-router eth1 br-priv 192.168.50.12/24
+		attach p5 eth0 br-priv 192.168.50.5/24
+		attach p6 eth0 br-priv 192.168.50.6/24
+		sysctl_on client-router net.ipv4.ip_forward=1
+		for h in p5 p6; do
+			run ip -n "$(ns "$h")" route add default via 192.168.50.12
+		done
+	fi
+
+	for h in $HOSTS_BASE $([ "$private" = 1 ] && echo "$HOSTS_PRIVATE"); do
+		write_etc "$h"
+	done
+
+	# A telnet-like service on V for the telnet and tunnel-breaking tasks.
+	start_linesrv
+}
+
+start_linesrv() {
+	local bin=${LAB_LINESRV:-$ROOT/build/rel/bin/lab-linesrv}
+	if [ ! -x "$bin" ]; then
+		echo "lab.sh: note: $bin is not built; V runs no TCP service (run 'make')" >&2
+		return 0
+	fi
+	run ip netns exec "$(ns v)" "$bin" --port 23 --log "$STATE/v-linesrv.log" \
+		</dev/null >>"$STATE/v-linesrv.out" 2>&1 &
+}
+
+lab_hosts() {
+	local n
+	for n in $(ip netns list | awk '{print $1}'); do
+		case "$n" in "$LAB"-*) echo "${n#"$LAB"-}" ;; esac
+	done
+}
+
+teardown() {
+	local h n pids
+	for h in $(lab_hosts); do
+		n=$(ns "$h")
+		pids=$(ip netns pids "$n" 2>/dev/null || true)
+		if [ -n "$pids" ]; then
+			run kill -TERM $pids 2>/dev/null || true
+		fi
+	done
+	for _ in $(seq 20); do
+		pids=
+		for h in $(lab_hosts); do
+			pids="$pids $(ip netns pids "$(ns "$h")" 2>/dev/null || true)"
+		done
+		[ -z "${pids// /}" ] && break
+		sleep 0.1
+	done
+	if [ -n "${pids// /}" ]; then
+		# shellcheck disable=SC2086
+		run kill -KILL $pids 2>/dev/null || true
+	fi
+	for h in $(lab_hosts); do
+		run ip netns del "$(ns "$h")"
+	done
+}
+
+status() {
+	local h n
+	echo "lab $LAB (state in $STATE)"
+	for h in $(lab_hosts); do
+		n=$(ns "$h")
+		printf '%-14s' "$h"
+		ip -n "$n" -4 -o addr show | awk '$2 != "lo" {printf " %s %s", $2, $4}'
+		local pids; pids=$(ip netns pids "$n" | tr '\n' ' ')
+		[ -n "$pids" ] && printf '  pids: %s' "$pids"
+		echo
+	done
+}
+
+# --- commands -----------------------------------------------------------------------
+
+check_tools() {
+	local t missing=
+	for t in ip unshare nsenter setsid; do
+		command -v "$t" >/dev/null || missing="$missing $t"
+	done
+	[ -z "$missing" ] ||
+		die "missing:$missing. Install them with: sudo apt-get install --no-install-recommends iproute2 util-linux"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+up)
+	check_tools
+	private=0
+	[ "${1:-}" = --private ] && private=1
+	if pid=$(keeper_pid); then
+		want=$(echo $HOSTS_BASE sw $([ $private = 1 ] && echo "$HOSTS_PRIVATE") | wc -w)
+		have=$(nsenter -t "$pid" $(nsenter_flags) -- bash "$SELF" _count 2>/dev/null || echo 0)
+		if [ "$have" -ge "$want" ]; then
+			echo "lab $LAB is already up ($have namespaces); 'make lab-down' to remove it"
+			exit 0
+		fi
+		echo "lab $LAB is half up ($have of $want namespaces): rebuilding" >&2
+		"$SELF" down
+	fi
+	start_keeper
+	pid=$(keeper_pid)
+	if ! nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" bash "$SELF" _build "$private"; then
+		echo "lab.sh: building the lab failed; removing what was made" >&2
+		"$SELF" down || true
+		exit 1
+	fi
+	echo "lab $LAB is up: 'make shell HOST=u', 'make lab-down'"
+	;;
+down)
+	if pid=$(keeper_pid); then
+		nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" bash "$SELF" _teardown || true
+		kill "$pid" 2>/dev/null || true
+		echo "lab $LAB is down"
+	else
+		echo "lab $LAB is not up"
+	fi
+	rm -rf "$STATE"
+	;;
+status)
+	in_lab bash "$SELF" _status
+	;;
+hosts)
+	in_lab bash "$SELF" _hosts
+	;;
+exec)
+	[ $# -ge 2 ] || die "usage: lab.sh exec HOST COMMAND [ARGS...]"
+	host=$1; shift
+	in_lab bash "$SELF" _exec "$host" "$@"
+	;;
+shell)
+	host=${1:-u}
+	in_lab bash "$SELF" _exec "$host" env PS1="[$LAB $host \\W]# " bash --norc -i
+	;;
+nsenter)
+	[ $# -ge 1 ] || die "usage: lab.sh nsenter COMMAND [ARGS...]"
+	in_lab "$@"
+	;;
+# --- internal, run inside the keeper ---
+_build) build "${1:-0}" ;;
+_teardown) teardown ;;
+_status) status ;;
+_hosts) lab_hosts ;;
+_count) lab_hosts | wc -l ;;
+_exec)
+	host=$1; shift
+	n=$(ns "$host")
+	[ -e "/run/netns/$n" ] || die "no host '$host' in lab $LAB (hosts: $(lab_hosts | tr '\n' ' '))"
+	# ip netns exec gives the command its own mount namespace; bind this
+	# host's /etc files there, then become the command.
+	exec ip netns exec "$n" bash -c '
+		for f in "$1"/*; do
+			[ -e "$f" ] && [ -e "/etc/${f##*/}" ] && mount --bind "$f" "/etc/${f##*/}"
+		done
+		shift; exec "$@"' lab-exec "$STATE/etc/$host" "$@"
+	;;
+"" | -h | --help | help)
+	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+	;;
+*)
+	die "unknown command '$cmd' (try: up, down, status, exec, shell, nsenter)"
+	;;
+esac
