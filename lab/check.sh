@@ -226,7 +226,7 @@ expect_fail() {
 expect_grep() {
 	local desc=$1 re=$2 file=$3 hit
 	if hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
-		pass "$desc (\"$hit\")"
+		pass "$desc (\"${hit:0:90}\")"
 	else
 		fail "$desc: no line matching /$re/ in ${file#"$ROOT"/}$( [ -s "$file" ] && echo "; last line: \"$(tail -1 "$file")\"" || echo " (empty or missing)")"
 	fi

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# check-task1: the lab network itself, as SEED's task 1 sets it up.
+#
+# U reaches the server, the server reaches V, U does not reach V (U has no
+# route to 192.168.60.0/24), and a capture of the intranet shows that none
+# of U's packets get there.
+. "$(dirname "$0")/../lab/check.sh"
+check_begin task1
+need_tool ping iputils-ping || check_end
+
+capture_start net sw:br-ext sw:br-int || check_end
+
+expect_ok "U (10.9.0.5) pings the server (10.9.0.11)" \
+	lab_exec u ping -c 2 -W 1 -i 0.2 10.9.0.11
+expect_ok "U2 and U3 ping the server" \
+	bash -c "$LABSH exec u2 ping -c1 -W1 10.9.0.11 && $LABSH exec u3 ping -c1 -W1 10.9.0.11"
+expect_ok "the server pings V (192.168.60.5)" \
+	lab_exec server ping -c 2 -W 1 -i 0.2 192.168.60.5
+expect_ok "V reaches the server's intranet address and V2, V3" \
+	bash -c "$LABSH exec v ping -c1 -W1 192.168.60.11 && $LABSH exec v ping -c1 -W1 192.168.60.6 && $LABSH exec v ping -c1 -W1 192.168.60.7"
+lab_exec u ping -c 2 -W 1 -i 0.2 192.168.60.5 >"$OUT/u-ping-v.log" 2>&1
+st=$?
+if [ $st != 0 ]; then
+	pass "U cannot reach V: ping exits $st ($(tail -1 "$OUT/u-ping-v.log"))"
+else
+	fail "U reached V, but U must have no route to 192.168.60.0/24: $(tail -1 "$OUT/u-ping-v.log")"
+fi
+expect_ok "the server reaches V's TCP service on port 23" \
+	lab_exec server bash -c 'exec 3<>/dev/tcp/192.168.60.5/23 && echo task1-hello >&3 && read -t 2 l <&3 && [ "$l" = "echo: task1-hello" ]'
+capture_stop net
+
+expect_pcap "$OUT/net-sw-br-ext.pcap" --at-least 2 \
+	'icmp[icmptype]=icmp-echo and src 10.9.0.5 and dst 10.9.0.11' \
+	"U's echo requests to the server cross the extranet"
+expect_pcap "$OUT/net-sw-br-ext.pcap" --at-least 2 \
+	'icmp[icmptype]=icmp-echoreply and src 10.9.0.11 and dst 10.9.0.5' \
+	"the server's replies to U cross the extranet"
+expect_pcap "$OUT/net-sw-br-int.pcap" --at-least 2 \
+	'icmp[icmptype]=icmp-echo and src 192.168.60.11 and dst 192.168.60.5' \
+	"the server's echo requests to V cross the intranet"
+expect_pcap "$OUT/net-sw-br-int.pcap" --none 'src host 10.9.0.5' \
+	"none of U's packets reach the intranet"
+expect_pcap "$OUT/net-sw-br-ext.pcap" --none 'dst net 192.168.60.0/24' \
+	"nothing on the extranet is addressed to the intranet"
+check_end

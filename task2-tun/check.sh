@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# check-task2: SEED tasks 2.a-2.d with tun-demo on Host U.
+#
+#   2.a  the interface exists, named with the chosen prefix
+#   2.b  it has 192.168.53.99/24 and is up (set by the program, over netlink)
+#   2.c  pinging 192.168.53.1 prints the requests; pinging 192.168.60.5
+#        prints nothing (that route does not go through the TUN)
+#   2.d  with --respond, ping gets replies whose checksums are correct; with
+#        --garbage, the kernel drops what is written and nothing crashes
+. "$(dirname "$0")/../lab/check.sh"
+check_begin task2
+need_tool ping iputils-ping || check_end
+need_prog "$BIN/tun-demo" || check_end
+
+PREFIX=seed
+IF=${PREFIX}0
+tun_ready() { grep -q "^Address: " "$OUT/$1.log"; }
+
+# ---- 2.a-2.c: the reader -----------------------------------------------------
+lab_bg u reader "$BIN/tun-demo" --name "$PREFIX" --addr 192.168.53.99/24
+if ! wait_for "tun-demo to set up $IF" 5 tun_ready reader; then
+	fail "tun-demo did not print 'Address: ...' within 5 s: $(tail -2 "$OUT/reader.log" | tr '\n' ' ')"
+	check_end
+fi
+expect_grep "2.a: the program names its interface" "^Interface Name: $IF\$" "$OUT/reader.log"
+lab_exec u ip -o link show "$IF" >"$OUT/link.txt" 2>&1
+expect_grep "2.a: $IF exists on U, with the prefix '$PREFIX'" "^[0-9]+: $IF: " "$OUT/link.txt"
+expect_grep "2.b: $IF is up" "<[^>]*,UP[,>]" "$OUT/link.txt"
+lab_exec u ip -o -4 addr show dev "$IF" >"$OUT/addr.txt" 2>&1
+expect_grep "2.b: $IF has 192.168.53.99/24" "inet 192\.168\.53\.99/24" "$OUT/addr.txt"
+
+capture_start read u:"$IF" || check_end
+lab_exec u ping -c 3 -i 0.2 -W 1 192.168.53.1 >"$OUT/ping-53.log" 2>&1
+lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-60.log" 2>&1
+capture_stop read
+lab_stop reader
+
+expect_pcap "$OUT/read-u-$IF.pcap" --at-least 3 \
+	'icmp[icmptype]=icmp-echo and src 192.168.53.99 and dst 192.168.53.1' \
+	"2.c: ping 192.168.53.1 sends echo requests into $IF"
+n=$(grep -c 'IP 192.168.53.99 > 192.168.53.1: ICMP echo request' "$OUT/reader.log")
+if [ "$n" -ge 3 ]; then
+	pass "2.c: tun-demo printed the $n echo requests it read"
+else
+	fail "2.c: tun-demo printed $n echo request lines, expected 3 (see ${OUT#"$ROOT"/}/reader.log)"
+fi
+expect_pcap "$OUT/read-u-$IF.pcap" --none 'dst net 192.168.60.0/24' \
+	"2.c: ping 192.168.60.5 does not go into $IF"
+expect_no_grep "2.c: tun-demo printed nothing for 192.168.60.5" '> 192\.168\.60\.' "$OUT/reader.log"
+
+# ---- 2.d: the responder ------------------------------------------------------
+lab_bg u responder "$BIN/tun-demo" --name "$PREFIX" --addr 192.168.53.99/24 --respond
+if wait_for "the responder to set up $IF" 5 tun_ready responder; then
+	capture_start echo u:"$IF" || check_end
+	lab_exec u ping -c 3 -i 0.2 -W 1 -p 5345454456504e -s 100 192.168.53.1 >"$OUT/ping-echo.log" 2>&1
+	capture_stop echo
+	expect_grep "2.d: ping gets 3 replies from the responder" " 3 received" "$OUT/ping-echo.log"
+	expect_pcap "$OUT/echo-u-$IF.pcap" --at-least 3 \
+		'icmp[icmptype]=icmp-echoreply and src 192.168.53.1 and dst 192.168.53.99' \
+		"2.d: echo replies are written into $IF"
+	expect_pcap "$OUT/echo-u-$IF.pcap" --checksums-ok 'icmp[icmptype]=icmp-echoreply' \
+		"2.d: every reply has correct IP and ICMP checksums"
+	expect_ok "2.d: the responder is still running" lab_alive responder
+else
+	fail "2.d: tun-demo --respond did not set up $IF: $(tail -2 "$OUT/responder.log" | tr '\n' ' ')"
+fi
+lab_stop responder
+
+# ---- 2.d: arbitrary bytes ------------------------------------------------------
+lab_bg u garbage "$BIN/tun-demo" --name "$PREFIX" --addr 192.168.53.99/24 --garbage
+if wait_for "the garbage writer to set up $IF" 5 tun_ready garbage; then
+	before=$(lab_exec u cat "/sys/class/net/$IF/statistics/rx_dropped")
+	lab_exec u ping -c 3 -i 0.2 -W 1 192.168.53.1 >"$OUT/ping-garbage.log" 2>&1
+	after=$(lab_exec u cat "/sys/class/net/$IF/statistics/rx_dropped")
+	expect_grep "2.d: arbitrary bytes get no reply" " 0 received" "$OUT/ping-garbage.log"
+	if [ "$((after - before))" -ge 3 ]; then
+		pass "2.d: the kernel dropped the $((after - before)) non-IP writes (rx_dropped $before -> $after)"
+	else
+		fail "2.d: expected the kernel to drop 3 non-IP writes, rx_dropped went $before -> $after"
+	fi
+	expect_ok "2.d: the garbage writer is still running" lab_alive garbage
+else
+	fail "2.d: tun-demo --garbage did not set up $IF: $(tail -2 "$OUT/garbage.log" | tr '\n' ' ')"
+fi
+check_end
