@@ -195,4 +195,9 @@ bool tunnel_dev_gone(int err);
 /* The local UDP port the kernel gave `sock`. */
 int  tunnel_local_port(int sock, uint16_t *port);
 
+/* hex.c: "45 00 00 14 ..." -> bytes (' ', ':' and '.' ignored). Returns the
+ * length, or -1 with a message (not hex, odd length, more than cap). */
+#include <sys/types.h>
+ssize_t hex_decode(const char *s, uint8_t *out, size_t cap);
+
 #endif /* VPNLAB_H */
