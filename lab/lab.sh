@@ -67,6 +67,26 @@ in_lab() {
 	exec nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" "$@"
 }
 
+# For a normal user every process of the lab is in the keeper's user
+# namespace, even one that escaped the lab's network namespaces (a student
+# program can make namespaces of its own there): kill those too, by PID.
+kill_userns_strays() {
+	local keeper=$1 userns p strays=
+	[ "$(id -u)" = 0 ] && return 0
+	userns=$(readlink "/proc/$keeper/ns/user" 2>/dev/null) || return 0
+	[ "$userns" != "$(readlink /proc/self/ns/user)" ] || return 0
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = "$keeper" ] && continue
+		[ "$(readlink "/proc/$p/ns/user" 2>/dev/null)" = "$userns" ] && strays="$strays $p"
+	done
+	if [ -n "$strays" ]; then
+		echo "+ kill -KILL$strays   # left in the lab's user namespace" >&2
+		# shellcheck disable=SC2086
+		kill -KILL $strays 2>/dev/null || true
+	fi
+}
+
 start_keeper() {
 	local flags pid i
 	mkdir -p "$STATE"
@@ -253,7 +273,7 @@ teardown() {
 status() {
 	local h n
 	echo "lab $LAB (state in $STATE)"
-	for h in $(lab_hosts); do
+	for h in $(lab_hosts | sort); do
 		n=$(ns "$h")
 		printf '%-14s' "$h"
 		ip -n "$n" -4 -o addr show | awk '$2 != "lo" {printf " %s %s", $2, $4}'
@@ -303,6 +323,7 @@ up)
 down)
 	if pid=$(keeper_pid); then
 		nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" bash "$SELF" _teardown || true
+		kill_userns_strays "$pid"
 		kill "$pid" 2>/dev/null || true
 		echo "lab $LAB is down"
 	else
