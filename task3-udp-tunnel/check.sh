@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# check-task3 (and check-task4): SEED tasks 3 and 4, the one-way UDP tunnel.
+#
+#   U: tun-client, tun0 192.168.53.99/24, route 192.168.60.0/24 dev tun0
+#   server: tun-server, UDP 9090, tun0 192.168.53.11/24
+#
+#   ping U -> V:  u:tun0 --UDP 9090 on br-ext--> server:tun0 --br-int--> V
+#   V answers, the reply reaches the server's tun0 and stops there (one way:
+#   the server does not read its TUN until task 5).
+#
+# Proves each hop from captures, full-size (1500-byte and fragmented)
+# packets, the server's printed lines, and that bad datagrams are logged,
+# rate limited, dropped, and do not stop the server.
+#
+# Usage: task3-udp-tunnel/check.sh [3|4]   (both parts always run)
+. "$(dirname "$0")/../lab/check.sh"
+. "$(dirname "$0")/tunnel-check.sh"
+check_begin task3
+need_tool ping iputils-ping || check_end
+for p in tun-client tun-server; do need_prog "$BIN/$p" || check_end; done
+need_prog "$KIT_BIN/udp-inject" || check_end
+
+# ---- task 4's server, then task 3's client ------------------------------------
+lab_bg server server "$BIN/tun-server"
+wait_tunnel_end server server 192.168.53.11 || check_end
+lab_bg u client "$BIN/tun-client" 10.9.0.11
+wait_tunnel_end client u 192.168.53.99 || check_end
+
+lab_exec u ip -o link show tun0 >"$OUT/u-link.txt" 2>&1
+expect_grep "3: U's tun0 is up" "<[^>]*,UP[,>]" "$OUT/u-link.txt"
+lab_exec u ip route show 192.168.60.0/24 >"$OUT/u-route.txt" 2>&1
+expect_grep "3: U routes 192.168.60.0/24 into tun0" "^192\.168\.60\.0/24 dev tun0" "$OUT/u-route.txt"
+
+capture_start t u:tun0 sw:br-ext server:tun0 sw:br-int || check_end
+lab_exec u ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping.log" 2>&1
+lab_exec u ping -c 2 -i 0.2 -W 1 -s 1472 192.168.60.5 >"$OUT/ping-1500.log" 2>&1
+lab_exec u ping -c 2 -i 0.2 -W 1 -s 3000 192.168.60.5 >"$OUT/ping-3000.log" 2>&1
+capture_stop t
+
+C=$OUT/t-u-tun0.pcap E=$OUT/t-sw-br-ext.pcap S=$OUT/t-server-tun0.pcap I=$OUT/t-sw-br-int.pcap
+expect_request_hops "3+4" "$C" "$E" "$S" "$I" 192.168.53.99 192.168.60.5 3
+expect_pcap "$E" --none 'ip dst net 192.168.60.0/24 or ip src net 192.168.53.0/24' \
+	"3: nothing addressed to the private network crosses the extranet outside the tunnel"
+# SEED task 4: V answers; the reply is routed to the server's tun0, where
+# nobody reads it yet.
+expect_pcap "$I" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5 and dst 192.168.53.99' \
+	"4: V answers the requests (replies on the intranet)"
+expect_pcap "$S" --at-least 3 'icmp[icmptype]=icmp-echoreply and dst 192.168.53.99' \
+	"4: the replies are routed into the server's tun0"
+expect_pcap "$E" --none "udp src port 9090" "4: one way only: no datagram goes back to U"
+expect_big_pings "3+4" "$C" "$E" "$I" 192.168.53.99 192.168.60.5 no
+
+n=$(grep -cE '^10\.9\.0\.5:[0-9]+ --> 0\.0\.0\.0:9090  Inside: 192\.168\.53\.99 --> 192\.168\.60\.5$' "$OUT/server.log")
+if [ "$n" -ge 3 ]; then
+	pass "4: tun-server printed outer and inner addresses of each datagram ($n lines like \"$(grep -m1 'Inside:' "$OUT/server.log")\")"
+else
+	fail "4: tun-server printed $n lines 'IP:PORT --> 0.0.0.0:9090  Inside: 192.168.53.99 --> 192.168.60.5', expected at least 3"
+fi
+
+# ---- bad input ------------------------------------------------------------------
+send_bad_datagrams u 10.9.0.11:9090
+sleep 0.3
+L=$OUT/server.log
+expect_grep "bad input: a datagram that is not IPv4 is logged" 'not an IPv4 packet .*IP version 6' "$L"
+expect_grep "bad input: a truncated header is logged" 'not an IPv4 packet .*truncated: 2 bytes' "$L"
+expect_grep "bad input: a packet shorter than its total length is logged" 'not an IPv4 packet .*total length says 1500' "$L"
+expect_grep "bad input: a header length beyond the total length is logged" 'not an IPv4 packet .*less than its header length 60' "$L"
+# A flood: one burst of 40 junk datagrams must not become 40 log lines.
+before=$(grep -c 'not an IPv4 packet' "$L")
+lab_exec u "$KIT_BIN/udp-inject" 10.9.0.11:9090 $(for i in $(seq 40); do printf '6a756e6b '; done)
+sleep 1.1
+lab_exec u "$KIT_BIN/udp-inject" 10.9.0.11:9090 6a756e6b
+sleep 0.3
+after=$(grep -c 'not an IPv4 packet' "$L")
+if [ $((after - before)) -le 12 ] && [ $((after - before)) -ge 1 ]; then
+	pass "bad input: 41 junk datagrams made $((after - before)) log lines (rate limited)"
+else
+	fail "bad input: 41 junk datagrams made $((after - before)) log lines, expected 1 to 12 (log_limited)"
+fi
+expect_grep "bad input: the server says how many messages it held back" 'similar messages suppressed' "$L"
+expect_ok "bad input: tun-server is still running" lab_alive server
+before=$(grep -c 'Inside:' "$L")
+lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-after.log" 2>&1
+sleep 0.2
+after=$(grep -c 'Inside:' "$L")
+if [ $((after - before)) -ge 2 ]; then
+	pass "bad input: the tunnel still carries packets afterwards ($((after - before)) more datagrams)"
+else
+	fail "bad input: after the junk, the server printed $((after - before)) datagrams for 2 pings"
+fi
+expect_ok "the client is still running" lab_alive client
+check_end
