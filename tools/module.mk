@@ -1,0 +1,25 @@
+# tools/ - the classroom tools: the students' handout (and, later, the
+# grader and the report filler).
+#
+#   make handout          build/handout/: the starter kit (tools/handout.sh)
+#   make test-handout     it builds, its checks fail on the stubs, and pass
+#                         again with the reference regions put back
+
+.PHONY: test-handout
+
+handout:
+	@tools/handout.sh --tar
+
+test-handout:
+	@tools/test-handout.sh $(TASKS)
+
+# In a handout (tools/handout.sh leaves a file HANDOUT at its top), a stub
+# leaves variables and helpers unused until the student writes the code:
+# warnings there, not errors, so that the starter kit builds. Every other
+# warning stays an error.
+ifneq ($(wildcard HANDOUT),)
+WARN += -Wno-error=unused-variable -Wno-error=unused-but-set-variable \
+        -Wno-error=unused-function -Wno-error=unused-const-variable \
+        -Wno-error=unused-parameter \
+        -Wno-error=unused-label -Wno-error=return-type
+endif

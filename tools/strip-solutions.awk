@@ -1,0 +1,107 @@
+# strip-solutions.awk - replace the solution regions of one C file by stubs.
+#
+#	/* SOLUTION BEGIN: what to do */          /* TODO (student): what to do */
+#	...the reference code...            ->    return -1;
+#	/* SOLUTION STUB: return -1; */
+#	/* SOLUTION END */
+#
+# The hint may run over several lines (up to the "*/"); each STUB line,
+# anywhere in the region, is kept, its content in place of the comment, at
+# the indentation of the BEGIN line. Text before BEGIN or after END on
+# their lines is kept, so a region may start or end mid-line.
+#
+# Variables: file (the name for messages). Prints the new file on stdout
+# and, on stderr, one "REGION file:line: hint" line per region; exits 1 on
+# a malformed region (nested, unterminated, END without BEGIN).
+
+function fail(msg) {
+	printf "%s:%d: %s\n", file, FNR, msg > "/dev/stderr"
+	bad = 1
+	exit 1
+}
+
+function trim(s) {
+	sub(/^[ \t*]+/, "", s)
+	sub(/[ \t]+$/, "", s)
+	return s
+}
+
+function emit_stub(    i) {
+	print indent "/* TODO (student): " hint " */"
+	for (i = 1; i <= nstub; i++)
+		print indent stub[i]
+}
+
+BEGIN { inside = 0; inhint = 0; bad = 0 }
+
+# The rest of a hint that runs over several lines.
+inhint {
+	line = $0
+	if (index(line, "*/")) {
+		hint = hint " " trim(substr(line, 1, index(line, "*/") - 1))
+		inhint = 0
+		after_hint = substr(line, index(line, "*/") + 2)
+		if (after_hint ~ /SOLUTION END/) fail("a region must not end on its BEGIN line")
+	} else {
+		hint = hint " " trim(line)
+	}
+	next
+}
+
+/SOLUTION BEGIN/ {
+	if (inside) fail("SOLUTION BEGIN inside the region opened at line " begin_line)
+	inside = 1
+	begin_line = FNR
+	nstub = 0
+	line = $0
+	pre = substr(line, 1, index(line, "/* SOLUTION BEGIN") - 1)
+	if (index(line, "/* SOLUTION BEGIN") == 0) fail("SOLUTION BEGIN outside a /* */ comment")
+	indent = pre
+	sub(/[^ \t].*$/, "", indent)
+	# Code before the marker on the same line stays.
+	if (pre ~ /[^ \t]/) printf "%s", pre "\n"
+	rest = substr(line, index(line, "SOLUTION BEGIN") + length("SOLUTION BEGIN"))
+	sub(/^:[ \t]*/, "", rest)
+	if (index(rest, "*/")) {
+		hint = trim(substr(rest, 1, index(rest, "*/") - 1))
+		if (substr(rest, index(rest, "*/") + 2) ~ /SOLUTION END/)
+			fail("a region must not end on its BEGIN line")
+	} else {
+		hint = trim(rest)
+		inhint = 1
+	}
+	next
+}
+
+/SOLUTION STUB:/ {
+	if (!inside) fail("SOLUTION STUB outside a region")
+	s = substr($0, index($0, "SOLUTION STUB:") + length("SOLUTION STUB:"))
+	if (!index(s, "*/")) fail("SOLUTION STUB must be on one line")
+	s = substr(s, 1, index(s, "*/") - 1)
+	sub(/^[ \t]+/, "", s)
+	sub(/[ \t]+$/, "", s)
+	stub[++nstub] = s
+	next
+}
+
+/SOLUTION END/ {
+	if (!inside) fail("SOLUTION END without SOLUTION BEGIN")
+	if (hint == "") hint = "write this part"
+	emit_stub()
+	printf "REGION %s:%d: %s\n", file, begin_line, hint > "/dev/stderr"
+	nregions++
+	inside = 0
+	# Code after the marker on the same line stays.
+	post = substr($0, index($0, "SOLUTION END") + length("SOLUTION END"))
+	sub(/^[ \t]*\*\//, "", post)
+	if (post ~ /[^ \t]/) print indent post
+	next
+}
+
+inside { next }
+{ print }
+
+END {
+	if (bad) exit 1
+	if (inside) { FNR = begin_line; fail("SOLUTION BEGIN without SOLUTION END") }
+}
