@@ -1,0 +1,120 @@
+/*
+ * auth.c - checking a user name and password against shadow hashes.
+ *
+ * The hash comes from the system (getspnam_r, which reads /etc/shadow and
+ * needs root) or from a shadow-format file given with --shadow. libcrypt
+ * computes the hash of the offered password with the stored setting
+ * (yescrypt "$y$", sha512crypt "$6$", bcrypt "$2b$", ...) and the two
+ * strings are compared in constant time.
+ *
+ * An unknown user costs the same as a known one: the password is hashed
+ * against a dummy yescrypt setting, so timing does not tell which user
+ * names exist. Locked accounts ("!...", "*") can never match, because
+ * crypt_r() never produces a string starting with those characters.
+ *
+ * This runs in the privileged helper (authproc.c), never in the process
+ * that talks TLS.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <shadow.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "minivpn.h"
+
+/* A valid yescrypt setting with a fixed salt: work for unknown users. */
+static const char dummy_setting[] = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$";
+
+/*
+ * Looks `user` up. Copies its hash into hash (hashlen bytes). Returns 1 when
+ * found, 0 when the user does not exist, -1 on a read error.
+ */
+static int
+auth_lookup(const char *shadow_path, const char *user, char *hash,
+            size_t hashlen)
+{
+	char buf[4096];
+	struct spwd sp, *res = NULL;
+	int found = 0, err;
+
+	if (shadow_path == NULL) {
+		err = getspnam_r(user, &sp, buf, sizeof(buf), &res);
+		if (err != 0 && err != ENOENT) {
+			errno = err;
+			log_warn("getspnam_r(%s)", user);
+			return -1;
+		}
+		found = res != NULL;
+	} else {
+		FILE *f = fopen(shadow_path, "re");
+
+		if (f == NULL) {
+			log_warn("opening shadow file %s", shadow_path);
+			return -1;
+		}
+		/* fgetspent_r skips malformed lines and returns ENOENT at the end. */
+		while (fgetspent_r(f, &sp, buf, sizeof(buf), &res) == 0) {
+			if (strcmp(sp.sp_namp, user) == 0) {
+				found = 1;
+				break;
+			}
+		}
+		if (!found && ferror(f)) {
+			log_warn("reading shadow file %s", shadow_path);
+			fclose(f);
+			return -1;
+		}
+		fclose(f);
+	}
+	if (found) {
+		if (snprintf(hash, hashlen, "%s", sp.sp_pwdp) >= (int)hashlen)
+			found = 0;   /* no hash is this long: treat as locked */
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return found;
+}
+
+/* True when crypt(password, hash) == hash, compared in constant time. */
+bool
+auth_hash_matches(const char *password, const char *hash)
+{
+	struct crypt_data cd;
+	const char *out;
+	size_t n;
+	bool ok;
+
+	memset(&cd, 0, sizeof(cd));
+	out = crypt_r(password, hash, &cd);
+	/* Failure: NULL or a string starting with '*' (libxcrypt). */
+	if (out == NULL || out[0] == '*') {
+		OPENSSL_cleanse(&cd, sizeof(cd));
+		return false;
+	}
+	n = strlen(hash);
+	/* The length of the stored hash is no secret: it is in the setting. */
+	ok = strlen(out) == n && CRYPTO_memcmp(out, hash, n) == 0;
+	OPENSSL_cleanse(&cd, sizeof(cd));
+	return ok;
+}
+
+enum auth_result
+auth_check(const char *shadow_path, const char *user, const char *password)
+{
+	char hash[512];
+	int found;
+	bool ok;
+
+	found = auth_lookup(shadow_path, user, hash, sizeof(hash));
+	if (found < 0)
+		return AUTH_ERROR;
+	if (found == 0) {
+		(void)auth_hash_matches(password, dummy_setting);
+		return AUTH_BAD;
+	}
+	ok = auth_hash_matches(password, hash);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return ok ? AUTH_OK : AUTH_BAD;
+}

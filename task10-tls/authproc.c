@@ -1,0 +1,160 @@
+/*
+ * authproc.c - the privileged login helper (privilege separation).
+ *
+ *   process          runs as       holds                      talks to
+ *   minivpn-server   nobody, no    TUN fd, listening socket,  the network
+ *                    capabilities  TLS key, sessions
+ *   [auth] helper    root          nothing but its socket     the server only
+ *
+ * The helper is forked before the server opens anything, so it never sees
+ * the TLS key, the TUN device or a client socket. It answers one question,
+ * "is this the password of this user?", over a SOCK_SEQPACKET socketpair
+ * (one message per send, no framing needed), reading /etc/shadow or the
+ * --shadow file afresh each time, so password changes apply at once.
+ *
+ *   request:  id (u32, host order) | user_len (u8) | pass_len (u8) | user | pass
+ *   reply:    id (u32)             | result (u8: enum auth_result)
+ *
+ * Hashing takes tens of milliseconds (yescrypt is slow on purpose); the
+ * server does not wait for it: the reply arrives as an epoll event.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "minivpn.h"
+
+#define REQ_MAX (4 + 2 + AUTH_USER_MAX + AUTH_PASS_MAX)
+#define REP_LEN 5
+
+static noreturn void
+authproc_main(int fd, const char *shadow_path)
+{
+	uint8_t req[REQ_MAX + 1], rep[REP_LEN];
+	struct login lg;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, req, sizeof(req), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			fatal("auth helper: receiving a request");
+		if (n == 0)
+			_exit(0);          /* the server is gone */
+		memset(&lg, 0, sizeof(lg));
+		memcpy(rep, req, 4);
+		if (n < 6 || req[4] == 0 || req[4] > AUTH_USER_MAX ||
+		    (size_t)n != 6u + req[4] + req[5]) {
+			log_warnx("auth helper: malformed request of %zd bytes", n);
+			rep[4] = AUTH_ERROR;
+		} else {
+			memcpy(lg.user, req + 6, req[4]);
+			memcpy(lg.password, req + 6 + req[4], req[5]);
+			rep[4] = (uint8_t)auth_check(shadow_path, lg.user, lg.password);
+		}
+		OPENSSL_cleanse(req, sizeof(req));
+		login_wipe(&lg);
+		if (send(fd, rep, sizeof(rep), 0) == -1)
+			fatal("auth helper: sending a reply");
+	}
+}
+
+/*
+ * Forks the helper. Returns the server's end of the socketpair (nonblocking,
+ * close-on-exec), or -1. In the child this never returns.
+ */
+int
+authproc_start(const char *shadow_path)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("auth helper: socketpair");
+		return -1;
+	}
+	pid = fork();
+	if (pid == -1) {
+		log_warn("auth helper: fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		if (dup2(sv[1], 3) == -1)
+			fatal("auth helper: dup2");
+		if (close_range(4, ~0u, 0) == -1)
+			fatal("auth helper: close_range");
+		/* Die with the server; keep out of terminal job control. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    prctl(PR_SET_DUMPABLE, 0) == -1)
+			fatal("auth helper: prctl");
+		if (getppid() == 1)
+			_exit(0);
+		(void)prctl(PR_SET_NAME, "minivpn-auth");
+		log_init("minivpn-server[auth]", log_verbosity());
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		authproc_main(3, shadow_path);
+	}
+	close(sv[1]);
+	if (fd_nonblock(sv[0]) == -1) {
+		close(sv[0]);
+		return -1;
+	}
+	return sv[0];
+}
+
+/* Queues a question. Returns 0, or -1 (helper gone or its queue full). */
+int
+authproc_send(int fd, uint32_t id, const struct login *lg)
+{
+	uint8_t req[REQ_MAX];
+	size_t ul = strlen(lg->user), pl = strlen(lg->password);
+	ssize_t n;
+
+	memcpy(req, &id, 4);
+	req[4] = (uint8_t)ul;
+	req[5] = (uint8_t)pl;
+	memcpy(req + 6, lg->user, ul);
+	memcpy(req + 6 + ul, lg->password, pl);
+	n = send(fd, req, 6 + ul + pl, MSG_NOSIGNAL);
+	OPENSSL_cleanse(req, sizeof(req));
+	if (n == -1) {
+		log_warn("auth helper: sending a request");
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns 1 with an answer, 0 when none is waiting, -1 when the helper died. */
+int
+authproc_recv(int fd, uint32_t *id, enum auth_result *res)
+{
+	uint8_t rep[REP_LEN + 1];
+	ssize_t n;
+
+	n = recv(fd, rep, sizeof(rep), 0);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n == -1) {
+		log_warn("auth helper: receiving a reply");
+		return -1;
+	}
+	if (n == 0) {
+		log_warnx("auth helper: exited");
+		return -1;
+	}
+	if (n != REP_LEN || rep[4] > AUTH_ERROR) {
+		log_warnx("auth helper: malformed reply of %zd bytes", n);
+		return -1;
+	}
+	memcpy(id, rep, 4);
+	*res = (enum auth_result)rep[4];
+	return 1;
+}

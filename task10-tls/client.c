@@ -1,0 +1,417 @@
+/*
+ * client.c - one connection of the client, from TCP connect to close.
+ *
+ * A small state machine over a nonblocking socket and poll():
+ * HANDSHAKE (TLS, certificate and host name checked by OpenSSL) ->
+ * LOGIN (AUTH sent, waiting for CONFIG or ERROR) -> ACTIVE (packets both
+ * ways, keepalives). The outcome tells the reconnect loop whether to try
+ * again (connection lost, server restarting) or give up (the server's
+ * certificate or our password is wrong: retrying would not help).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "client.h"
+
+#define LOGIN_TIMEOUT 30   /* s: throttling may hold an answer back */
+
+/* Says which certificate check failed, when one did. */
+static enum client_outcome
+handshake_failed(struct client *c)
+{
+	long v = SSL_get_verify_result(c->ssl);
+
+	if (v != X509_V_OK) {
+		ERR_clear_error();
+		log_warnx("server certificate rejected: %s (%s) for %s",
+		          tls_verify_category(v), X509_verify_cert_error_string(v),
+		          c->opt->server);
+		return CO_FATAL;
+	}
+	log_openssl("TLS handshake with %s failed", c->opt->server);
+	return CO_RETRY;
+}
+
+static void
+log_peer_cert(struct client *c)
+{
+	X509 *cert = SSL_get0_peer_certificate(c->ssl);
+	char subj[256] = "?", iss[256] = "?";
+
+	if (cert != NULL) {
+		X509_NAME_oneline(X509_get_subject_name(cert), subj, sizeof(subj));
+		X509_NAME_oneline(X509_get_issuer_name(cert), iss, sizeof(iss));
+	}
+	log_info("server certificate OK: subject %s, issuer %s, name %s "
+	         "verified", subj, iss, c->opt->server);
+	log_info("TLS handshake done (%s, %s)", SSL_get_version(c->ssl),
+	         SSL_get_cipher_name(c->ssl));
+}
+
+static int
+send_login(struct client *c)
+{
+	uint8_t msg[AUTH_LEN_MAX];
+	size_t n = login_encode(c->opt->user, c->password, c->last_addr, msg);
+	int r;
+
+	if (n == 0) {
+		log_warnx("user name or password too long");
+		return -1;
+	}
+	r = frame_append(&c->tx, FRAME_AUTH, msg, n);
+	OPENSSL_cleanse(msg, sizeof(msg));
+	return r;
+}
+
+/* Writes what tx holds, as far as the socket takes it. */
+static int
+flush(struct client *c)
+{
+	size_t n;
+
+	c->want_write = false;
+	while (c->tx.len > 0) {
+		if (SSL_write_ex(c->ssl, c->tx.data + c->tx.off, c->tx.len, &n)) {
+			fbuf_consume(&c->tx, n);
+			c->ka.last_tx_ms = now_ms();
+			continue;
+		}
+		switch (SSL_get_error(c->ssl, 0)) {
+		case SSL_ERROR_WANT_WRITE:
+			c->want_write = true;
+			return 0;
+		case SSL_ERROR_WANT_READ:
+			return 0;
+		}
+		log_openssl("TLS write to %s", c->opt->server);
+		return -1;
+	}
+	/* The password's AUTH frame is gone from tx; wipe its bytes. */
+	OPENSSL_cleanse(c->tx.data, c->tx.cap < 1024 ? c->tx.cap : 1024);
+	return 0;
+}
+
+static enum client_outcome
+on_error_frame(struct client *c, const struct frame *f)
+{
+	enum vpn_error code;
+	char text[ERROR_TEXT_MAX + 1];
+
+	frame_parse_error(f, &code, text, sizeof(text));
+	switch (code) {
+	case VPN_ERR_AUTH:
+	case VPN_ERR_BANNED:
+		log_warnx("login refused by the server: %s: %s",
+		          vpn_error_name(code), text);
+		return CO_FATAL;
+	default:
+		log_warnx("server closed the connection: %s: %s",
+		          vpn_error_name(code), text);
+		return CO_RETRY;
+	}
+}
+
+static int
+on_config(struct client *c, const struct frame *f)
+{
+	struct vpn_config cfg;
+	const char *why;
+	char a[INET_ADDRSTRLEN];
+
+	if (config_parse(f->payload, f->len, &cfg, &why) == -1) {
+		log_warnx("bad CONFIG from the server: %s", why);
+		return -1;
+	}
+	inet_ntop(AF_INET, &cfg.addr, a, sizeof(a));
+	log_info("logged in as %s: tunnel address %s/%d, mtu %u, %u route%s",
+	         c->opt->user, a, cfg.prefixlen, cfg.mtu, cfg.nroutes,
+	         cfg.nroutes == 1 ? "" : "s");
+	if (netconf_apply(&c->nc, &cfg) == -1)
+		return -1;
+	c->last_addr = cfg.addr;
+	c->mtu = cfg.mtu;
+	c->state = CS_ACTIVE;
+	c->was_active = true;
+	ka_init(&c->ka, cfg.ka_interval, cfg.ka_timeout, now_ms());
+	return 0;
+}
+
+/*
+ * Handles one frame. Returns -1 to go on, or the outcome that ends the
+ * connection.
+ */
+static int
+on_frame(struct client *c, const struct frame *f)
+{
+	switch (f->type) {
+	case FRAME_KEEPALIVE:
+		return -1;
+	case FRAME_ERROR:
+		return (int)on_error_frame(c, f);
+	case FRAME_CONFIG:
+		if (c->state != CS_LOGIN)
+			break;
+		return on_config(c, f) == -1 ? CO_FATAL : -1;
+	case FRAME_DATA:
+		if (c->state != CS_ACTIVE)
+			break;
+		if (write(c->tunfd, f->payload, f->len) == -1)
+			log_limited(&c->lim, "writing %zu bytes to %s: %s", f->len,
+			            c->nc.ifname, strerror(errno));
+		else
+			c->pkts_in++;
+		return -1;
+	}
+	log_warnx("protocol error: unexpected %s frame from the server",
+	          frame_type_name(f->type));
+	return CO_RETRY;
+}
+
+/* Reads and handles everything available. Returns -1 to go on, or an outcome. */
+static int
+read_frames(struct client *c)
+{
+	struct frame f;
+	const char *why;
+	size_t room, n;
+	uint8_t *tail;
+	int r;
+
+	for (;;) {
+		tail = fbuf_tail(&c->rx, &room);
+		if (!SSL_read_ex(c->ssl, tail, room, &n)) {
+			switch (SSL_get_error(c->ssl, 0)) {
+			case SSL_ERROR_WANT_READ:
+				return -1;
+			case SSL_ERROR_WANT_WRITE:
+				c->want_write = true;
+				return -1;
+			case SSL_ERROR_ZERO_RETURN:
+				log_warnx("server closed the connection");
+				return CO_RETRY;
+			}
+			ERR_clear_error();
+			log_warnx("connection to %s lost", c->opt->server);
+			return CO_RETRY;
+		}
+		c->rx.len += n;
+		c->ka.last_rx_ms = now_ms();
+		while ((r = frame_next(&c->rx, c->mtu, &f, &why)) == 1) {
+			int out = on_frame(c, &f);
+
+			if (out != -1)
+				return out;
+		}
+		if (r == -1) {
+			log_warnx("protocol error from the server: %s", why);
+			frame_append_error(&c->tx, VPN_ERR_PROTOCOL, why);
+			(void)flush(c);
+			return CO_RETRY;
+		}
+	}
+}
+
+/* Moves a batch of packets from the TUN into tx as DATA frames. */
+static void
+read_tun(struct client *c)
+{
+	for (int i = 0; i < BATCH_MAX; i++) {
+		uint8_t *p = frame_reserve(&c->tx, c->mtu);
+		ssize_t n;
+
+		if (p == NULL)
+			return;              /* tx full: the TUN waits */
+		n = read(c->tunfd, p, c->mtu);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_limited(&c->lim, "reading %s: %s", c->nc.ifname,
+				            strerror(errno));
+			return;
+		}
+		if (n < DATA_LEN_MIN || (p[0] >> 4) != 4)
+			continue;            /* IPv6 and such: this tunnel is IPv4 */
+		frame_commit(&c->tx, FRAME_DATA, (size_t)n);
+		c->pkts_out++;
+	}
+}
+
+/* Keepalives and deadlines. Returns -1 to go on, or an outcome. */
+static int
+timers(struct client *c, uint64_t now)
+{
+	if (c->state != CS_ACTIVE) {
+		if (now >= c->deadline_ms) {
+			log_warnx("%s did not complete the %s in time", c->opt->server,
+			          c->state == CS_HANDSHAKE ? "TLS handshake" : "login");
+			return CO_RETRY;
+		}
+		return -1;
+	}
+	if (ka_expired(&c->ka, now)) {
+		log_warnx("nothing heard from %s for %llu s: connection dead",
+		          c->opt->server,
+		          (unsigned long long)(now - c->ka.last_rx_ms) / 1000);
+		return CO_RETRY;
+	}
+	if (ka_send_due(&c->ka, now) && c->tx.len == 0)
+		frame_append(&c->tx, FRAME_KEEPALIVE, NULL, 0);
+	return -1;
+}
+
+static int
+poll_timeout(const struct client *c, uint64_t now)
+{
+	uint64_t next = c->deadline_ms;
+
+	if (c->state == CS_ACTIVE) {
+		uint64_t ka = c->ka.last_tx_ms + c->ka.interval_ms;
+		uint64_t dead = c->ka.last_rx_ms + c->ka.timeout_ms;
+
+		next = ka < dead ? ka : dead;
+	}
+	if (next <= now)
+		return 0;
+	return next - now > 1000 ? 1000 : (int)(next - now);
+}
+
+static int
+step_handshake(struct client *c)
+{
+	int r = SSL_do_handshake(c->ssl);
+
+	if (r == 1) {
+		log_peer_cert(c);
+		if (send_login(c) == -1)
+			return CO_FATAL;
+		c->state = CS_LOGIN;
+		c->deadline_ms = now_ms() + LOGIN_TIMEOUT * 1000;
+		return -1;
+	}
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		c->want_write = true;
+		return -1;
+	}
+	return (int)handshake_failed(c);
+}
+
+static enum client_outcome
+run(struct client *c)
+{
+	struct pollfd pfd[2];
+	int out;
+
+	for (;;) {
+		uint64_t now = now_ms();
+
+		if (signals_stop_requested())
+			return CO_STOP;
+		if ((out = timers(c, now)) != -1)
+			return (enum client_outcome)out;
+		if (c->tx.len > 0 && flush(c) == -1)
+			return CO_RETRY;
+
+		pfd[0].fd = c->fd;
+		pfd[0].events = POLLIN | (c->want_write ? POLLOUT : 0);
+		pfd[1].fd = c->tunfd;
+		pfd[1].events = POLLIN;
+		/* Read the TUN only when a whole packet fits in tx. */
+		if (c->state != CS_ACTIVE ||
+		    c->tx.cap - c->tx.len < FRAME_HDR_LEN + c->mtu)
+			pfd[1].fd = -1;
+		if (poll(pfd, 2, poll_timeout(c, now)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			return CO_FATAL;
+		}
+		c->want_write = false;
+		if (c->state == CS_HANDSHAKE) {
+			if ((out = step_handshake(c)) != -1)
+				return (enum client_outcome)out;
+			if (c->state == CS_HANDSHAKE)
+				continue;
+		}
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) ||
+		    SSL_has_pending(c->ssl))
+			if ((out = read_frames(c)) != -1)
+				return (enum client_outcome)out;
+		if (pfd[1].revents & POLLIN)
+			read_tun(c);
+	}
+}
+
+/*
+ * One connection: connect, handshake, log in, carry packets until the
+ * connection ends. Returns what the caller should do next.
+ */
+enum client_outcome
+client_connect(struct client *c)
+{
+	char peer[64];
+	enum client_outcome out;
+
+	c->fd = tcp_connect(c->opt->server, c->opt->port, c->opt->connect,
+	                    peer, sizeof(peer));
+	if (c->fd == -1)
+		return signals_stop_requested() ? CO_STOP : CO_RETRY;
+	if (fd_nonblock(c->fd) == -1) {
+		close(c->fd);
+		return CO_FATAL;
+	}
+	log_info("connected to %s (%s)", c->opt->server, peer);
+	c->ssl = SSL_new(c->ctx);
+	if (c->ssl == NULL) {
+		log_openssl("SSL_new");
+		close(c->fd);
+		return CO_FATAL;
+	}
+	/* SNI, and the name the certificate must carry (subjectAltName). */
+	if (SSL_set_tlsext_host_name(c->ssl, c->opt->server) != 1 ||
+	    SSL_set1_host(c->ssl, c->opt->server) != 1 ||
+	    SSL_set_fd(c->ssl, c->fd) != 1) {
+		log_openssl("setting up TLS for %s", c->opt->server);
+		out = CO_FATAL;
+		goto done;
+	}
+	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	SSL_set_connect_state(c->ssl);
+	c->state = CS_HANDSHAKE;
+	c->deadline_ms = now_ms() + HANDSHAKE_TIMEOUT * 1000;
+	c->mtu = VPN_MTU_MAX;
+	c->rx.off = c->rx.len = 0;
+	c->tx.off = c->tx.len = 0;
+	c->pkts_in = c->pkts_out = 0;
+	c->want_write = true;
+
+	out = run(c);
+
+	if (c->state != CS_HANDSHAKE && (out == CO_STOP || out == CO_FATAL)) {
+		/* Tell the server, so it frees our address at once. */
+		frame_append_error(&c->tx, VPN_ERR_BYE, "client stops");
+		(void)flush(c);
+		(void)SSL_shutdown(c->ssl);
+	}
+	if (c->state == CS_ACTIVE)
+		log_info("connection closed: %llu packets in, %llu out",
+		         (unsigned long long)c->pkts_in,
+		         (unsigned long long)c->pkts_out);
+done:
+	ERR_clear_error();
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	close(c->fd);
+	c->fd = -1;
+	return out;
+}

@@ -1,0 +1,55 @@
+/*
+ * client.h - the client's context, shared by client_main.c (options,
+ * set-up, the reconnect loop) and client.c (one connection).
+ */
+#ifndef MINIVPN_CLIENT_H
+#define MINIVPN_CLIENT_H
+
+#include "minivpn.h"
+
+struct client_opts {
+	const char *server;        /* host name: TLS SNI and certificate check */
+	uint16_t    port;
+	const char *connect;       /* address to connect to instead of resolving */
+	const char *ca_dir, *ca_file;
+	const char *user;          /* VPN login */
+	const char *password_file;
+	const char *run_as;        /* local user to drop to */
+	const char *tun;
+	bool        reconnect;
+	unsigned    max_backoff;
+};
+
+enum client_outcome {
+	CO_RETRY,      /* connection lost or refused for now: try again */
+	CO_FATAL,      /* the server or the login is wrong: stop */
+	CO_STOP,       /* we were asked to stop */
+};
+
+enum client_state { CS_HANDSHAKE, CS_LOGIN, CS_ACTIVE };
+
+struct client {
+	const struct client_opts *opt;
+	SSL_CTX       *ctx;
+	int            tunfd;
+	struct netconf nc;
+	char           password[AUTH_PASS_MAX + 1];
+	struct in_addr last_addr;     /* asked for again after a reconnect */
+	struct fbuf    rx, tx;
+	/* the current connection */
+	int            fd;
+	SSL           *ssl;
+	enum client_state state;
+	bool           was_active;
+	bool           want_write;
+	unsigned       mtu;
+	uint64_t       deadline_ms;
+	struct keepalive ka;
+	struct log_limit lim;
+	uint64_t       pkts_in, pkts_out;
+};
+
+/* client.c */
+enum client_outcome client_connect(struct client *c);
+
+#endif /* MINIVPN_CLIENT_H */

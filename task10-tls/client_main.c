@@ -1,0 +1,206 @@
+/*
+ * minivpn-client - the TLS VPN client: options, set-up, reconnect loop.
+ */
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "client.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: minivpn-client --server NAME[:PORT] (--ca-dir DIR | --ca-file FILE)\n"
+"                      --login USER [options]\n"
+"\n"
+"TLS 1.3 VPN client. Checks the server's certificate chain against the\n"
+"given CA and its name against NAME, logs in, and sets up a TUN device with\n"
+"the address and routes the server pushes. Reconnects when the connection\n"
+"drops.\n"
+"\n"
+"  --server NAME[:PORT]  the server's host name, as in its certificate\n"
+"                      (default port %d)\n"
+"  --connect ADDR      connect to this IP address instead of resolving NAME\n"
+"                      (when NAME is not in DNS, as in the lab)\n"
+"  --ca-dir DIR        trusted CAs: a directory with hash links\n"
+"                      (openssl rehash / c_rehash)\n"
+"  --ca-file FILE      trusted CAs: a PEM file\n"
+"  --login USER        VPN user name\n"
+"  --password-file FILE  read the password from FILE's first line\n"
+"                      (else $MINIVPN_PASSWORD, else a prompt on the tty)\n"
+"  --tun NAME          TUN device name or pattern (default tun%%d)\n"
+"  --user NAME         local user to run as after set-up, keeping only\n"
+"                      CAP_NET_ADMIN (default nobody; the CA directory must\n"
+"                      be readable by it)\n"
+"  --no-reconnect      exit when the connection drops\n"
+"  --max-backoff S     longest wait between reconnects (default 30)\n"
+"  -v, --verbose       more logging (debug)\n"
+"  -q, --quiet         only warnings and errors\n"
+"  -h, --help          this text\n"
+"\n"
+"Exit status: 0 stopped by a signal, 1 error, 2 server certificate\n"
+"rejected or protocol failure, 3 login refused.\n",
+	        VPN_PORT);
+}
+
+static void
+parse_args(int argc, char **argv, struct client_opts *o, int *verbosity)
+{
+	static const struct option longopts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "connect", required_argument, NULL, 'c' },
+		{ "ca-dir", required_argument, NULL, 'd' },
+		{ "ca-file", required_argument, NULL, 'f' },
+		{ "login", required_argument, NULL, 'l' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "tun", required_argument, NULL, 't' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "no-reconnect", no_argument, NULL, 'n' },
+		{ "max-backoff", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char host[256];
+	char *colon, *end;
+	unsigned long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			snprintf(host, sizeof(host), "%s", optarg);
+			colon = strrchr(host, ':');
+			if (colon != NULL) {
+				*colon = '\0';
+				v = strtoul(colon + 1, &end, 10);
+				if (*end != '\0' || v == 0 || v > 65535)
+					fatalx("--server: bad port '%s'", colon + 1);
+				o->port = (uint16_t)v;
+			}
+			o->server = host;
+			break;
+		case 'c': o->connect = optarg; break;
+		case 'd': o->ca_dir = optarg; break;
+		case 'f': o->ca_file = optarg; break;
+		case 'l': o->user = optarg; break;
+		case 'p': o->password_file = optarg; break;
+		case 't': o->tun = optarg; break;
+		case 'u': o->run_as = optarg; break;
+		case 'n': o->reconnect = false; break;
+		case 'b':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 3600)
+				fatalx("--max-backoff: 1 to 3600 seconds");
+			o->max_backoff = (unsigned)v;
+			break;
+		case 'v': *verbosity = LL_DEBUG; break;
+		case 'q': *verbosity = LL_WARN; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(1);
+		}
+	}
+	if (optind != argc || o->server == NULL || o->server[0] == '\0' ||
+	    o->user == NULL || (o->ca_dir == NULL && o->ca_file == NULL)) {
+		fprintf(stderr, "minivpn-client: --server, --login and --ca-dir "
+		        "or --ca-file are required\n");
+		usage(stderr);
+		exit(1);
+	}
+}
+
+/* Sleeps ms milliseconds, or less when a signal asks us to stop. */
+static void
+nap(unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (!signals_stop_requested() && now_ms() < end)
+		(void)poll(NULL, 0, 200);
+}
+
+static int
+client_loop(struct client *c)
+{
+	unsigned backoff = 1;
+
+	for (;;) {
+		enum client_outcome out;
+
+		c->was_active = false;
+		out = client_connect(c);
+		if (out == CO_STOP)
+			return 0;
+		if (out == CO_FATAL)
+			return c->state == CS_LOGIN ? 3 : 2;
+		if (!c->opt->reconnect)
+			return 1;
+		if (c->was_active)
+			backoff = 1;
+		log_info("reconnecting in %u s", backoff);
+		nap(backoff * 1000);
+		if (signals_stop_requested())
+			return 0;
+		backoff = backoff * 2 > c->opt->max_backoff ? c->opt->max_backoff
+		                                            : backoff * 2;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct client_opts opt = {
+		.port = VPN_PORT, .tun = "tun%d", .run_as = "nobody",
+		.reconnect = true, .max_backoff = 30,
+	};
+	static struct client c;
+	int verbosity = LL_INFO, ret = 1;
+
+	log_init(argv[0], LL_INFO);
+	parse_args(argc, argv, &opt, &verbosity);
+	log_init(argv[0], verbosity);
+	c.opt = &opt;
+	c.fd = c.tunfd = -1;
+	c.lim.burst = 5;
+	if (no_core_dumps() == -1)
+		return 1;
+	/* Keep the password out of swap; not fatal where mlock is limited. */
+	if (mlock(c.password, sizeof(c.password)) == -1)
+		log_debug("mlock of the password buffer failed; going on");
+	if (password_read(opt.password_file, opt.user, c.password,
+	                  sizeof(c.password)) == -1)
+		return 1;
+	if (signals_init() == -1)
+		goto out;
+	c.ctx = tls_client_ctx(opt.ca_dir, opt.ca_file);
+	if (c.ctx == NULL)
+		goto out;
+	if (fbuf_init(&c.rx, RX_BUF_LEN) == -1 || fbuf_init(&c.tx, TX_BUF_LEN) == -1)
+		goto out;
+	c.tunfd = tun_open(opt.tun, TUN_MODE_TUN, true, c.nc.ifname);
+	if (c.tunfd == -1)
+		goto out;
+	log_info("opened %s", c.nc.ifname);
+	if (strcmp(opt.run_as, "root") != 0 && privdrop(opt.run_as, true) == -1)
+		goto out;
+
+	ret = client_loop(&c);
+
+	netconf_remove(&c.nc);
+out:
+	if (c.tunfd != -1)
+		close(c.tunfd);
+	OPENSSL_cleanse(c.password, sizeof(c.password));
+	fbuf_free(&c.rx);
+	fbuf_free(&c.tx);
+	SSL_CTX_free(c.ctx);
+	if (signals_stop_requested())
+		log_info("signal %d: stopped", signals_last());
+	return ret;
+}

@@ -1,0 +1,89 @@
+/*
+ * login.c - the AUTH message a client sends right after the handshake.
+ *
+ *  0               1               2               3
+ * +---------------+---------------+---------------+---------------+
+ * |   Version     |   User length | Pass length   | Reserved (0)  |
+ * +---------------+---------------+---------------+---------------+
+ * |     Requested tunnel address (0.0.0.0: any), e.g. the last one |
+ * +---------------------------------------------------------------+
+ * |  User name (User length bytes) | Password (Pass length bytes)  |
+ * +---------------------------------------------------------------+
+ *
+ * The password travels only inside TLS. Every buffer that held it is
+ * wiped with OPENSSL_cleanse() as soon as it is no longer needed.
+ */
+#include <string.h>
+
+#include "minivpn.h"
+
+/* Returns the payload length written to out (AUTH_LEN_MAX bytes), or 0. */
+size_t
+login_encode(const char *user, const char *password, struct in_addr want,
+             uint8_t *out)
+{
+	size_t ul = strlen(user), pl = strlen(password);
+
+	if (ul == 0 || ul > AUTH_USER_MAX || pl > AUTH_PASS_MAX)
+		return 0;
+	out[0] = VPN_PROTO_VERSION;
+	out[1] = (uint8_t)ul;
+	out[2] = (uint8_t)pl;
+	out[3] = 0;
+	memcpy(out + 4, &want, 4);
+	memcpy(out + AUTH_FIXED_LEN, user, ul);
+	memcpy(out + AUTH_FIXED_LEN + ul, password, pl);
+	return AUTH_FIXED_LEN + ul + pl;
+}
+
+/*
+ * Checks an AUTH payload and copies its fields out as C strings. A user
+ * name may only hold the characters of portable user names, so it is safe
+ * to log. Returns 0, or -1 with *why set.
+ */
+int
+login_parse(const uint8_t *p, size_t len, struct login *lg, const char **why)
+{
+	size_t ul, pl;
+
+	memset(lg, 0, sizeof(*lg));
+	if (len < AUTH_FIXED_LEN) {
+		*why = "AUTH shorter than its fixed header";
+		return -1;
+	}
+	if (p[0] != VPN_PROTO_VERSION) {
+		*why = "AUTH protocol version not supported";
+		return -1;
+	}
+	ul = p[1];
+	pl = p[2];
+	if (ul == 0 || ul > AUTH_USER_MAX || pl > AUTH_PASS_MAX ||
+	    len != AUTH_FIXED_LEN + ul + pl) {
+		*why = "AUTH lengths do not add up";
+		return -1;
+	}
+	for (size_t i = 0; i < ul; i++) {
+		uint8_t c = p[AUTH_FIXED_LEN + i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+		      (c == '$' && i == ul - 1))) {
+			*why = "AUTH user name with a character not allowed";
+			return -1;
+		}
+	}
+	if (memchr(p + AUTH_FIXED_LEN + ul, '\0', pl) != NULL) {
+		*why = "AUTH password with a NUL byte";
+		return -1;
+	}
+	memcpy(&lg->want, p + 4, 4);
+	memcpy(lg->user, p + AUTH_FIXED_LEN, ul);
+	memcpy(lg->password, p + AUTH_FIXED_LEN + ul, pl);
+	return 0;
+}
+
+void
+login_wipe(struct login *lg)
+{
+	OPENSSL_cleanse(lg, sizeof(*lg));
+}

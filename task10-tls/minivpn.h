@@ -1,0 +1,182 @@
+/*
+ * minivpn.h - the index of task10-tls: every function one file of the TLS
+ * VPN calls in another, grouped by the file that defines it.
+ *
+ * Conventions are those of common/vpnlab.h: functions that can fail return
+ * -1 (or NULL) after logging what was attempted.
+ */
+#ifndef MINIVPN_H
+#define MINIVPN_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
+#include "proto.h"
+#include "vpnlab.h"
+
+/* ---- frame.c: framing over the TLS stream ---------------------------- */
+
+/* A byte buffer; the valid bytes are data[off .. off+len). */
+struct fbuf {
+	uint8_t *data;
+	size_t   cap, off, len;
+};
+int      fbuf_init(struct fbuf *b, size_t cap);
+void     fbuf_free(struct fbuf *b);        /* wipes, then frees */
+void     fbuf_compact(struct fbuf *b);
+uint8_t *fbuf_tail(struct fbuf *b, size_t *room);
+void     fbuf_consume(struct fbuf *b, size_t n);
+
+struct frame {
+	uint8_t        type;
+	size_t         len;
+	const uint8_t *payload;   /* points into the receive buffer */
+};
+int  frame_next(struct fbuf *rx, size_t mtu, struct frame *f, const char **why);
+void frame_put_hdr(uint8_t *out, uint8_t type, size_t len);
+uint8_t *frame_reserve(struct fbuf *tx, size_t maxlen);
+void frame_commit(struct fbuf *tx, uint8_t type, size_t len);
+int  frame_append(struct fbuf *tx, uint8_t type, const void *payload,
+                  size_t len);
+int  frame_append_error(struct fbuf *tx, enum vpn_error code,
+                        const char *reason);
+void frame_parse_error(const struct frame *f, enum vpn_error *code,
+                       char *text, size_t textlen);
+const char *frame_type_name(uint8_t type);
+const char *vpn_error_name(enum vpn_error code);
+
+/* ---- login.c: the AUTH message ----------------------------------------- */
+
+struct login {
+	struct in_addr want;                  /* requested address or 0 */
+	char user[AUTH_USER_MAX + 1];
+	char password[AUTH_PASS_MAX + 1];
+};
+size_t login_encode(const char *user, const char *password,
+                    struct in_addr want, uint8_t *out);
+int  login_parse(const uint8_t *p, size_t len, struct login *lg,
+                 const char **why);
+void login_wipe(struct login *lg);
+
+/* ---- config.c: the CONFIG message ---------------------------------------- */
+
+struct vpn_route {
+	struct in_addr dst;
+	int prefixlen;
+};
+struct vpn_config {
+	struct in_addr addr, server;    /* client's and server's tunnel address */
+	int      prefixlen;
+	unsigned mtu;
+	unsigned ka_interval, ka_timeout;   /* seconds */
+	unsigned nroutes;
+	struct vpn_route routes[CONFIG_ROUTES_MAX];
+};
+size_t config_encode(const struct vpn_config *cfg, uint8_t *out);
+int    config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
+                    const char **why);
+
+/* ---- pool.c: the tunnel address pool --------------------------------------- */
+
+#define POOL_PREFIX_MIN 20    /* at most 4096 addresses */
+#define POOL_PREFIX_MAX 30
+struct pool {
+	uint32_t net;             /* host order */
+	int      prefixlen;
+	uint32_t size, used;
+	void    *owner[1u << (32 - POOL_PREFIX_MIN)];
+};
+int  pool_init(struct pool *p, struct in_addr net, int prefixlen);
+struct in_addr pool_server_addr(const struct pool *p);
+bool pool_contains(const struct pool *p, struct in_addr addr);
+int  pool_alloc(struct pool *p, struct in_addr want, void *owner,
+                struct in_addr *out);
+void pool_free(struct pool *p, struct in_addr addr);
+void *pool_owner(const struct pool *p, struct in_addr addr);
+
+/* ---- auth.c: password check (runs in the auth helper) ------------------------ */
+
+enum auth_result { AUTH_OK = 0, AUTH_BAD = 1, AUTH_ERROR = 2 };
+bool auth_hash_matches(const char *password, const char *hash);
+/* shadow_path NULL: the system's shadow database (getspnam_r). */
+enum auth_result auth_check(const char *shadow_path, const char *user,
+                            const char *password);
+
+/* ---- authproc.c: the privileged auth helper process ----------------------------- */
+
+int authproc_start(const char *shadow_path);
+int authproc_send(int fd, uint32_t id, const struct login *lg);
+int authproc_recv(int fd, uint32_t *id, enum auth_result *res);
+
+/* ---- throttle.c: login failures per source address -------------------------------- */
+
+struct throttle_entry {
+	struct in_addr addr;
+	unsigned failures;
+	uint64_t last_fail_ms, banned_until_ms;
+};
+struct throttle {
+	struct throttle_entry e[THROTTLE_SLOTS];
+};
+unsigned throttle_banned(struct throttle *t, struct in_addr addr,
+                         uint64_t now_ms);
+unsigned throttle_delay(struct throttle *t, struct in_addr addr,
+                        uint64_t now_ms);
+bool throttle_fail(struct throttle *t, struct in_addr addr, uint64_t now_ms);
+void throttle_success(struct throttle *t, struct in_addr addr,
+                      uint64_t now_ms);
+
+/* ---- keepalive.c: timers -------------------------------------------------------- */
+
+struct keepalive {
+	uint64_t last_rx_ms, last_tx_ms;
+	uint64_t interval_ms, timeout_ms;
+};
+uint64_t now_ms(void);                /* CLOCK_MONOTONIC */
+void ka_init(struct keepalive *ka, unsigned interval_s, unsigned timeout_s,
+             uint64_t now);
+bool ka_send_due(const struct keepalive *ka, uint64_t now);
+bool ka_expired(const struct keepalive *ka, uint64_t now);
+
+/* ---- net.c: TCP sockets ----------------------------------------------------- */
+
+int fd_nonblock(int fd);
+int tcp_listen(const struct sockaddr_in *local);
+int tcp_tune(int fd);                 /* TCP_NODELAY, buffer sizes */
+/* Connects to host:port (or to connect_addr when not NULL). Blocking. */
+int tcp_connect(const char *host, uint16_t port, const char *connect_addr,
+                char *peer, size_t peerlen);
+
+/* ---- tls.c: OpenSSL contexts and messages ------------------------------------ */
+
+SSL_CTX *tls_server_ctx(const char *cert, const char *key);
+SSL_CTX *tls_client_ctx(const char *ca_dir, const char *ca_file);
+/* "untrusted issuer", "host name mismatch", "expired", ... for a verify error */
+const char *tls_verify_category(long verify_result);
+
+/* ---- privdrop.c: giving up root ------------------------------------------------ */
+
+int privdrop(const char *user, bool keep_net_admin);
+int no_core_dumps(void);
+
+/* ---- password.c: reading the client's password ------------------------------------ */
+
+int password_read(const char *file, const char *user, char *out, size_t len);
+
+/* ---- netconf.c: the client's TUN address and routes ------------------------------- */
+
+struct netconf {
+	char ifname[IFNAMSIZ];
+	bool applied;
+	struct vpn_config cfg;   /* what is in the kernel now */
+};
+int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
+void netconf_remove(struct netconf *nc);
+
+#endif /* MINIVPN_H */

@@ -1,0 +1,205 @@
+/*
+ * server.c - the server's event loop: one epoll set for the listening
+ * socket, the TUN device, the auth helper and every client.
+ *
+ * TUN -> clients: up to BATCH_MAX packets are read from the (nonblocking)
+ * TUN per wake-up, each appended as a DATA frame to the output buffer of
+ * the client that owns its destination address; then every client that got
+ * something is flushed with one SSL_write of its whole buffer, so several
+ * packets share a TLS record and a TCP segment.
+ *
+ * Clients -> TUN: session.c, as frames arrive.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server.h"
+
+int
+server_epoll_set(struct server *srv, struct session *s, bool out)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | (out ? EPOLLOUT : 0),
+		.data.u64 = EV_TAG(EV_SESSION, s->id),
+	};
+	/* The first call for a session adds it; later ones modify. */
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_MOD, s->fd, &ev) == -1) {
+		if (errno != ENOENT ||
+		    epoll_ctl(srv->epfd, EPOLL_CTL_ADD, s->fd, &ev) == -1) {
+			log_warn("%s: epoll_ctl", s->name);
+			return -1;
+		}
+	}
+	s->pollout = out;
+	return 0;
+}
+
+static void
+server_accept(struct server *srv)
+{
+	struct sockaddr_in peer;
+	socklen_t plen;
+	unsigned slot;
+	int fd;
+
+	for (;;) {
+		plen = sizeof(peer);
+		fd = accept4(srv->lfd, (struct sockaddr *)&peer, &plen,
+		             SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_limited(&srv->lim_accept, "accept: %s",
+				            strerror(errno));
+			return;
+		}
+		for (slot = 0; slot < srv->max_conns; slot++)
+			if (srv->sess[slot] == NULL)
+				break;
+		if (slot == srv->max_conns || peer.sin_family != AF_INET) {
+			log_limited(&srv->lim_accept, "refusing a connection: %u "
+			            "connections open already", srv->nsess);
+			close(fd);
+			continue;
+		}
+		if (tcp_tune(fd) == -1 ||
+		    session_new(srv, fd, &peer, slot) == NULL) {
+			close(fd);
+			continue;
+		}
+	}
+}
+
+static struct session *
+server_session(struct server *srv, uint32_t id)
+{
+	struct session *s;
+
+	if ((id & 0xffff) >= srv->max_conns)
+		return NULL;
+	s = srv->sess[id & 0xffff];
+	return s != NULL && s->id == id ? s : NULL;
+}
+
+/* Reads a batch from the TUN and hands each packet to its client. */
+static void
+server_tun_read(struct server *srv)
+{
+	struct in_addr dst;
+	struct session *s;
+	ssize_t n;
+
+	srv->ndirty = 0;
+	for (int i = 0; i < BATCH_MAX; i++) {
+		n = read(srv->tunfd, srv->pkt, sizeof(srv->pkt));
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_limited(&srv->lim_tun, "reading %s: %s",
+				            srv->tunname, strerror(errno));
+			break;
+		}
+		if (n < DATA_LEN_MIN || (srv->pkt[0] >> 4) != 4 ||
+		    (size_t)n > srv->opt->mtu)
+			continue;           /* not IPv4 (router solicitations...) */
+		memcpy(&dst, srv->pkt + 16, 4);
+		s = pool_owner(&srv->pool, dst);
+		if (s == NULL || s->state != SS_ACTIVE)
+			continue;           /* no client has this address now */
+		if (session_queue_packet(s, srv->pkt, (size_t)n) && !s->dirty) {
+			s->dirty = true;
+			srv->dirty[srv->ndirty++] = s;
+		}
+	}
+	for (unsigned i = 0; i < srv->ndirty; i++) {
+		s = srv->dirty[i];
+		s->dirty = false;
+		(void)session_flush(s);   /* may close s; not touched again */
+	}
+}
+
+static void
+server_auth_replies(struct server *srv)
+{
+	enum auth_result res;
+	struct session *s;
+	uint32_t id;
+	int r;
+
+	while ((r = authproc_recv(srv->authfd, &id, &res)) == 1) {
+		s = server_session(srv, id);
+		if (s != NULL && s->state == SS_CHECKING)
+			(void)session_auth_done(s, res, now_ms());
+	}
+	if (r == -1)
+		fatalx("the auth helper is gone; cannot check passwords");
+}
+
+static void
+server_tick(struct server *srv)
+{
+	uint64_t now = now_ms();
+
+	for (unsigned i = 0; i < srv->max_conns; i++)
+		if (srv->sess[i] != NULL)
+			(void)session_tick(srv->sess[i], now);
+}
+
+static void
+server_shutdown(struct server *srv)
+{
+	for (unsigned i = 0; i < srv->max_conns; i++)
+		if (srv->sess[i] != NULL)
+			session_close(srv->sess[i], VPN_ERR_SHUTDOWN,
+			              "the server stops; reconnect later");
+}
+
+int
+server_run(struct server *srv)
+{
+	struct epoll_event evs[64];
+	uint64_t last_tick = now_ms();
+	int n;
+
+	while (!signals_stop_requested()) {
+		n = epoll_wait(srv->epfd, evs, 64, srv->ndelayed ? 100 : 1000);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("epoll_wait");
+			server_shutdown(srv);
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+			struct session *s;
+
+			switch (tag >> 56) {
+			case EV_LISTEN:
+				server_accept(srv);
+				break;
+			case EV_TUN:
+				server_tun_read(srv);
+				break;
+			case EV_AUTH:
+				server_auth_replies(srv);
+				break;
+			case EV_SESSION:
+				s = server_session(srv, (uint32_t)tag);
+				if (s != NULL)
+					(void)session_io(s, evs[i].events);
+				break;
+			}
+		}
+		if (now_ms() - last_tick >= (srv->ndelayed ? 100 : 1000)) {
+			last_tick = now_ms();
+			server_tick(srv);
+		}
+	}
+	log_info("signal %d: shutting down, %u client%s connected",
+	         signals_last(), srv->nactive, srv->nactive == 1 ? "" : "s");
+	server_shutdown(srv);
+	return 0;
+}

@@ -1,0 +1,495 @@
+/*
+ * session.c - one client connection on the server.
+ *
+ * Everything here is nonblocking and driven by server.c's epoll loop. The
+ * rules a client must keep (see docs/protocol.md) are enforced here: AUTH
+ * first and once, DATA only after CONFIG, DATA only with the client's own
+ * source address, frames within their limits. Breaking framing closes the
+ * connection with an ERROR frame; a spoofed packet is only dropped (and
+ * logged, rate-limited), as a router drops a martian.
+ *
+ * Functions that may close the session return -1 after it is gone; the
+ * caller must not touch it again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "server.h"
+
+/* The OpenSSL error queue as one line, for rate-limited per-peer messages. */
+static const char *
+ssl_errors(char *buf, size_t len)
+{
+	unsigned long e;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	while ((e = ERR_get_error()) != 0) {
+		if (used + 2 < len) {
+			if (used)
+				used += (size_t)snprintf(buf + used, len - used, "; ");
+			ERR_error_string_n(e, buf + used, len - used);
+			used = strlen(buf);
+		}
+	}
+	return buf[0] ? buf : "connection closed";
+}
+
+static void
+session_set_name(struct session *s)
+{
+	char ep[32];
+
+	addr_endpoint_str(&s->peer, ep, sizeof(ep));
+	if (s->user[0])
+		snprintf(s->name, sizeof(s->name), "%s@%s", s->user, ep);
+	else
+		snprintf(s->name, sizeof(s->name), "%s", ep);
+}
+
+struct session *
+session_new(struct server *srv, int fd, const struct sockaddr_in *peer,
+            unsigned slot)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		log_warn("allocating a session");
+		return NULL;
+	}
+	s->srv = srv;
+	s->fd = fd;
+	s->peer = *peer;
+	s->id = (uint32_t)++srv->gen << 16 | slot;
+	s->state = SS_HANDSHAKE;
+	s->deadline_ms = now_ms() + HANDSHAKE_TIMEOUT * 1000;
+	s->lim_spoof.burst = 2;
+	s->lim_bad.burst = 2;
+	session_set_name(s);
+	if (fbuf_init(&s->rx, RX_BUF_LEN) == -1 ||
+	    fbuf_init(&s->tx, TX_BUF_LEN) == -1)
+		goto bad;
+	s->ssl = SSL_new(srv->ctx);
+	if (s->ssl == NULL) {
+		log_openssl("%s: SSL_new", s->name);
+		goto bad;
+	}
+	if (SSL_set_fd(s->ssl, fd) != 1) {
+		log_openssl("%s: SSL_set_fd", s->name);
+		goto bad;
+	}
+	SSL_set_accept_state(s->ssl);
+	srv->sess[slot] = s;
+	if (server_epoll_set(srv, s, false) == -1) {
+		srv->sess[slot] = NULL;
+		goto bad;
+	}
+	srv->nsess++;
+	log_debug("%s: connection accepted", s->name);
+	return s;
+bad:
+	SSL_free(s->ssl);
+	fbuf_free(&s->rx);
+	fbuf_free(&s->tx);
+	free(s);
+	return NULL;
+}
+
+/*
+ * Sends ERROR(code, reason) when TLS is up and code is not BYE-by-peer,
+ * then frees everything the session holds, its address included.
+ */
+void
+session_close(struct session *s, enum vpn_error code, const char *reason)
+{
+	struct server *srv = s->srv;
+	unsigned slot = s->id & 0xffff;
+
+	if (s->state != SS_HANDSHAKE && code != VPN_ERR_BYE) {
+		/* Best effort: one nonblocking try, the peer may be gone. */
+		if (frame_append_error(&s->tx, code, reason) == 0) {
+			size_t n;
+
+			while (s->tx.len > 0 &&
+			       SSL_write_ex(s->ssl, s->tx.data + s->tx.off, s->tx.len, &n))
+				fbuf_consume(&s->tx, n);
+		}
+		(void)SSL_shutdown(s->ssl);
+		ERR_clear_error();
+	}
+	if (s->state == SS_ACTIVE)
+		log_info("%s: session closed (%s: %s); %llu packets in, %llu out, "
+		         "%llu dropped", s->name, vpn_error_name(code), reason,
+		         (unsigned long long)s->pkts_in,
+		         (unsigned long long)s->pkts_out,
+		         (unsigned long long)s->drops);
+	else
+		log_info("%s: connection closed before login (%s: %s)", s->name,
+		         vpn_error_name(code), reason);
+	if (s->has_addr) {
+		pool_free(&srv->pool, s->addr);
+		srv->nactive--;
+	}
+	if (s->state == SS_DELAYED)
+		srv->ndelayed--;
+	if (close(s->fd) == -1)   /* also takes it out of the epoll set */
+		log_warn("%s: close", s->name);
+	SSL_free(s->ssl);
+	fbuf_free(&s->rx);
+	fbuf_free(&s->tx);
+	srv->sess[slot] = NULL;
+	srv->nsess--;
+	OPENSSL_cleanse(s, sizeof(*s));
+	free(s);
+}
+
+static int
+session_handshake(struct session *s)
+{
+	char errs[256];
+	int r = SSL_do_handshake(s->ssl);
+
+	if (r == 1) {
+		s->state = SS_LOGIN;
+		log_info("%s: TLS handshake done (%s, %s)", s->name,
+		         SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl));
+		return server_epoll_set(s->srv, s, false) == -1 ? -1 : 0;
+	}
+	switch (SSL_get_error(s->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		return server_epoll_set(s->srv, s, false) == -1 ? -1 : 0;
+	case SSL_ERROR_WANT_WRITE:
+		return server_epoll_set(s->srv, s, true) == -1 ? -1 : 0;
+	}
+	/* Clients that reject our certificate end up here, as do port scans. */
+	log_limited(&s->srv->lim_accept, "%s: TLS handshake failed: %s", s->name,
+	            ssl_errors(errs, sizeof(errs)));
+	session_close(s, VPN_ERR_PROTOCOL, "TLS handshake failed");
+	return -1;
+}
+
+/* Takes the helper's verdict, after the delay the throttle asks for. */
+static int
+session_finish_login(struct session *s)
+{
+	struct server *srv = s->srv;
+	uint8_t msg[CONFIG_LEN_MAX];
+	struct vpn_config cfg;
+	char a[INET_ADDRSTRLEN];
+
+	if (s->result != AUTH_OK) {
+		session_close(s, VPN_ERR_AUTH, "wrong user name or password");
+		return -1;
+	}
+	if (pool_alloc(&srv->pool, s->want, s, &s->addr) == -1) {
+		log_warnx("%s: address pool full (%u clients)", s->name,
+		          srv->nactive);
+		session_close(s, VPN_ERR_POOL_FULL, "no tunnel address left");
+		return -1;
+	}
+	s->has_addr = true;
+	srv->nactive++;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.addr = s->addr;
+	cfg.server = pool_server_addr(&srv->pool);
+	cfg.prefixlen = srv->pool.prefixlen;
+	cfg.mtu = srv->opt->mtu;
+	cfg.ka_interval = srv->opt->ka_interval;
+	cfg.ka_timeout = srv->opt->ka_timeout;
+	cfg.nroutes = srv->opt->nroutes;
+	memcpy(cfg.routes, srv->opt->routes, sizeof(cfg.routes));
+	if (frame_append(&s->tx, FRAME_CONFIG, msg, config_encode(&cfg, msg)) == -1) {
+		session_close(s, VPN_ERR_INTERNAL, "no room for CONFIG");
+		return -1;
+	}
+	s->state = SS_ACTIVE;
+	ka_init(&s->ka, srv->opt->ka_interval, srv->opt->ka_timeout, now_ms());
+	inet_ntop(AF_INET, &s->addr, a, sizeof(a));
+	log_info("%s: logged in, tunnel address %s (%u client%s)", s->name, a,
+	         srv->nactive, srv->nactive == 1 ? "" : "s");
+	return session_flush(s);
+}
+
+int
+session_auth_done(struct session *s, enum auth_result res, uint64_t now)
+{
+	struct server *srv = s->srv;
+	struct in_addr from = s->peer.sin_addr;
+	unsigned delay;
+
+	if (res == AUTH_ERROR) {
+		session_close(s, VPN_ERR_INTERNAL, "password check failed on the "
+		              "server");
+		return -1;
+	}
+	s->result = res;
+	if (res == AUTH_OK) {
+		delay = throttle_delay(&srv->throttle, from, now);
+		throttle_success(&srv->throttle, from, now);
+	} else {
+		bool banned = throttle_fail(&srv->throttle, from, now);
+
+		delay = throttle_delay(&srv->throttle, from, now);
+		/* The user name is checked to be printable; no password here. */
+		log_warnx("%s: login failed for user '%s': wrong user name or "
+		          "password%s", s->name, s->user,
+		          banned ? "; address banned for a while" : "");
+	}
+	if (delay == 0)
+		return session_finish_login(s);
+	s->state = SS_DELAYED;
+	s->deadline_ms = now + delay;
+	srv->ndelayed++;
+	return 0;
+}
+
+static int
+session_on_auth(struct session *s, const struct frame *f)
+{
+	struct server *srv = s->srv;
+	struct login lg;
+	const char *why;
+	char msg[96];
+	unsigned ban;
+
+	if (login_parse(f->payload, f->len, &lg, &why) == -1) {
+		login_wipe(&lg);
+		session_close(s, VPN_ERR_PROTOCOL, why);
+		return -1;
+	}
+	/* The password is now in lg; wipe it from the receive buffer too. */
+	OPENSSL_cleanse((void *)f->payload, f->len);
+	memcpy(s->user, lg.user, sizeof(s->user));
+	s->want = lg.want;
+	session_set_name(s);
+	ban = throttle_banned(&srv->throttle, s->peer.sin_addr, now_ms());
+	if (ban > 0) {
+		login_wipe(&lg);
+		snprintf(msg, sizeof(msg), "too many failed logins from this "
+		         "address; try again in %u s", ban);
+		log_warnx("%s: refused, address banned for %u more s", s->name,
+		          ban);
+		session_close(s, VPN_ERR_BANNED, msg);
+		return -1;
+	}
+	if (authproc_send(srv->authfd, s->id, &lg) == -1) {
+		login_wipe(&lg);
+		session_close(s, VPN_ERR_INTERNAL, "password check unavailable");
+		return -1;
+	}
+	login_wipe(&lg);
+	s->state = SS_CHECKING;
+	s->deadline_ms = now_ms() + HANDSHAKE_TIMEOUT * 1000;
+	return 0;
+}
+
+/* A DATA frame from the client: to the TUN, if the source is its own. */
+static void
+session_on_data(struct session *s, const struct frame *f)
+{
+	struct ipv4_hdr_info ip;
+	const char *why;
+	char src[INET_ADDRSTRLEN], own[INET_ADDRSTRLEN];
+
+	if (ipv4_parse(f->payload, f->len, &ip, &why) == -1) {
+		s->drops++;
+		log_limited(&s->lim_bad, "%s: dropped a packet: %s", s->name, why);
+		return;
+	}
+	if (ip.src.s_addr != s->addr.s_addr) {
+		s->drops++;
+		inet_ntop(AF_INET, &ip.src, src, sizeof(src));
+		inet_ntop(AF_INET, &s->addr, own, sizeof(own));
+		log_limited(&s->lim_spoof, "%s: dropped a packet from %s: not the "
+		            "client's address %s", s->name, src, own);
+		return;
+	}
+	if (write(s->srv->tunfd, f->payload, f->len) == -1) {
+		s->drops++;
+		log_limited(&s->srv->lim_tun, "%s: writing %zu bytes to %s: %s",
+		            s->name, f->len, s->srv->tunname, strerror(errno));
+		return;
+	}
+	s->pkts_in++;
+}
+
+static int
+session_on_frame(struct session *s, const struct frame *f)
+{
+	enum vpn_error code;
+	char text[ERROR_TEXT_MAX + 1], msg[128];
+
+	switch (f->type) {
+	case FRAME_KEEPALIVE:
+		return 0;
+	case FRAME_ERROR:
+		frame_parse_error(f, &code, text, sizeof(text));
+		if (code != VPN_ERR_BYE)
+			log_info("%s: client reports %s: %s", s->name,
+			         vpn_error_name(code), text);
+		session_close(s, VPN_ERR_BYE, "client closed");
+		return -1;
+	case FRAME_AUTH:
+		if (s->state == SS_LOGIN)
+			return session_on_auth(s, f);
+		break;
+	case FRAME_DATA:
+		if (s->state == SS_ACTIVE) {
+			session_on_data(s, f);
+			return 0;
+		}
+		break;
+	}
+	snprintf(msg, sizeof(msg), "unexpected %s frame %s", frame_type_name(f->type),
+	         s->state == SS_ACTIVE ? "after login" : "before login");
+	session_close(s, VPN_ERR_PROTOCOL, msg);
+	return -1;
+}
+
+/* Reads everything OpenSSL and the socket have, frame by frame. */
+static int
+session_read(struct session *s)
+{
+	char errs[256];
+	struct frame f;
+	const char *why;
+	size_t room, n;
+	uint8_t *tail;
+	int r;
+
+	for (;;) {
+		tail = fbuf_tail(&s->rx, &room);
+		if (!SSL_read_ex(s->ssl, tail, room, &n)) {
+			switch (SSL_get_error(s->ssl, 0)) {
+			case SSL_ERROR_WANT_READ:
+				return 0;
+			case SSL_ERROR_WANT_WRITE:
+				return server_epoll_set(s->srv, s, true);
+			case SSL_ERROR_ZERO_RETURN:
+				session_close(s, VPN_ERR_BYE, "client closed TLS");
+				return -1;
+			}
+			log_limited(&s->lim_bad, "%s: TLS read: %s", s->name,
+			            ssl_errors(errs, sizeof(errs)));
+			session_close(s, VPN_ERR_BYE, "connection lost");
+			return -1;
+		}
+		s->rx.len += n;
+		if (s->state == SS_ACTIVE)
+			s->ka.last_rx_ms = now_ms();
+		while ((r = frame_next(&s->rx, s->srv->opt->mtu, &f, &why)) == 1)
+			if (session_on_frame(s, &f) == -1)
+				return -1;
+		if (r == -1) {
+			log_limited(&s->lim_bad, "%s: %s", s->name, why);
+			session_close(s, VPN_ERR_PROTOCOL, why);
+			return -1;
+		}
+	}
+}
+
+/* Writes what tx holds; EPOLLOUT stays on while some is left. */
+int
+session_flush(struct session *s)
+{
+	char errs[256];
+	size_t n;
+
+	while (s->tx.len > 0) {
+		if (SSL_write_ex(s->ssl, s->tx.data + s->tx.off, s->tx.len, &n)) {
+			fbuf_consume(&s->tx, n);
+			s->ka.last_tx_ms = now_ms();
+			continue;
+		}
+		switch (SSL_get_error(s->ssl, 0)) {
+		case SSL_ERROR_WANT_WRITE:
+			return s->pollout ? 0 : server_epoll_set(s->srv, s, true);
+		case SSL_ERROR_WANT_READ:
+			return 0;
+		}
+		log_limited(&s->lim_bad, "%s: TLS write: %s", s->name,
+		            ssl_errors(errs, sizeof(errs)));
+		session_close(s, VPN_ERR_BYE, "connection lost");
+		return -1;
+	}
+	if (s->pollout)
+		return server_epoll_set(s->srv, s, false);
+	return 0;
+}
+
+int
+session_io(struct session *s, uint32_t events)
+{
+	if (s->state == SS_HANDSHAKE)
+		return session_handshake(s);
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		if (session_read(s) == -1)
+			return -1;
+	if (s->tx.len > 0 || s->pollout)
+		return session_flush(s);
+	return 0;
+}
+
+/*
+ * Queues one IPv4 packet from the TUN for this client. Returns false when
+ * its output buffer is full: the packet is dropped, as a router with a full
+ * queue would, and the TCP inside the tunnel slows down.
+ */
+bool
+session_queue_packet(struct session *s, const uint8_t *pkt, size_t len)
+{
+	uint8_t *p = frame_reserve(&s->tx, len);
+
+	if (p == NULL) {
+		s->drops++;
+		return false;
+	}
+	memcpy(p, pkt, len);
+	frame_commit(&s->tx, FRAME_DATA, len);
+	s->pkts_out++;
+	return true;
+}
+
+/* Timers, once a second or so. */
+int
+session_tick(struct session *s, uint64_t now)
+{
+	char msg[64];
+
+	switch (s->state) {
+	case SS_HANDSHAKE:
+	case SS_LOGIN:
+	case SS_CHECKING:
+		if (now >= s->deadline_ms) {
+			session_close(s, VPN_ERR_TIMEOUT, "no login in time");
+			return -1;
+		}
+		return 0;
+	case SS_DELAYED:
+		if (now < s->deadline_ms)
+			return 0;
+		s->srv->ndelayed--;
+		s->state = SS_CHECKING;
+		return session_finish_login(s);
+	case SS_ACTIVE:
+		if (ka_expired(&s->ka, now)) {
+			snprintf(msg, sizeof(msg), "nothing heard for %llu s",
+			         (unsigned long long)(now - s->ka.last_rx_ms) / 1000);
+			session_close(s, VPN_ERR_TIMEOUT, msg);
+			return -1;
+		}
+		if (ka_send_due(&s->ka, now) && s->tx.len == 0) {
+			if (frame_append(&s->tx, FRAME_KEEPALIVE, NULL, 0) == 0)
+				return session_flush(s);
+		}
+		return 0;
+	}
+	return 0;
+}

@@ -1,0 +1,119 @@
+/*
+ * tls.c - the OpenSSL 3 contexts of server and client.
+ *
+ * TLS 1.3 only (no older version to downgrade to, no renegotiation exists
+ * in 1.3, and we forbid it anyway), no compression (CRIME), no session
+ * tickets (a VPN connection is long-lived; resumption buys nothing).
+ * Partial writes are on so a nonblocking SSL_write() of a large batch can
+ * return after some records, and the write buffer may move between retries
+ * because the output buffer is compacted.
+ */
+#include "minivpn.h"
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+static SSL_CTX *
+tls_ctx_common(const SSL_METHOD *method)
+{
+	SSL_CTX *ctx = SSL_CTX_new(method);
+
+	if (ctx == NULL) {
+		log_openssl("SSL_CTX_new");
+		return NULL;
+	}
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION)) {
+		log_openssl("restricting the context to TLS 1.3");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+	                    SSL_OP_NO_TICKET);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	return ctx;
+}
+
+SSL_CTX *
+tls_server_ctx(const char *cert, const char *key)
+{
+	SSL_CTX *ctx = tls_ctx_common(TLS_server_method());
+
+	if (ctx == NULL)
+		return NULL;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		log_openssl("loading server certificate %s", cert);
+		goto bad;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		log_openssl("loading server key %s", key);
+		goto bad;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		log_openssl("server key %s does not match certificate %s", key, cert);
+		goto bad;
+	}
+	if (SSL_CTX_set_num_tickets(ctx, 0) != 1) {
+		log_openssl("SSL_CTX_set_num_tickets");
+		goto bad;
+	}
+	return ctx;
+bad:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/*
+ * The client trusts exactly the CAs it is given: a directory of hash links
+ * (what `openssl rehash` makes, looked up by subject hash) and/or a file.
+ * The system's default store is not loaded: a VPN trusts its own CA only.
+ */
+SSL_CTX *
+tls_client_ctx(const char *ca_dir, const char *ca_file)
+{
+	SSL_CTX *ctx = tls_ctx_common(TLS_client_method());
+
+	if (ctx == NULL)
+		return NULL;
+	if (ca_dir != NULL && SSL_CTX_load_verify_dir(ctx, ca_dir) != 1) {
+		log_openssl("loading CA directory %s", ca_dir);
+		goto bad;
+	}
+	if (ca_file != NULL && SSL_CTX_load_verify_file(ctx, ca_file) != 1) {
+		log_openssl("loading CA file %s", ca_file);
+		goto bad;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+bad:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+const char *
+tls_verify_category(long v)
+{
+	switch (v) {
+	case X509_V_OK:
+		return "ok";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+	case X509_V_ERR_CERT_UNTRUSTED:
+		return "untrusted issuer";
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+		return "host name mismatch";
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return "certificate expired";
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "certificate not yet valid";
+	case X509_V_ERR_CERT_REVOKED:
+		return "certificate revoked";
+	}
+	return "certificate rejected";
+}
