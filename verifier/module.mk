@@ -12,8 +12,8 @@ pcap-verify_SRCS   := verifier/verify.c verifier/rule.c verifier/judge.c \
                       verifier/cksum.c
 pcap-mkgolden_SRCS := verifier/mkgolden.c verifier/cksum.c
 
-# make check-verifier: the golden tests of pcap-verify, on the sanitizer
-# build unless BUILD says otherwise.
+# make check-verifier: the golden tests of pcap-verify on $(BUILD)/bin
+# (make SAN=1 check-verifier for the sanitizer build).
 .PHONY: check-verifier verifier-pcaps
 check-verifier: $(BUILD)/bin/pcap-verify
 	@verifier/tests/run-golden.sh $(BUILD)/bin
