@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# check-task10: the authenticated TLS VPN (SEED VPN Lab tasks 2-6).
+#
+#   u  10.9.0.5 --+                                   +-- v 192.168.60.5
+#   u2 10.9.0.6 --+-- br-ext --[ server ]-- br-int ---+    (line service :23)
+#   u3 10.9.0.7 --+     10.9.0.11 | 192.168.60.11
+#                      minivpn-server, TCP 4433, tun0 192.168.53.1/24
+#   each U: minivpn-client, tun0 192.168.53.x, route 192.168.60.0/24
+#
+#   rogue servers for the certificate checks: expired certificate on
+#   server:4434, rogue-CA certificate for the same name on u3:4433 (a man
+#   in the middle the client is sent to with --connect).
+#
+# Judged from captures (encryption, per-client delivery, spoofing, large
+# packets) and from the programs' output (which check failed, login
+# refused, reconnection, clean teardown).
+. "$(dirname "$0")/../lab/check.sh"
+check_begin task10
+need_tool ping iputils-ping || check_end
+need_tool openssl openssl || check_end
+for p in minivpn-server minivpn-client; do need_prog "$BIN/$p" || check_end; done
+
+NAME=vpnlabserver.com
+PKI=$OUT/pki
+MARK=56504e2d4d41524b4552   # "VPN-MARKER", the ping payload pattern
+MARK_TEXT=VPN-MARKER
+
+# ---- set-up: certificates, users -------------------------------------------------
+if ! "$ROOT/task10-tls/pki.sh" --name "$NAME" --out "$PKI" >"$OUT/pki.log" 2>&1; then
+	fail "make pki failed: $(tail -1 "$OUT/pki.log")"
+	check_end
+fi
+bad_keys=$(find "$PKI" -name '*.key' -perm /077 | wc -l)
+if [ "$bad_keys" = 0 ]; then pass "pki: no private key is readable by group or others"
+else fail "pki: $bad_keys private keys readable by group or others"; fi
+expect_ok "pki: the CA directory has a hash link" \
+	test -e "$PKI/ca-dir/$(openssl x509 -in "$PKI/ca.crt" -noout -hash).0"
+openssl x509 -in "$PKI/server.crt" -noout -ext subjectAltName >"$OUT/san.txt" 2>&1
+expect_grep "pki: the server certificate has subjectAltName DNS:$NAME" "DNS:$NAME" "$OUT/san.txt"
+
+# Passwords: sha512crypt and sha256crypt here (the unit tests do yescrypt).
+PW_ALICE=alice-$$-pw PW_BOB=bob-$$-pw PW_CAROL=carol-$$-pw PW_WRONG=wrong-$$-guess
+{
+	echo "alice:$(openssl passwd -6 "$PW_ALICE"):19000:0:99999:7:::"
+	echo "bob:$(openssl passwd -5 "$PW_BOB"):19000:0:99999:7:::"
+	echo "carol:$(openssl passwd -6 "$PW_CAROL"):19000:0:99999:7:::"
+} >"$OUT/shadow"
+chmod 600 "$OUT/shadow"
+for u in alice bob carol wrong; do
+	v=PW_${u^^}
+	(umask 077; echo "${!v}" >"$OUT/pw-$u")
+done
+
+client_args() {   # USER [extra args]: a client that logs in as USER
+	local user=$1; shift
+	echo --server "$NAME" --login "$user" --password-file "$OUT/pw-$user" "$@"
+}
+GOOD_CA="--ca-dir $PKI/ca-dir"
+# try_client HOST NAME USER [args]: one attempt (no reconnect), the CA given
+# in args; exit status in $OUT/NAME.status
+try_client() {
+	local host=$1 name=$2 user=$3; shift 3
+	lab_exec "$host" timeout 20 "$BIN/minivpn-client" $(client_args "$user" --no-reconnect "$@") \
+		>"$OUT/$name.log" 2>&1 </dev/null
+	echo "exit $?" >"$OUT/$name.status"
+}
+tun_addr() {      # HOST: the IPv4 address of its tun0, if any
+	lab_exec "$1" ip -4 -o addr show dev tun0 2>/dev/null | sed -nE 's/.* inet ([0-9.]+).*/\1/p'
+}
+has_tun_addr() { [ -n "$(tun_addr "$1")" ]; }
+
+# ---- the server ------------------------------------------------------------------
+lab_bg server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+	--shadow "$OUT/shadow" --keepalive 2,6
+if ! wait_for "minivpn-server to listen" 10 grep -q "listening on" "$OUT/server.log"; then
+	fail "minivpn-server did not start: $(tail -1 "$OUT/server.log")"
+	check_end
+fi
+pid=${BG_PID[server]}
+grep -E '^(Uid|CapEff):' "/proc/$pid/status" >"$OUT/server-creds.txt" 2>&1
+if grep -qE '^CapEff:\s+0+$' "$OUT/server-creds.txt" &&
+   { ! grep -qE '^Uid:\s+0\s' "$OUT/server-creds.txt" || grep -q 'not mapped' "$OUT/server.log"; }; then
+	pass "privileges: the network-facing server runs without capabilities ($(tr '\n' ' ' <"$OUT/server-creds.txt" | tr -s ' \t' ' '))"
+else
+	fail "privileges: the server still has privileges: $(tr '\n' ' ' <"$OUT/server-creds.txt")"
+fi
+
+# ---- server authentication (SEED task 4) ---------------------------------------
+try_client u untrusted alice --ca-file "$PKI/rogue-ca.crt"
+expect_grep "server auth: a CA that did not sign the server is refused, saying why" \
+	'server certificate rejected: untrusted issuer' "$OUT/untrusted.log"
+
+lab_exec u timeout 20 "$BIN/minivpn-client" --server wrong-name.example --connect 10.9.0.11 \
+	--ca-dir "$PKI/ca-dir" --login alice --password-file "$OUT/pw-alice" --no-reconnect \
+	>"$OUT/wrong-name.log" 2>&1 </dev/null
+expect_grep "server auth: a host name not in the certificate is refused, saying why" \
+	'server certificate rejected: host name mismatch' "$OUT/wrong-name.log"
+
+lab_bg server expired "$BIN/minivpn-server" --cert "$PKI/expired.crt" --key "$PKI/expired.key" \
+	--shadow "$OUT/shadow" --listen 0.0.0.0:4434 --pool 192.168.54.0/24 --tun exp%d
+wait_for "the expired server" 10 grep -q "listening on" "$OUT/expired.log"
+try_client u expired alice $GOOD_CA --server "$NAME:4434"
+expect_grep "server auth: an expired certificate is refused, saying why" \
+	'server certificate rejected: certificate expired' "$OUT/expired.log"
+lab_stop expired
+
+lab_bg u3 rogue "$BIN/minivpn-server" --cert "$PKI/rogue.crt" --key "$PKI/rogue.key" \
+	--shadow "$OUT/shadow" --pool 192.168.55.0/24 --tun rogue%d
+wait_for "the rogue server" 10 grep -q "listening on" "$OUT/rogue.log"
+try_client u mitm alice $GOOD_CA --connect 10.9.0.7
+expect_grep "server auth: a man in the middle with a rogue CA's certificate for $NAME is refused" \
+	'server certificate rejected: untrusted issuer' "$OUT/mitm.log"
+expect_no_grep "server auth: the rogue server never saw a login" 'logged in|login failed' "$OUT/rogue.log"
+lab_stop rogue
+
+# ---- client authentication (SEED task 5) ---------------------------------------
+try_client u2 wrong-pw alice $GOOD_CA --password-file "$OUT/pw-wrong"
+expect_grep "client auth: a wrong password is refused with a reason" \
+	'login refused by the server: authentication failed' "$OUT/wrong-pw.log"
+expect_grep "client auth: ... and the client exits with status 3" '^exit 3$' "$OUT/wrong-pw.status"
+try_client u2 unknown mallory $GOOD_CA --password-file "$OUT/pw-wrong"
+expect_grep "client auth: an unknown user is refused" \
+	'login refused by the server: authentication failed' "$OUT/unknown.log"
+expect_fail "client auth: no tunnel address on u2 after refused logins" has_tun_addr u2
+expect_grep "client auth: the server logs the failed login" "login failed for user 'mallory'" "$OUT/server.log"
+expect_no_grep "client auth: no password appears in the server's log" \
+	"$PW_WRONG|$PW_ALICE|$PW_BOB|$PW_CAROL" "$OUT/server.log"
+
+# ---- three clients (SEED task 6: multiple clients) ------------------------------
+lab_bg u c1 "$BIN/minivpn-client" $(client_args alice $GOOD_CA)
+lab_bg u2 c2 "$BIN/minivpn-client" $(client_args bob $GOOD_CA)
+lab_bg u3 c3 "$BIN/minivpn-client" $(client_args carol $GOOD_CA)
+for h in u u2 u3; do
+	wait_for "a tunnel address on $h" 15 has_tun_addr "$h" || fail "$h: no tunnel address: $(tail -1 "$OUT/c${h#u}.log" 2>/dev/null)"
+done
+A1=$(tun_addr u) A2=$(tun_addr u2) A3=$(tun_addr u3)
+expect_grep "server auth: the lab CA and the right name pass" 'server certificate OK' "$OUT/c1.log"
+note "tunnel addresses: u $A1, u2 $A2, u3 $A3"
+lab_exec u ip route show 192.168.60.0/24 >"$OUT/u-route.txt" 2>&1
+expect_grep "config push: u routes the intranet into tun0" '^192\.168\.60\.0/24 dev tun0' "$OUT/u-route.txt"
+if [ -n "$A1" ] && [ -n "$A2" ] && [ -n "$A3" ] && [ "$A1" != "$A2" ] && [ "$A2" != "$A3" ] && [ "$A1" != "$A3" ]; then
+	pass "pool: three clients got three different addresses ($A1, $A2, $A3)"
+else
+	fail "pool: addresses u '$A1', u2 '$A2', u3 '$A3' (expected three different)"
+fi
+
+capture_start t sw:br-ext sw:br-int u:tun0 server:tun0 || check_end
+lab_exec u ping -c 3 -i 0.2 -W 2 -p "$MARK" 192.168.60.5 >"$OUT/ping-u.log" 2>&1
+lab_exec u2 ping -c 3 -i 0.2 -W 2 192.168.60.5 >"$OUT/ping-u2.log" 2>&1
+lab_exec u3 ping -c 3 -i 0.2 -W 2 192.168.60.5 >"$OUT/ping-u3.log" 2>&1
+lab_exec u ping -c 2 -i 0.3 -W 2 -s 3000 192.168.60.5 >"$OUT/ping-3000.log" 2>&1
+capture_stop t
+E=$OUT/t-sw-br-ext.pcap I=$OUT/t-sw-br-int.pcap C=$OUT/t-u-tun0.pcap
+
+for h in u u2 u3; do
+	expect_grep "clients: $h pings V through the tunnel and gets its own replies" \
+		' 3 received' "$OUT/ping-$h.log"
+done
+for a in "$A1" "$A2" "$A3"; do
+	expect_pcap "$I" --at-least 3 "icmp[icmptype]=icmp-echo and src $a and dst 192.168.60.5" \
+		"clients: requests from $a reach V on the intranet"
+done
+expect_pcap "$C" --at-least 3 "icmp[icmptype]=icmp-echoreply and dst $A1" \
+	"clients: u's replies come out of u's tun0"
+expect_pcap "$C" --none "icmp and (dst $A2 or dst $A3)" \
+	"clients: no other client's packets reach u's tun0"
+
+# Encryption (SEED task 3/4 capture)
+expect_pcap "$E" --none 'ip and not tcp port 4433' \
+	"encryption: on the extranet, IP traffic is TCP 4433 only"
+expect_pcap "$E" --none 'icmp' "encryption: no ICMP on the extranet"
+expect_pcap "$E" --at-least 6 'tcp port 4433 and tcp[((tcp[12] & 0xf0) >> 2)] = 0x17' \
+	"encryption: TLS application-data records on TCP 4433"
+expect_pcap "$C" --marker "$MARK_TEXT" "encryption: the marker is in the ping payload inside the tunnel (control)"
+expect_pcap "$E" --no-marker "$MARK_TEXT" "encryption: the marker never appears in clear on the extranet"
+
+# Large packets
+expect_grep "large packets: ping -s 3000 through the tunnel" ' 2 received' "$OUT/ping-3000.log"
+expect_pcap "$I" --at-least 2 "src $A1 and dst 192.168.60.5 and ip[6:2] & 0x1fff != 0" \
+	"large packets: the 3028-byte datagrams cross as fragments, reassembled by V"
+
+# Spoofing: u2 sends with u's address
+capture_start s sw:br-int || check_end
+lab_exec u2 ip addr add "$A1/32" dev tun0
+lab_exec u2 ping -c 3 -i 0.2 -W 1 -I "$A1" 192.168.60.5 >"$OUT/ping-spoof.log" 2>&1
+lab_exec u2 ip addr del "$A1/32" dev tun0
+lab_exec u2 ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-nospoof.log" 2>&1
+capture_stop s
+expect_pcap "$OUT/s-sw-br-int.pcap" --at-least 2 "icmp[icmptype]=icmp-echo and src $A2" \
+	"spoofing: (control) u2's packets with its own address do get through"
+expect_pcap "$OUT/s-sw-br-int.pcap" --none "icmp and src $A1" \
+	"spoofing: u2's packets with u's source address never reach the intranet"
+expect_grep "spoofing: the server logs the drop" "dropped a packet from $A1: not the client's address $A2" "$OUT/server.log"
+
+# ---- dead peer detection -------------------------------------------------------
+kill -STOP "${BG_PID[c3]}"
+if wait_for "the server to notice u3 went silent" 12 grep -q "carol@.*nothing heard" "$OUT/server.log"; then
+	pass "keepalive: a silent client is detected ($(grep -m1 -o 'carol@.*nothing heard for [0-9]* s' "$OUT/server.log"))"
+else
+	fail "keepalive: the server did not close u3's silent session within 12 s"
+fi
+kill -CONT "${BG_PID[c3]}"
+wait_for "u3 to come back" 20 grep -q "reconnecting" "$OUT/c3.log"
+
+# ---- tunnel breaking over TLS (SEED task 6 of the tunnel lab) ---------------------
+lab_bg u tcp bash -c 'exec 3<>/dev/tcp/192.168.60.5/23 || exit 1
+	for i in $(seq 1 24); do
+		echo "tcp-line-$i" >&3
+		read -t 30 -r line <&3 || { echo "no echo for line $i"; exit 1; }
+		echo "echo: $line"; sleep 0.5
+	done; echo "TCP session survived"'
+wait_for "the TCP session to start" 10 grep -q "tcp-line-2" "$OUT/tcp.log"
+lab_stop server
+lab_bg server server2 "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+	--shadow "$OUT/shadow" --keepalive 2,6
+wait_for "the restarted server to listen" 10 grep -q "listening on" "$OUT/server2.log"
+wait_for "the TCP session to finish" 40 grep -qE "survived|no echo" "$OUT/tcp.log"
+expect_grep "restart: the clients reconnect by themselves" "alice@.*logged in" "$OUT/server2.log"
+expect_grep "restart: u keeps its tunnel address $A1" "alice@.*tunnel address $A1" "$OUT/server2.log"
+expect_grep "restart: a TCP session through the tunnel survives the server restart" \
+	'TCP session survived' "$OUT/tcp.log"
+wait_for "u2 to log in again" 15 grep -q "bob@.*logged in" "$OUT/server2.log"
+lab_exec u2 ping -c 2 -i 0.2 -W 2 192.168.60.5 >"$OUT/ping-u2-after.log" 2>&1
+expect_grep "restart: u2 pings V again after the restart" ' 2 received' "$OUT/ping-u2-after.log"
+
+# ---- clean teardown -----------------------------------------------------------------
+lab_stop c1
+expect_grep "teardown: the client removes its address and routes on exit" \
+	'address and routes removed' "$OUT/c1.log"
+lab_exec u ip route show >"$OUT/u-route-after.txt" 2>&1
+expect_no_grep "teardown: no route into the tunnel left on u" 'tun0' "$OUT/u-route-after.txt"
+wait_for "the server to free u's address" 5 grep -q "alice@.*session closed" "$OUT/server2.log"
+expect_grep "teardown: the server frees the address of a client that leaves" \
+	"alice@.*session closed" "$OUT/server2.log"
+
+# Secrets: never in a log, never on a command line.
+lab_stop c2
+lab_stop c3
+hits=$(grep -lE "$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_WRONG" "$OUT"/*.log 2>/dev/null | wc -l)
+if [ "$hits" = 0 ]; then pass "secrets: no password in any log"
+else fail "secrets: a password appears in $hits log files"; fi
+check_end
