@@ -333,6 +333,8 @@ rule_from_line(const char *line, struct rule *r, char *why, size_t whylen)
 		rest = skip_space(s);
 		if (*rest == '\0')
 			return set_filter(r, "", why, whylen);
+		if (strcmp(rest, "in") == 0)
+			return bad(why, whylen, "'in' needs a filter");
 		if (strncmp(rest, "in", 2) != 0 ||
 		    (rest[2] != ' ' && rest[2] != '\t'))
 			return bad(why, whylen, "after the marker, expected "
