@@ -177,8 +177,8 @@ capture_stop() {
 	local name=$1 pid=${CAP_PID[$1]:-} i
 	[ -n "$pid" ] || return 0
 	unset "CAP_PID[$name]"
-	# Give the last packets in flight a moment to be written.
-	sleep 0.2
+	# pcap-capture reads for a few ms more after SIGINT, so what was in
+	# flight is kept. (Every wrapper execs, so $pid is pcap-capture's own.)
 	kill -INT "$pid" 2>/dev/null
 	for i in $(seq 30); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -198,9 +198,10 @@ expect_pcap() {
 	if [ $st = 0 ]; then CHECK_PASSED=$((CHECK_PASSED + 1)); else CHECK_FAILED=$((CHECK_FAILED + 1)); fi
 }
 
-# pcap_count FILE FILTER: how many packets match (prints the number).
+# pcap_count FILE FILTER: how many packets match (prints the number). When
+# the file cannot be judged it prints the reason to stderr and returns 2.
 pcap_count() {
-	"$KIT_BIN/pcap-verify" --count "$2" "$1" 2>/dev/null || echo 0
+	"$KIT_BIN/pcap-verify" --count "$2" "$1"
 }
 
 expect_ok() {

@@ -27,6 +27,8 @@ finish() {
 	exit
 }
 
+mkdir -p "$root/build"
+
 # 1. make it
 if ! tools/handout.sh -o "$dir" >"$root/build/handout-test.log" 2>&1; then
 	fail "tools/handout.sh failed: $(tail -n 3 "$root/build/handout-test.log")"
