@@ -88,8 +88,8 @@ deps:
 
 check-build:
 	@lab/deps.sh --need build
-	@$(MAKE) --no-print-directory SAN=0 all
-	@$(MAKE) --no-print-directory SAN=1 all
+	@$(MAKE) -s --no-print-directory SAN=0 all
+	@$(MAKE) -s --no-print-directory SAN=1 all
 
 check: check-build
 	@tests/run.sh all
@@ -114,7 +114,7 @@ shell:
 
 demo:
 	@lab/deps.sh --need build,lab
-	@$(MAKE) --no-print-directory SAN=0 all
+	@$(MAKE) -s --no-print-directory SAN=0 all
 	@LAB=$(LAB) lab/demo.sh
 
 clean:

@@ -173,6 +173,8 @@ on_frame(struct client *c, const struct frame *f)
 	}
 	log_warnx("protocol error: unexpected %s frame from the server",
 	          frame_type_name(f->type));
+	frame_append_error(&c->tx, VPN_ERR_PROTOCOL, "unexpected frame");
+	(void)flush(c);
 	return CO_RETRY;
 }
 
