@@ -19,15 +19,17 @@ if [ "${1:-}" = --force ]; then force=1; shift; fi
 image=${1:-vpnlab-base}
 suite=${SUITE:-bookworm}
 
-# The packages a lab container needs. Keep in step with lab/deps.sh.
+# The packages a lab container needs: the build, lab and check groups of
+# lab/deps.sh (what `make deps` installs), and a few tools for people
+# working in the containers.
+here=$(cd "$(dirname "$0")" && pwd)
 packages=(
-	# build
-	make gcc libc6-dev pkg-config libpcap-dev libssl-dev libcrypt-dev
-	libcmocka-dev
-	# run: the lab network and the checks
+	$(sed -n 's/^[[:space:]]*\[\(build\|lab\|check\)\]="\(.*\)"/\2/p' "$here/../lab/deps.sh" 2>/dev/null)
+	make gcc libc6-dev libpcap-dev libssl-dev libcrypt-dev
 	iproute2 iputils-ping tcpdump nftables procps psmisc kmod
-	netcat-openbsd openssl ca-certificates bash
+	netcat-openbsd openssl ca-certificates bash less
 )
+packages=($(printf '%s\n' "${packages[@]}" | sort -u))
 
 run() { printf '+ %s\n' "$*" >&2; "$@"; }
 die() { printf 'mkbase: %s\n' "$*" >&2; exit 1; }
@@ -40,9 +42,16 @@ docker info >/dev/null 2>&1 ||
 command -v debootstrap >/dev/null ||
 	die "debootstrap missing: apt-get install -y --no-install-recommends debootstrap"
 
+# The image is labelled with its package list: a list that changed (a new
+# package in lab/deps.sh) makes a new image.
+stamp=$(printf '%s\n' "$suite" "${packages[@]}" | md5sum | cut -c1-12)
 if [ $force = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
-	echo "mkbase: image $image exists (use --force to rebuild)" >&2
-	exit 0
+	have=$(docker image inspect -f '{{ index .Config.Labels "vpnlab.packages" }}' "$image" 2>/dev/null)
+	if [ "$have" = "$stamp" ]; then
+		echo "mkbase: image $image is up to date (use --force to rebuild)" >&2
+		exit 0
+	fi
+	echo "mkbase: image $image has another package list: rebuilding" >&2
 fi
 
 # The mirror this machine's apt already uses: deb822 sources first
@@ -74,5 +83,6 @@ run rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
 printf 'deb %s %s main\n' "$mirror" "$suite" >"$dir/etc/apt/sources.list"
 
 tar -C "$dir" -c . | run docker import \
-	-c 'ENV LANG=C.UTF-8' -c 'CMD ["/bin/bash"]' - "$image"
+	-c 'ENV LANG=C.UTF-8' -c 'CMD ["/bin/bash"]' \
+	-c "LABEL vpnlab.packages=$stamp" - "$image"
 echo "mkbase: made image $image from $suite ($mirror)" >&2
