@@ -219,6 +219,7 @@ nl_addr(int type, const char *ifname, struct in_addr addr, int prefixlen)
 	if (nl_attr_put(&req, IFA_LOCAL, &addr, sizeof(addr)) == -1 ||
 	    nl_attr_put(&req, IFA_ADDRESS, &addr, sizeof(addr)) == -1)
 		return -1;
+	/* SOLUTION STUB: log_warnx("task 2.b: %s: not written yet (common/netlink.c)", what); return -1; */
 	/* SOLUTION END */
 	return nl_talk(&req, what);
 }

@@ -75,6 +75,7 @@ tun_open(const char *name, enum tun_mode mode, bool nonblock,
 		close(fd);
 		return -1;
 	}
+	/* SOLUTION STUB: log_warnx("task 2.a: tun_open() is not written yet (common/tun.c)"); return -1; */
 	/* SOLUTION END */
 
 	memcpy(ifname, ifr.ifr_name, IFNAMSIZ);
