@@ -95,8 +95,9 @@ flush(struct client *c)
 		log_openssl("TLS write to %s", c->opt->server);
 		return -1;
 	}
-	/* The password's AUTH frame is gone from tx; wipe its bytes. */
-	OPENSSL_cleanse(c->tx.data, c->tx.cap < 1024 ? c->tx.cap : 1024);
+	/* The AUTH frame (with the password) is out: wipe its bytes. */
+	if (c->state == CS_LOGIN)
+		OPENSSL_cleanse(c->tx.data, AUTH_LEN_MAX + FRAME_HDR_LEN);
 	return 0;
 }
 
