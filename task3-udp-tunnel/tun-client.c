@@ -86,6 +86,7 @@ tun_to_server(struct client *c)
 	           sizeof(c->server)) == -1)
 		log_limited(&c->send_err, "sendto server failed (%s): %zd-byte "
 		            "packet dropped", strerror(errno), n);
+	/* SOLUTION STUB: log_warnx("task 3: sending TUN packets to the server is not written yet (task3-udp-tunnel/tun-client.c)"); return -1; */
 	/* SOLUTION END */
 	return 0;
 }
@@ -140,6 +141,7 @@ main(int argc, char **argv)
 	/* SOLUTION BEGIN: the TUN device with its address, up, and the route to the private network through it */
 	c.tun = tunnel_dev_up(name, TUN_MODE_TUN, addr, routes, nroutes, 0,
 	                      false, c.ifname);
+	/* SOLUTION STUB: c.tun = -1; log_warnx("task 3: the TUN device and its route are not set up yet (task3-udp-tunnel/tun-client.c)"); */
 	/* SOLUTION END */
 	if (c.tun == -1)
 		goto out;

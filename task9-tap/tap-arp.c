@@ -97,6 +97,7 @@ arp_reply_build(const struct arp_info *req, const uint8_t mac[6],
 	memcpy(arp + 14, &req->tpa, 4);          /* ... has the address asked for */
 	memcpy(arp + 18, req->sha, 6);           /* target: the asker */
 	memcpy(arp + 24, &req->spa, 4);
+	/* SOLUTION STUB: memset(out, 0, ARP_FRAME_LEN); */
 	/* SOLUTION END */
 }
 
@@ -149,6 +150,7 @@ tap_serve(struct tap *t)
 	inet_ntop(AF_INET, &arp.tpa, tpa, sizeof(tpa));
 	printf("Spoofed ARP reply: %s is-at %s to %s\n", tpa,
 	       mac_str(t->fake_mac, m1), mac_str(arp.sha, m2));
+	/* SOLUTION STUB: log_warnx("task 9: answering ARP requests is not written yet (task9-tap/tap-arp.c)"); return 0; */
 	/* SOLUTION END */
 	return 0;
 }
@@ -193,6 +195,7 @@ main(int argc, char **argv)
 	/* SOLUTION BEGIN: a TAP (not TUN) device, with its address, up */
 	t.fd = tunnel_dev_up(name, TUN_MODE_TAP, addr, NULL, 0, 0, false,
 	                     t.ifname);
+	/* SOLUTION STUB: t.fd = -1; log_warnx("task 9: the TAP device is not set up yet (task9-tap/tap-arp.c)"); */
 	/* SOLUTION END */
 	if (t.fd == -1)
 		return 1;
