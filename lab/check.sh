@@ -16,6 +16,8 @@
 #   KIT_BIN   the kit's own tools          (default: build/san/bin, else build/rel/bin)
 #   OUT       where logs and captures go   (default out/NAME)
 #   KEEP_LAB  1: leave the lab up at the end, for poking around
+#   LAB_BACKEND  netns (default) or docker: the same checks on the
+#             containers of docker/ (root, dockerd running; see lab/lab.sh)
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LABSH=$ROOT/lab/lab.sh
@@ -153,6 +155,19 @@ wait_for() {
 	return 1
 }
 
+# On the docker backend the switch is the docker host, whose bridges carry
+# the compose file's names.
+real_ifname() {
+	if [ "${LAB_BACKEND:-netns}" = docker ] && [ "$1" = sw ]; then
+		case $2 in
+		br-ext) echo vpnlab-ext; return ;;
+		br-int) echo vpnlab-int; return ;;
+		br-priv) echo vpnlab-priv; return ;;
+		esac
+	fi
+	echo "$2"
+}
+
 # capture_start NAME HOST:IF...: one pcap-capture for all the interfaces,
 # writing $OUT/NAME-HOST-IF.pcap; returns once every interface is open.
 capture_start() {
@@ -161,7 +176,7 @@ capture_start() {
 	for spec in "$@"; do
 		host=${spec%%:*}
 		ifname=${spec#*:}
-		specs+=("$LAB-$host:$ifname=$OUT/$name-$host-$ifname.pcap")
+		specs+=("$LAB-$host:$(real_ifname "$host" "$ifname")=$OUT/$name-$host-$ifname.pcap")
 	done
 	rm -f "$OUT/$name.ready"
 	"$LABSH" nsenter "$KIT_BIN/pcap-capture" --wait-if 5 --ready "$OUT/$name.ready" \

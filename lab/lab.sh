@@ -18,6 +18,12 @@
 # nothing on the machine changes: not its routes, sysctls, /etc or firewall.
 # Each command that builds the network is printed before it runs.
 #
+# LAB_BACKEND=docker (root only) runs the same lab on the containers of
+# docker/docker-compose.yml instead: `up` starts them and binds each
+# container's network namespace as /run/netns/$LAB-HOST inside the keeper,
+# and the switch "sw" is the docker host's own namespace (bridges
+# vpnlab-ext, vpnlab-int, vpnlab-priv). Everything below then works alike.
+#
 # Usage: lab.sh up [--private] | down | status | exec HOST CMD... |
 #        shell HOST | nsenter CMD... | hosts
 set -euo pipefail
@@ -28,10 +34,17 @@ STATE=${LAB_STATE:-/tmp/vpnlab.$(id -u).$LAB}
 KEEPER_PID_FILE=$STATE/keeper.pid
 SELF=$ROOT/lab/lab.sh
 
+BACKEND=${LAB_BACKEND:-netns}
 HOSTS_BASE="u u2 u3 server v v2 v3"
 HOSTS_PRIVATE="client-router p5 p6"
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
+
+case "$BACKEND" in
+netns) ;;
+docker) [ "$(id -u)" = 0 ] || { echo "lab.sh: LAB_BACKEND=docker needs root (it drives docker)" >&2; exit 1; } ;;
+*) echo "lab.sh: LAB_BACKEND='$BACKEND': use netns (the default) or docker" >&2; exit 1 ;;
+esac
 
 case "$LAB" in
 *[!a-zA-Z0-9_-]* | "") die "LAB='$LAB': use letters, digits, - and _ only" ;;
@@ -227,6 +240,29 @@ build() {
 	start_linesrv
 }
 
+# The docker backend: name the containers' network namespaces for ip netns.
+dockerize() {
+	local private=$1 h c pid
+	mkdir -p /run/netns
+	mount -t tmpfs -o mode=755 lab-netns /run/netns ||
+		die "cannot mount a tmpfs on /run/netns inside the lab's mount namespace"
+	run touch "/run/netns/$(ns sw)"
+	run mount --bind /proc/self/ns/net "/run/netns/$(ns sw)"
+	for h in $HOSTS_BASE $([ "$private" = 1 ] && echo "$HOSTS_PRIVATE"); do
+		c=$("$ROOT/docker/lab-docker.sh" container "$h")
+		pid=$(docker inspect -f '{{.State.Pid}}' "$c") || die "no container $c"
+		[ "$pid" -gt 0 ] || die "container $c is not running"
+		readlink "/proc/$pid/ns/pid" >"$STATE/pidns.$h"
+		run touch "/run/netns/$(ns "$h")"
+		run mount --bind "/proc/$pid/ns/net" "/run/netns/$(ns "$h")"
+		write_etc "$h"
+	done
+	# The same forwarding and strict reverse path filter as the namespace lab.
+	sysctl_on server net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1 \
+		net.ipv4.conf.default.rp_filter=1
+	start_linesrv
+}
+
 start_linesrv() {
 	local bin=${LAB_LINESRV:-$ROOT/build/rel/bin/lab-linesrv}
 	if [ ! -x "$bin" ]; then
@@ -244,11 +280,28 @@ lab_hosts() {
 	done
 }
 
+# The processes to stop in HOST's namespace: all of them in the namespace
+# lab; on docker, only those the lab started there (not the container's
+# own, and never anything in "sw", which is then the docker host itself).
+lab_pids() {
+	local h=$1 n cpidns p
+	n=$(ns "$h")
+	if [ "$BACKEND" = netns ]; then
+		ip netns pids "$n" 2>/dev/null || true
+		return
+	fi
+	[ "$h" = sw ] && return
+	cpidns=$(cat "$STATE/pidns.$h" 2>/dev/null) || return 0
+	for p in $(ip netns pids "$n" 2>/dev/null); do
+		[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$cpidns" ] || echo "$p"
+	done
+}
+
 teardown() {
 	local h n pids
 	for h in $(lab_hosts); do
 		n=$(ns "$h")
-		pids=$(ip netns pids "$n" 2>/dev/null || true)
+		pids=$(lab_pids "$h")
 		if [ -n "$pids" ]; then
 			run kill -TERM $pids 2>/dev/null || true
 		fi
@@ -256,7 +309,7 @@ teardown() {
 	for _ in $(seq 20); do
 		pids=
 		for h in $(lab_hosts); do
-			pids="$pids $(ip netns pids "$(ns "$h")" 2>/dev/null || true)"
+			pids="$pids $(lab_pids "$h")"
 		done
 		[ -z "${pids// /}" ] && break
 		sleep 0.1
@@ -277,7 +330,7 @@ status() {
 		n=$(ns "$h")
 		printf '%-14s' "$h"
 		ip -n "$n" -4 -o addr show | awk '$2 != "lo" {printf " %s %s", $2, $4}'
-		local pids; pids=$(ip netns pids "$n" | tr '\n' ' ')
+		local pids; pids=$(lab_pids "$h" | tr '\n' ' ')
 		[ -n "$pids" ] && printf '  pids: %s' "$pids"
 		echo
 	done
@@ -311,9 +364,16 @@ up)
 		echo "lab $LAB is half up ($have of $want namespaces): rebuilding" >&2
 		"$SELF" down
 	fi
+	inner=_build
+	if [ "$BACKEND" = docker ]; then
+		# V's line service is the lab's (logged in $STATE), not the image's.
+		VPNLAB_V_SERVICES= "$ROOT/docker/lab-docker.sh" up $([ $private = 1 ] && echo --private) ||
+			die "the docker topology did not come up (see above; docker/README.md)"
+		inner=_dockerize
+	fi
 	start_keeper
 	pid=$(keeper_pid)
-	if ! nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" bash "$SELF" _build "$private"; then
+	if ! nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" bash "$SELF" $inner "$private"; then
 		echo "lab.sh: building the lab failed; removing what was made" >&2
 		"$SELF" down || true
 		exit 1
@@ -326,6 +386,9 @@ down)
 		kill_userns_strays "$pid"
 		kill "$pid" 2>/dev/null || true
 		echo "lab $LAB is down"
+		if [ "$BACKEND" = docker ] && [ "${LAB_DOCKER_KEEP:-0}" != 1 ]; then
+			"$ROOT/docker/lab-docker.sh" down || true
+		fi
 	else
 		echo "lab $LAB is not up"
 	fi
@@ -352,6 +415,7 @@ nsenter)
 	;;
 # --- internal, run inside the keeper ---
 _build) build "${1:-0}" ;;
+_dockerize) dockerize "${1:-0}" ;;
 _teardown) teardown ;;
 _status) status ;;
 _hosts) lab_hosts ;;
