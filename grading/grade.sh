@@ -1,0 +1,553 @@
+#!/usr/bin/env bash
+# grade.sh - score the kit's own programs, or one student's tree, task by task.
+#
+#   grading/grade.sh [--submission DIR] [--tasks "task1 task2"]
+#                    [-o OUTDIR] [--student NAME]
+#
+# Without --submission it grades the kit's own build (build/san/bin). With
+# it, DIR is a student's tree that keeps the task contracts (the handout
+# with their code in it):
+#
+#   1. DIR is copied to a scratch directory (without build/, out/, .git)
+#      and built with its own Makefile, `make -k SAN=1 programs`, under a
+#      time limit, with no network (unshare -rn) and as the grading user;
+#   2. every task's check is the KIT's check.sh (never the student's: the
+#      student may have changed it, the lab or the verifier), run with
+#      BIN=the student's programs and KIT_BIN=the kit's own tools, both from
+#      a snapshot in the scratch directory, under a time limit;
+#   3. after each step, whatever the grading user left running is killed
+#      and its lab state removed, so one student's program cannot cost the
+#      next one anything.
+#
+# As root, the build and the checks run as an unprivileged user
+# (GRADE_USER, default vpngrader, created if missing): the lab then lives
+# in a user namespace (lab/lab.sh) and student code has no power over the
+# machine. As a normal user they run as that user.
+#
+# Points come from grading/weights.conf. Writes, in OUTDIR (default
+# out/grade): grade.txt (the table and every failed check: what a student
+# is handed back), grade.json, grade.csv (one header, one row), build.log,
+# TASK.log (each check's output) and TASK/ (its logs and captures).
+#
+# Environment: GRADE_WEIGHTS (weights file), GRADE_BUILD_TIMEOUT (600 s),
+# GRADE_CHECK_TIMEOUT (300 s, unless weights.conf says), GRADE_KILL_AFTER
+# (10 s: SIGKILL that long after SIGTERM), GRADE_USER, GRADE_KEEP=1 (keep
+# the scratch directory), GRADE_TMP (where scratch directories go, /tmp).
+set -uo pipefail
+export LC_ALL=C
+
+KIT=$(cd "$(dirname "$0")/.." && pwd)
+WEIGHTS=${GRADE_WEIGHTS:-$KIT/grading/weights.conf}
+BUILD_TIMEOUT=${GRADE_BUILD_TIMEOUT:-600}
+CHECK_TIMEOUT=${GRADE_CHECK_TIMEOUT:-300}
+KILL_AFTER=${GRADE_KILL_AFTER:-10}
+GRADE_USER=${GRADE_USER:-vpngrader}
+KIT_BUILD=${GRADE_KIT_BUILD:-$KIT/build/san}
+GRADE_TMP=${GRADE_TMP:-/tmp}
+NPROC_LIMIT=${GRADE_NPROC_LIMIT:-1024}        # processes + threads of the grading user
+FSIZE_LIMIT=${GRADE_FSIZE_LIMIT:-1048576}     # KiB: no file written may grow past 1 GiB
+KEEP_MAX=50M                                  # larger logs/captures are not kept
+SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+die() { echo "grade: $*" >&2; exit 2; }
+say() { echo "grade: $*" >&2; }
+
+usage() {
+	sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+submission= tasks_wanted= outdir=$KIT/out/grade student=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--submission) submission=${2:?--submission takes a directory}; shift 2 ;;
+	--tasks) tasks_wanted=${2?--tasks takes a list}; shift 2 ;;
+	-o) outdir=${2:?-o takes a directory}; shift 2 ;;
+	--student) student=${2:?--student takes a name}; shift 2 ;;
+	-h | --help) usage ;;
+	*) echo "grade: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+case $outdir in /*) ;; *) outdir=$PWD/$outdir ;; esac
+if [ -n "$submission" ]; then
+	[ -d "$submission" ] || die "submission '$submission' is not a directory"
+	submission=$(cd "$submission" && pwd)
+	[ -n "$student" ] || student=$(basename "$submission")
+else
+	student=${student:-kit}
+fi
+
+# ---- the weights ------------------------------------------------------------
+
+[ -r "$WEIGHTS" ] || die "cannot read $WEIGHTS"
+declare -a ORDER=()
+declare -A WEIGHT=() NCHECKS=() TLIMIT=()
+lineno=0
+while read -r t w n lim rest || [ -n "${t:-}" ]; do
+	lineno=$((lineno + 1))
+	case $t in '' | '#'*) continue ;; esac
+	[[ $t =~ ^task[0-9]+$ ]] || die "$WEIGHTS:$lineno: '$t' is not a task name (task1, task2, ...)"
+	[[ $w =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$WEIGHTS:$lineno: points '$w' is not a number"
+	[[ ${n:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: checks '$n' is not a number or -"
+	[[ ${lim:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: timeout '$lim' is not a number or -"
+	[ -z "$rest" ] || [[ $rest == '#'* ]] || die "$WEIGHTS:$lineno: too many columns"
+	[ -z "${WEIGHT[$t]:-}" ] || die "$WEIGHTS:$lineno: $t is listed twice"
+	ORDER+=("$t")
+	WEIGHT[$t]=$w
+	NCHECKS[$t]=${n:--}
+	TLIMIT[$t]=${lim:--}
+	[ "${TLIMIT[$t]}" = - ] && TLIMIT[$t]=$CHECK_TIMEOUT
+done <"$WEIGHTS"
+[ ${#ORDER[@]} -gt 0 ] || die "$WEIGHTS lists no task"
+
+if [ -n "$tasks_wanted" ]; then
+	for t in $tasks_wanted; do
+		[ -n "${WEIGHT[$t]:-}" ] || die "no task '$t' in $WEIGHTS (have: ${ORDER[*]})"
+	done
+	sel=()
+	for t in "${ORDER[@]}"; do
+		[[ " $tasks_wanted " == *" $t "* ]] && sel+=("$t")
+	done
+	ORDER=("${sel[@]}")
+fi
+
+# The kit's directory for a task: task2 -> task2-tun (empty if none).
+task_dir() {
+	local d
+	for d in "$KIT/$1"-*/; do
+		[ -d "$d" ] && { basename "$d"; return; }
+	done
+}
+
+# ---- who runs student code ----------------------------------------------------
+
+if [ "$(id -u)" = 0 ]; then
+	if ! getent passwd "$GRADE_USER" >/dev/null; then
+		say "creating the unprivileged grading user '$GRADE_USER'"
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$GRADE_USER" ||
+			die "useradd $GRADE_USER failed; create it by hand or set GRADE_USER"
+	fi
+	G_UID=$(id -u "$GRADE_USER")
+	G_GID=$(id -g "$GRADE_USER")
+	[ "$G_UID" != 0 ] || die "GRADE_USER '$GRADE_USER' is root: student code must not run as root"
+	# setpriv execs: no process in between, and no setuid program can give
+	# the student's code its privileges back (no_new_privs).
+	RUNAS=(setpriv "--reuid=$G_UID" "--regid=$G_GID" --clear-groups --no-new-privs)
+	if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+		say "chmod 0666 /dev/net/tun (Debian's default) so that $GRADE_USER can make TUN devices"
+		chmod 0666 /dev/net/tun
+	fi
+	RUN_AS_NAME=$GRADE_USER
+else
+	G_UID=$(id -u)
+	RUNAS=(setpriv --no-new-privs)
+	RUN_AS_NAME="$(id -un) (not root: student code runs as you; grade as root for the sandbox user)"
+fi
+MY_USERNS=$(readlink /proc/self/ns/user)
+
+# One grader at a time per grading user: the clean-up kills by user.
+mkdir -p "$GRADE_TMP"
+exec 9>"$GRADE_TMP/vpngrade.$G_UID.lock" || die "cannot open the lock file in $GRADE_TMP"
+if ! flock -n 9; then
+	say "another grader runs as uid $G_UID; waiting for it"
+	flock 9
+fi
+
+SCRATCH=$(mktemp -d "$GRADE_TMP/vpngrade.XXXXXX") || die "mktemp in $GRADE_TMP failed"
+chmod 755 "$SCRATCH"
+JUDGE=$SCRATCH/kit            # the kit's checks and tools: root's, read-only to the grader
+WORK=$SCRATCH/work            # the grading user's: the build, HOME, TMPDIR, check outputs
+mkdir -p "$JUDGE/bin" "$WORK/home" "$WORK/tmp" "$WORK/out"
+[ "$(id -u)" = 0 ] && chown -R "$G_UID:$G_GID" "$WORK"
+CLK_TCK=$(getconf CLK_TCK)
+LAB_PREFIX=g$$
+
+# ---- clean-up by force ----------------------------------------------------------
+
+# Start time of a process, in clock ticks since boot (field 22 of stat;
+# the command name before it may hold spaces).
+start_ticks() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	set -- $s
+	echo "${20}"
+}
+
+SINCE_TICKS=$(start_ticks $$)
+
+# What the grading user left running: as root, every process of that user;
+# otherwise our own processes inside another user namespace (a lab's)
+# started since this grader did. Zombies are left to their parents.
+stray_pids() {
+	local p st uid
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = $$ ] && continue
+		st=$(awk '/^State:/ {s=$2} /^Uid:/ {print s, $2, $3, $4, $5}' "/proc/$p/status" 2>/dev/null) || continue
+		set -- $st
+		[ "${1:-}" = Z ] && continue
+		[ "${2:-}" = "$G_UID" ] || [ "${3:-}" = "$G_UID" ] || [ "${4:-}" = "$G_UID" ] || continue
+		if [ "$(id -u)" != 0 ]; then
+			[ "$(readlink "/proc/$p/ns/user" 2>/dev/null)" != "$MY_USERNS" ] || continue
+			[ "$(start_ticks "$p" || echo 0)" -ge "$SINCE_TICKS" ] || continue
+		fi
+		echo "$p"
+	done
+}
+
+# sweep: takes down the labs the grading user left, then kills its
+# processes. Prints one line per thing it had to clean (nothing if clean).
+sweep() {
+	local st lab pids names i
+	for st in /tmp/vpnlab."$G_UID".*; do
+		[ -d "$st" ] || continue
+		lab=${st#/tmp/vpnlab."$G_UID".}
+		[ "$(id -u)" = 0 ] || [[ $lab == "$LAB_PREFIX"-* ]] || continue
+		echo "lab $lab left up: taken down"
+		timeout -k 5 30 "${RUNAS[@]}" env -i PATH="$SYS_PATH" LAB="$lab" LAB_STATE="$st" \
+			bash "$JUDGE/lab/lab.sh" down </dev/null >/dev/null 2>&1
+		rm -rf "$st"
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		pids=$(stray_pids)
+		[ -n "$pids" ] || return 0
+		if [ "$i" = 1 ]; then
+			names=$(for p in $pids; do cat "/proc/$p/comm" 2>/dev/null; done | sort | uniq -c |
+				awk '{printf "%s%s%s", sep, $2, ($1 > 1 ? " x" $1 : ""); sep=", "}')
+			echo "$(echo $pids | wc -w) processes left behind, killed: $names"
+		fi
+		# shellcheck disable=SC2086
+		kill -KILL $pids 2>/dev/null
+		sleep 0.2
+	done
+	echo "processes that would not die: $(stray_pids | tr '\n' ' ')"
+}
+
+finish_cleanup() {
+	trap - EXIT INT TERM
+	sweep >/dev/null
+	if [ "${GRADE_KEEP:-0}" = 1 ]; then
+		say "scratch directory kept: $SCRATCH"
+	else
+		rm -rf "$SCRATCH"
+	fi
+}
+trap finish_cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+# A stale lab or process from an earlier grader that died is not this
+# student's doing: clean it before anything runs.
+sweep | sed 's/^/grade: before grading: /' >&2
+
+# runs CMD as the grading user, with a clean environment, limits, and a
+# time limit: sandboxed SECONDS LOG CMD... (returns CMD's status; 124 or 137
+# when the time limit ended it).
+sandboxed() {
+	local secs=$1 log=$2
+	shift 2
+	timeout --kill-after="$KILL_AFTER" "$secs" \
+		bash -c 'ulimit -u "$1" -f "$2" -c 0 2>/dev/null; shift 2; exec "$@"' lim \
+		"$NPROC_LIMIT" "$FSIZE_LIMIT" \
+		"${RUNAS[@]}" env -i PATH="$SYS_PATH" HOME="$WORK/home" TMPDIR="$WORK/tmp" \
+		LC_ALL=C LANG=C "$@" </dev/null >"$log" 2>&1
+}
+
+# ---- the judge: the kit's checks and tools, snapshotted ------------------------------
+
+# Kit tools are what the checks call through $KIT_BIN, and the lab's own.
+kit_tools() {
+	{
+		echo pcap-capture; echo pcap-verify; echo lab-linesrv
+		cat "$KIT"/lab/*.sh "$KIT"/task*/*.sh 2>/dev/null |
+			grep -oE '\$\{?KIT_BIN\}?/[A-Za-z0-9_.-]+' | sed -E 's/.*\///'
+	} | sort -u
+}
+KIT_TOOLS=$(kit_tools)
+for tool in $KIT_TOOLS; do
+	[ -x "$KIT_BUILD/bin/$tool" ] ||
+		die "the kit's tool $KIT_BUILD/bin/$tool is missing: build the kit first ('make SAN=1 programs')"
+	cp "$KIT_BUILD/bin/$tool" "$JUDGE/bin/"
+done
+# Scripts and data of lab/ and the task directories; no sources, so the
+# grading user sees no reference code here.
+(cd "$KIT" && find lab task* -type f ! -name '*.[ch]' ! -name '*.mk' ! -name '*.o' -print0 |
+	tar --null -T - -cf -) | tar -C "$JUDGE" -xf - || die "cannot copy the kit's checks"
+chmod -R a+rX,go-w "$JUDGE"
+
+# Programs a task's check runs from $BIN: those the kit's task directory
+# builds, minus the kit's tools, plus any "$BIN/name" its scripts name.
+task_programs() {
+	local dir=$1
+	{
+		[ -f "$KIT/$dir/module.mk" ] &&
+			sed -nE 's/^PROGRAMS[[:space:]]*\+=[[:space:]]*//p' "$KIT/$dir/module.mk" | tr ' \t' '\n\n'
+		cat "$KIT/$dir"/*.sh 2>/dev/null | grep -oE '\$\{?BIN\}?/[A-Za-z0-9_.-]+' | sed -E 's/.*\///'
+	} | grep -v '^$' | sort -u | grep -vxF -f <(echo "$KIT_TOOLS")
+}
+
+# ---- build ---------------------------------------------------------------------------------
+
+build_status=skipped build_secs=0 build_error= build_cmd=
+if [ -n "$submission" ]; then
+	BIN=$WORK/src/build/san/bin
+	say "$student: copying $submission"
+	mkdir -p "$WORK/src"
+	tar -C "$submission" --exclude=./build --exclude=./out --exclude=./.git -cf - . |
+		tar -C "$WORK/src" --no-same-owner -xf - || die "cannot copy $submission"
+	[ "$(id -u)" = 0 ] && chown -R "$G_UID:$G_GID" "$WORK/src"
+	# Every selected task's programs; all of them when every task is graded.
+	targets=()
+	if [ -n "$tasks_wanted" ]; then
+		for t in "${ORDER[@]}"; do
+			d=$(task_dir "$t")
+			[ -n "$d" ] || continue
+			for p in $(task_programs "$d"); do targets+=("build/san/bin/$p"); done
+		done
+	else
+		targets=(programs)
+	fi
+	if [ ${#targets[@]} -gt 0 ]; then
+		build_cmd="make -k -j$(nproc) SAN=1 ${targets[*]}"
+		say "$student: building ($build_cmd, no network, ${BUILD_TIMEOUT}s at most)"
+		s=$(date +%s)
+		sandboxed "$BUILD_TIMEOUT" "$WORK/build.log" \
+			bash -c 'cd "$1" && shift && exec unshare -rn "$@"' build "$WORK/src" \
+			$build_cmd
+		rc=$?
+		build_secs=$(( $(date +%s) - s ))
+		case $rc in
+		0) build_status=ok ;;
+		124 | 137) build_status="timed out after ${BUILD_TIMEOUT}s" ;;
+		*) build_status=failed ;;
+		esac
+		build_left=$(sweep)
+		[ -n "$build_left" ] && echo "grade: after the build: $build_left" >>"$WORK/build.log"
+	fi
+else
+	BIN=$KIT_BUILD/bin
+fi
+
+# first_error [DIR]: the compiler's first error, one in DIR/ if there is one.
+first_error() {
+	local log=$WORK/build.log e=
+	[ -f "$log" ] || return 0
+	[ -n "${1:-}" ] && e=$(grep -m1 -E "^(\./)?$1/[^:]+:[0-9]+(:[0-9]+)?: (fatal )?error:" "$log")
+	[ -n "$e" ] || e=$(grep -m1 -E ':[0-9]+(:[0-9]+)?: (fatal )?error:' "$log")
+	[ -n "$e" ] || e=$(grep -m1 -E 'undefined reference|multiple definition|No rule to make target|No targets specified|cannot find -l|ld returned' "$log")
+	[ -n "$e" ] || e=$(grep -m1 -iE 'error' "$log")
+	[ -n "$e" ] || e=$(tail -1 "$log")
+	echo "${e:0:300}"
+}
+build_error=$(first_error)
+
+# ---- the checks ----------------------------------------------------------------------------
+
+declare -A T_PASS=() T_FAIL=() T_DEN=() T_POINTS=() T_STATUS=() T_NOTE=() T_SECS=() T_DIR=()
+rm -rf "$outdir"/task*.log "$outdir"/task*/ "$outdir"/grade.{txt,json,csv} "$outdir"/build.log
+mkdir -p "$outdir"
+[ -f "$WORK/build.log" ] && cp "$WORK/build.log" "$outdir/build.log"
+
+points_of() { awk -v w="$1" -v p="$2" -v d="$3" 'BEGIN { printf "%.2f", (d > 0 ? w * p / d : 0) }'; }
+
+grade_task() {
+	local t=$1 dir log out rc s line p f n den missing p_lines left prog status
+	dir=$(task_dir "$t")
+	T_DIR[$t]=$dir
+	T_PASS[$t]=0 T_FAIL[$t]=0 T_SECS[$t]=0 T_NOTE[$t]=
+	n=${NCHECKS[$t]}
+	T_DEN[$t]=$([ "$n" = - ] && echo 0 || echo "$n")
+	if [ -z "$dir" ] || [ ! -f "$KIT/$dir/check.sh" ]; then
+		T_STATUS[$t]="no check"
+		T_NOTE[$t]="the kit has no ${dir:-$t-*}/check.sh yet: 0 points for everyone"
+		return
+	fi
+	missing=
+	for prog in $(task_programs "$dir"); do
+		[ -x "$BIN/$prog" ] || missing="$missing $prog"
+	done
+	if [ -n "$missing" ]; then
+		T_STATUS[$t]="build failed"
+		if [ -z "$submission" ]; then
+			T_NOTE[$t]="not built:$missing (run 'make SAN=1 programs')"
+		elif [ "$build_status" = ok ]; then
+			T_NOTE[$t]="not built:$missing (the build made no build/san/bin/${missing# })"
+		else
+			T_NOTE[$t]="not built:$missing; $(first_error "$dir")"
+		fi
+		return
+	fi
+
+	log=$outdir/$t.log
+	out=$WORK/out/$t
+	say "$student: $t (${TLIMIT[$t]}s at most)"
+	s=$(date +%s)
+	sandboxed "${TLIMIT[$t]}" "$log" \
+		env BIN="$BIN" KIT_BIN="$JUDGE/bin" OUT="$out" CHECK_LAB="$LAB_PREFIX-$t" \
+		bash "$JUDGE/$dir/check.sh"
+	rc=$?
+	T_SECS[$t]=$(( $(date +%s) - s ))
+	left=$(sweep)
+
+	line=$(grep -aE "^[^ ]+: [0-9]+ passed, [0-9]+ failed\$" "$log" | tail -1)
+	p_lines=$(grep -acE '^PASS ' "$log")
+	if [ -n "$line" ]; then
+		p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+		[ "$p" = "$p_lines" ] ||
+			T_NOTE[$t]="the summary says $p passed but the output has $p_lines PASS lines; "
+	else
+		p=$p_lines
+		f=$(grep -acE '^FAIL ' "$log")
+	fi
+	status=
+	case $rc in
+	0) ;;
+	124 | 137)
+		status="timed out after ${TLIMIT[$t]}s"
+		echo "FAIL $t: killed after ${TLIMIT[$t]}s (the time limit)" >>"$log"
+		f=$((f + 1))
+		;;
+	*)
+		if [ -z "$line" ]; then
+			status="the check ended (exit $rc) without its summary"
+			echo "FAIL $t: the check ended (exit $rc) without its summary line" >>"$log"
+			f=$((f + 1))
+		elif [ "$f" = 0 ]; then
+			echo "FAIL $t: exit status $rc although it reported no failure" >>"$log"
+			f=1
+		fi
+		;;
+	esac
+	if [ -z "$status" ]; then
+		if [ "$f" -gt 0 ]; then status="$f failed"; else status=ok; fi
+	fi
+	T_STATUS[$t]=$status
+	if [ "$n" != - ] && [ $((p + f)) -ne "$n" ] && [ "$f" = 0 ]; then
+		T_NOTE[$t]+="the run made $((p + f)) checks, $WEIGHTS says $n: update its 'checks' column; "
+	fi
+	T_PASS[$t]=$p T_FAIL[$t]=$f
+	den=$((p + f))
+	[ "$n" != - ] && [ "$n" -gt "$den" ] && den=$n
+	T_DEN[$t]=$den
+	[ -n "$left" ] && T_NOTE[$t]+="clean-up: $(echo "$left" | tr '\n' ';' | sed 's/;$//'); "
+	T_NOTE[$t]=${T_NOTE[$t]%; }
+
+	# Keep the check's logs and captures, but not a flood.
+	if [ -d "$out" ]; then
+		mkdir -p "$outdir/$t"
+		(cd "$out" && find . -type f -size -"$KEEP_MAX" -print0 | tar --null -T - -cf - 2>/dev/null) |
+			tar -C "$outdir/$t" --no-same-owner -xf - 2>/dev/null
+		if [ -n "$(find "$out" -type f -size +"$KEEP_MAX" -print -quit)" ]; then
+			echo "(files over $KEEP_MAX not kept: $(cd "$out" && find . -type f -size +"$KEEP_MAX" | tr '\n' ' '))" \
+				>"$outdir/$t/NOT-KEPT.txt"
+		fi
+	fi
+}
+
+for t in "${ORDER[@]}"; do
+	grade_task "$t"
+	T_POINTS[$t]=$(points_of "${WEIGHT[$t]}" "${T_PASS[$t]}" "${T_DEN[$t]}")
+done
+
+total=$(for t in "${ORDER[@]}"; do echo "${T_POINTS[$t]}"; done | awk '{s += $1} END {printf "%.2f", s}')
+max=$(for t in "${ORDER[@]}"; do echo "${WEIGHT[$t]}"; done | awk '{s += $1} END {printf "%g", s}')
+
+# ---- reports -------------------------------------------------------------------------------
+
+report() {
+	local t
+	echo "Grade: $student"
+	echo "  graded:     $(date '+%Y-%m-%d %H:%M:%S %z') by grading/grade.sh"
+	if [ -n "$submission" ]; then
+		echo "  submission: $submission"
+	else
+		echo "  submission: the kit's own programs ($BIN)"
+	fi
+	echo "  code ran as: $RUN_AS_NAME"
+	if [ -n "$submission" ]; then
+		case $build_status in
+		ok) echo "  build:      ok in ${build_secs}s ($build_cmd)" ;;
+		skipped) echo "  build:      nothing to build for these tasks" ;;
+		*) echo "  build:      $build_status after ${build_secs}s ($build_cmd)"
+		   echo "              first error: $build_error" ;;
+		esac
+	fi
+	echo
+	printf '%-8s %9s %16s  %s\n' task checks points status
+	for t in "${ORDER[@]}"; do
+		printf '%-8s %9s %16s  %s\n' "$t" "${T_PASS[$t]}/${T_DEN[$t]}" \
+			"${T_POINTS[$t]} / ${WEIGHT[$t]}" "${T_STATUS[$t]}"
+	done
+	printf '%-8s %9s %16s\n' total "" "$total / $max"
+	echo
+	for t in "${ORDER[@]}"; do
+		[ -n "${T_NOTE[$t]}" ] && echo "$t: ${T_NOTE[$t]}"
+		if [ -f "$outdir/$t.log" ] && grep -q '^FAIL ' "$outdir/$t.log"; then
+			echo "$t: what failed (full output: $t.log; logs and captures: $t/)"
+			grep -a '^FAIL ' "$outdir/$t.log" | cut -c1-400 | sed 's/^/  /'
+		fi
+	done
+}
+
+json_str() {
+	local s
+	s=$(printf '%s' "$1" | tr -d '\000-\010\013-\037\177' | iconv -c -f UTF-8 -t UTF-8 2>/dev/null || printf '%s' "$1" | tr -cd '\11\12\40-\176')
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\t'/\\t}
+	s=${s//$'\n'/\\n}
+	printf '"%s"' "$s"
+}
+
+json() {
+	local t sep=
+	echo "{"
+	echo "  \"student\": $(json_str "$student"),"
+	echo "  \"submission\": $(json_str "${submission:-}"),"
+	echo "  \"graded_at\": $(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),"
+	echo "  \"ran_as\": $(json_str "$RUN_AS_NAME"),"
+	echo "  \"build\": {\"status\": $(json_str "$build_status"), \"seconds\": $build_secs," \
+		"\"command\": $(json_str "$build_cmd"), \"first_error\": $(json_str "$([ "$build_status" = ok ] || echo "$build_error")")},"
+	echo "  \"tasks\": ["
+	for t in "${ORDER[@]}"; do
+		printf '%s    {"task": %s, "check": %s, "weight": %s, "passed": %s, "failed": %s, "checks": %s, "points": %s, "status": %s, "seconds": %s, "note": %s}' \
+			"$sep" "$(json_str "$t")" "$(json_str "${T_DIR[$t]:+${T_DIR[$t]}/check.sh}")" \
+			"${WEIGHT[$t]}" "${T_PASS[$t]}" "${T_FAIL[$t]}" "${T_DEN[$t]}" "${T_POINTS[$t]}" \
+			"$(json_str "${T_STATUS[$t]}")" "${T_SECS[$t]}" "$(json_str "${T_NOTE[$t]}")"
+		sep=$',\n'
+	done
+	echo
+	echo "  ],"
+	echo "  \"total\": $total,"
+	echo "  \"max\": $max"
+	echo "}"
+}
+
+csv_field() {
+	local s=${1//$'\n'/ }
+	s=${s//\"/\"\"}
+	printf '"%s"' "$s"
+}
+
+csv() {
+	local t notes=
+	{ printf 'student'; for t in "${ORDER[@]}"; do printf ',%s' "$t"; done; echo ',total,max,notes'; }
+	for t in "${ORDER[@]}"; do
+		[ "${T_STATUS[$t]}" = ok ] && continue
+		notes+="$t: ${T_STATUS[$t]}${T_NOTE[$t]:+ (${T_NOTE[$t]})}; "
+	done
+	[ -n "$submission" ] && [ "$build_status" != ok ] && [ "$build_status" != skipped ] &&
+		notes="build $build_status: $build_error; $notes"
+	printf '%s' "$(csv_field "$student")"
+	for t in "${ORDER[@]}"; do printf ',%s' "${T_POINTS[$t]}"; done
+	printf ',%s,%s,%s\n' "$total" "$max" "$(csv_field "${notes%; }")"
+}
+
+report >"$outdir/grade.txt"
+json >"$outdir/grade.json"
+csv >"$outdir/grade.csv"
+cat "$outdir/grade.txt"
+echo "(${outdir#"$KIT"/}/grade.txt, grade.json, grade.csv; each check's output in ${outdir#"$KIT"/}/TASK.log)"
+exit 0

@@ -1,0 +1,28 @@
+# grading/ - the grader (grading/README.md, docs/grading.md).
+#
+#   make grade                        score the kit's own programs
+#   make grade SUBMISSION=DIR         score a student's tree (built and run sandboxed)
+#   make grade-all SUBMISSIONS=DIR    every tree in DIR -> out/grade/grades.csv
+#   make test-grade                   the grader's own tests
+#
+# TASKS="task1 task2" limits any of them to those tasks; the points are in
+# grading/weights.conf. Each builds the kit first: its checks judge with
+# the kit's own tools (build/san/bin).
+
+.PHONY: grade-all test-grade grade-kit-build
+
+grade-kit-build:
+	@lab/deps.sh --need build,lab,check
+	@$(MAKE) -s --no-print-directory SAN=1 programs
+
+grade: grade-kit-build
+	@grading/grade.sh $(if $(SUBMISSION),--submission '$(SUBMISSION)') \
+		$(if $(TASKS),--tasks '$(TASKS)')
+
+grade-all: grade-kit-build
+	@test -n '$(SUBMISSIONS)' || \
+		{ echo "usage: make grade-all SUBMISSIONS=DIR (one directory per student)" >&2; exit 2; }
+	@grading/grade-all.sh $(if $(TASKS),--tasks '$(TASKS)') '$(SUBMISSIONS)'
+
+test-grade: grade-kit-build
+	@grading/test-grade.sh
