@@ -156,15 +156,17 @@ attach() {
 	local host=$1 ifname=$2 br=$3 addr=$4 swport
 	swport="$host-${ifname#eth}"
 	run ip -n "$(ns sw)" link add "$swport" type veth peer name "$ifname" netns "$(ns "$host")"
-	run ip -n "$(ns sw)" link set "$swport" master "$br" up
+	run ip -n "$(ns sw)" link set "$swport" master "$br" multicast off up
 	run ip -n "$(ns "$host")" addr add "$addr" dev "$ifname"
 	run ip -n "$(ns "$host")" link set "$ifname" up
 }
 
 bridge_add() {
-	run ip -n "$(ns sw)" link add "$1" type bridge stp_state 0 forward_delay 0
-	# Promiscuous, so a capture on the bridge sees every frame it switches.
-	run ip -n "$(ns sw)" link set "$1" promisc on up
+	run ip -n "$(ns sw)" link add "$1" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+	# Promiscuous, so a capture on the bridge sees every frame it switches;
+	# no multicast of its own and no snooping, so it sends no IGMP reports
+	# (multicast router discovery, 224.0.0.106) into the captures.
+	run ip -n "$(ns sw)" link set "$1" promisc on multicast off up
 }
 
 sysctl_on() {
