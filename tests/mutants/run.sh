@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# run.sh - mutation tests for the tunnel checks (tasks 3-9).
+#
+# A check that passes on the reference programs proves little until it is
+# seen to FAIL on programs broken the way a student breaks them. Each
+# tests/mutants/NAME.mut names one such mistake:
+#
+#   # what the student got wrong (the first comment line is the description)
+#   check task5-bidirectional/check.sh 5     the check (and part) that must fail
+#   progs vpn-client vpn-server             the programs to rebuild
+#   file task5-bidirectional/relay.c        a file to change ...
+#   sed s/.../.../                          ... with this sed expression (repeatable)
+#
+# For each mutant: copy the tree to build/mutants/NAME (no build/, out/,
+# .git), apply the seds (each must change the file, or the mutant is
+# stale), build the programs with the sanitizers, run the copy's check
+# against them (BIN=the copy's programs, KIT_BIN=this tree's tools), and
+# expect it to fail. Prints
+#
+#   PASS mutant/NAME: check-task5 failed as it should (3 failed)
+#
+# and, last, "mutants: N passed, M failed".
+#
+#   tests/mutants/run.sh [NAME...]        (default: every *.mut)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/tests/mutants
+WORK=$ROOT/build/mutants
+KIT_BIN=${KIT_BIN:-$ROOT/build/san/bin}
+[ -x "$KIT_BIN/pcap-verify" ] || KIT_BIN=$ROOT/build/rel/bin
+TIMEOUT=${CHECK_TIMEOUT:-300}
+npass=0 nfail=0
+
+pass() { echo "PASS mutant/$1: $2"; npass=$((npass + 1)); }
+fail() { echo "FAIL mutant/$1: $2"; nfail=$((nfail + 1)); }
+
+for tool in pcap-verify pcap-capture lab-linesrv udp-inject frame-inject; do
+	if [ ! -x "$KIT_BIN/$tool" ]; then
+		echo "FAIL mutants: $KIT_BIN/$tool is missing: run 'make SAN=1' first"
+		echo "mutants: 0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+run_mutant() {
+	local name=$1 mut=$HERE/$1.mut dir=$WORK/$1 key rest file= desc
+	local check=() progs=() before after log st summary failed label
+	[ -f "$mut" ] || { fail "$name" "no such mutant ($mut)"; return; }
+	desc=$(sed -n 's/^# \{0,1\}//p' "$mut" | head -1)
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -C "$ROOT" --exclude=./build --exclude=./out --exclude=./.git -cf - . | tar -C "$dir" -xf -
+	while IFS= read -r line; do
+		key=${line%% *}
+		rest=${line#* }
+		case $key in
+		\#* | "") ;;
+		check) read -ra check <<<"$rest" ;;
+		progs) read -ra progs <<<"$rest" ;;
+		file) file=$rest ;;
+		sed)
+			if [ -z "$file" ] || [ ! -f "$dir/$file" ]; then
+				fail "$name" "sed before a 'file' line, or no file '$file'"
+				return
+			fi
+			before=$(md5sum <"$dir/$file")
+			sed -i -e "$rest" "$dir/$file"
+			after=$(md5sum <"$dir/$file")
+			if [ "$before" = "$after" ]; then
+				fail "$name" "stale: '$rest' changes nothing in $file (did the code move?)"
+				return
+			fi
+			;;
+		esac
+	done <"$mut"
+	[ ${#check[@]} -gt 0 ] || { fail "$name" "no 'check' line"; return; }
+
+	log=$dir/build.log
+	if ! make -C "$dir" --no-print-directory -j2 SAN=1 \
+		"${progs[@]/#/build/san/bin/}" >"$log" 2>&1; then
+		fail "$name" "the mutant does not build: $(grep -m1 -E 'error' "$log")"
+		return
+	fi
+	label="check-$(basename "$(dirname "${check[0]}")" | sed -E 's/^(task[0-9]+).*/\1/')"
+	[ ${#check[@]} -gt 1 ] && label="$label (part ${check[*]:1})"
+	log=$dir/check.log
+	BIN=$dir/build/san/bin KIT_BIN=$KIT_BIN OUT=$ROOT/out/mutants/$name \
+		timeout --kill-after=10 "$TIMEOUT" bash "$dir/${check[0]}" "${check[@]:1}" >"$log" 2>&1
+	st=$?
+	summary=$(grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	failed=$(echo "$summary" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+	if [ "$st" != 0 ] && [ "${failed:-0}" -gt 0 ]; then
+		pass "$name" "$label failed as it should ($failed failed; $desc)"
+		grep -m2 '^FAIL' "$log" | cut -c1-200 | sed 's/^/     /'
+	elif [ "$st" = 0 ]; then
+		fail "$name" "$label PASSED on the mutant: it does not catch '$desc' (see ${log#"$ROOT"/})"
+	else
+		fail "$name" "$label ended with status $st and no failed assertion: see ${log#"$ROOT"/}"
+	fi
+}
+
+if [ $# -gt 0 ]; then
+	names=("$@")
+else
+	names=()
+	for m in "$HERE"/*.mut; do
+		n=${m##*/}
+		names+=("${n%.mut}")
+	done
+fi
+for n in "${names[@]}"; do run_mutant "$n"; done
+echo "mutants: $npass passed, $nfail failed"
+[ "$nfail" = 0 ]
