@@ -172,6 +172,7 @@ int  signals_last(void);          /* the signal that asked us to stop */
  * Added for the tunneling tasks; SEED's wire format: one whole IPv4 packet
  * per UDP datagram, server port VL_UDP_TUNNEL_PORT.
  */
+#include <sys/types.h>    /* ssize_t */
 
 /*
  * Creates the TUN (or TAP) interface `name` (see tun_open), gives it `addr`
@@ -197,7 +198,6 @@ int  tunnel_local_port(int sock, uint16_t *port);
 
 /* hex.c: "45 00 00 14 ..." -> bytes (' ', ':' and '.' ignored). Returns the
  * length, or -1 with a message (not hex, odd length, more than cap). */
-#include <sys/types.h>
 ssize_t hex_decode(const char *s, uint8_t *out, size_t cap);
 
 #endif /* VPNLAB_H */
