@@ -23,3 +23,17 @@ WARN += -Wno-error=unused-variable -Wno-error=unused-but-set-variable \
         -Wno-error=unused-parameter \
         -Wno-error=unused-label -Wno-error=return-type
 endif
+
+# The lab reports (tools/report.sh): report-templates/ filled from the last
+# checks' outputs in out/, with packet-flow pictures drawn from the captures.
+#
+#   make report [STUDENT="Name"]   out/report/index.html, TASK.LANG.md/.html
+#   make test-report               tools/test-report.sh
+
+.PHONY: test-report
+
+report:
+	@tools/report.sh
+
+test-report:
+	@tools/test-report.sh

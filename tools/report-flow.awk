@@ -60,7 +60,7 @@ function ry(r) {
 }
 
 END {
-	rowh = 22; top = 88; colw = 150
+	rowh = 22; top = 96; colw = 150
 	maxl = 20
 	for (r = 1; r <= nrows; r++)
 		if (length(rlabel[r]) > maxl)
@@ -79,19 +79,21 @@ END {
 	print "</defs>"
 	printf "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", width, height
 	printf "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">%s</text>\n", esc(title)
-	printf "<text x=\"10\" y=\"70\" fill=\"#555\">time (s)</text>\n"
-	printf "<text x=\"74\" y=\"70\" fill=\"#555\">packet (as first seen)</text>\n"
+	printf "<text x=\"10\" y=\"80\" fill=\"#555\">time (s)</text>\n"
+	printf "<text x=\"74\" y=\"80\" fill=\"#555\">packet (as first seen)</text>\n"
 
 	# The hops: a column each, with its name and how many packets matched.
 	for (h = 1; h <= nhops; h++) {
 		split(ENVIRON["REPORT_HOP" h], f, "|")
 		cx = hx(h)
 		printf "<g class=\"hop\" id=\"hop-%d\">\n", h
-		printf "<rect x=\"%d\" y=\"30\" width=\"%d\" height=\"46\" rx=\"4\" fill=\"%s\" stroke=\"#99a\"/>\n", cx - colw / 2 + 6, colw - 12, (f[4] == "missing" ? "#fbe3e3" : "#eef2f8")
-		printf "<text x=\"%d\" y=\"47\" text-anchor=\"middle\" font-weight=\"bold\">%s</text>\n", cx, esc(f[1] ":" f[2])
-		cnt = (f[4] == "missing") ? "no capture" : f[4] " matched"
-		printf "<text x=\"%d\" y=\"63\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">%s</text>\n", cx, esc(f[3] ".pcap, " cnt)
-		printf "<line x1=\"%d\" y1=\"78\" x2=\"%d\" y2=\"%d\" stroke=\"#ccd\" stroke-width=\"2\"/>\n", cx, cx, top + (nrows > 0 ? nrows : 1) * rowh
+		printf "<rect x=\"%d\" y=\"28\" width=\"%d\" height=\"56\" rx=\"4\" fill=\"%s\" stroke=\"#99a\"/>\n", cx - colw / 2 + 6, colw - 12, (f[4] == "missing" ? "#fbe3e3" : "#eef2f8")
+		printf "<text x=\"%d\" y=\"44\" text-anchor=\"middle\" font-weight=\"bold\">%s</text>\n", cx, esc(f[1] ":" f[2])
+		printf "<text x=\"%d\" y=\"58\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">%s</text>\n", cx, esc(f[3] ".pcap")
+		what = f[2] == "br-ext" ? "extranet, " : f[2] == "br-int" ? "intranet, " : f[2] == "br-priv" ? "private LAN, " : ""
+		cnt = (f[4] == "missing") ? "no such capture" : what f[4] " matched"
+		printf "<text x=\"%d\" y=\"72\" text-anchor=\"middle\" font-size=\"10\" fill=\"%s\">%s</text>\n", cx, (f[4] == "missing" ? "#a00" : "#555"), esc(cnt)
+		printf "<line x1=\"%d\" y1=\"86\" x2=\"%d\" y2=\"%d\" stroke=\"#ccd\" stroke-width=\"2\"/>\n", cx, cx, top + (nrows > 0 ? nrows : 1) * rowh
 		print "</g>"
 	}
 
@@ -118,15 +120,12 @@ END {
 				last = h
 		}
 		split(rkey[r], k, " ")
-		if (r == 1)
-			src1 = k[3]
+		fwd = -1        # unknown
 		if (first != last)
 			fwd = (first < last)
 		else if (k[1] == "icmp")
 			fwd = (k[2] == 8)
-		else
-			fwd = (k[3] == src1)
-		col = fwd ? "#1f5fbf" : "#b5541b"
+		col = fwd == 1 ? "#1f5fbf" : fwd == 0 ? "#b5541b" : "#777"
 		mk = fwd ? "ar-f" : "ar-b"
 		if (first != last) {
 			lo = first < last ? first : last
@@ -141,9 +140,11 @@ END {
 				x2 = hx(b) + (fwd ? -8 : 8)
 				printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"%s marker-end=\"url(#%s)\"/>\n", x1, y, x2, y, col, dash, mk
 			}
-		} else {
+		} else if (fwd >= 0) {
 			# Seen at one hop only: a short arrow through it, showing
-			# which way the packet was going.
+			# which way the packet was going (an echo request goes
+			# left to right, a reply back); other packets seen at one
+			# hop only get a plain grey dot.
 			x1 = hx(first) + (fwd ? -40 : 40)
 			x2 = hx(first) + (fwd ? 40 : -40)
 			printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\" marker-end=\"url(#%s)\"/>\n", x1, y, x2, y, col, mk

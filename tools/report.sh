@@ -79,7 +79,7 @@ missing_file() {
 	if [ ! -d "$FROM/$check" ]; then
 		note "$(show "$FROM/$check")/ does not exist $(hint "$check")"
 	else
-		note "$(show "$path") was not written by the last run of the check $(hint "$check")"
+		note "$(show "$path") was not found (run make check-$check first; if it ran, the check writes no such file and the template is to be brought in line with it)"
 	fi
 }
 
@@ -102,10 +102,12 @@ ph_results() {
 		fi
 		return
 	fi
+	# Paths in the lines are shown from the kit's top, as elsewhere.
 	if [ -z "$text" ]; then
-		grep -E '^(PASS|FAIL|SKIP) |^[^ ]+: [0-9]+ passed, [0-9]+ failed' "$log" | code_block
+		grep -E '^(PASS|FAIL|SKIP) |^[^ ]+: [0-9]+ passed, [0-9]+ failed' "$log" |
+			sed "s|$ROOT/||g" | code_block
 	elif grep -E '^(PASS|FAIL|SKIP) ' "$log" | grep -qF -- "$text"; then
-		grep -E '^(PASS|FAIL|SKIP) ' "$log" | grep -F -- "$text" | code_block
+		grep -E '^(PASS|FAIL|SKIP) ' "$log" | grep -F -- "$text" | sed "s|$ROOT/||g" | code_block
 	else
 		note "no PASS/FAIL line of $(show "$log") contains '$text'"
 	fi
@@ -401,7 +403,8 @@ html_escape() {
 declare -A FLOWS=()
 declare -a DONE=()
 RLANG=en
-for tpl in "$TEMPLATES"/*.md; do
+# Templates in task order (task2 before task10).
+for tpl in $(ls "$TEMPLATES"/*.md | sort -V); do
 	base=${tpl##*/}
 	[ "$base" = README.md ] && continue
 	task=${base%%.*}
@@ -473,7 +476,7 @@ EOF
 		for l in en zh; do
 			[ -f "$TO/$task.$l.md" ] || continue
 			name=English
-			[ "$l" = zh ] && name=中文
+			[ "$l" = zh ] && name='中文 (Chinese)'
 			printf '<a href="%s.%s.html">%s</a> <a href="%s.%s.md">(Markdown)</a> ' "$task" "$l" "$name" "$task" "$l"
 		done
 		printf '</p>\n'
