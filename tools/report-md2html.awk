@@ -112,7 +112,7 @@ BEGIN {
 	print "<title>" esc(title) "</title>"
 	print "<style>"
 	print "body { font-family: \"DejaVu Sans\", \"Noto Sans CJK SC\", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }"
-	print "pre { background: #f4f4f6; border: 1px solid #dde; padding: .6em; overflow-x: auto; font-size: 12px; line-height: 1.3; }"
+	print "pre { background: #f4f4f6; border: 1px solid #dde; padding: .6em; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; line-height: 1.3; }"
 	print "code { font-family: \"DejaVu Sans Mono\", monospace; }"
 	print "table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccd; padding: .2em .5em; vertical-align: top; text-align: left; }"
 	print "blockquote { border-left: 4px solid #c9a227; background: #fdf8e6; margin: .6em 0; padding: .3em .8em; }"
