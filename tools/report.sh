@@ -133,7 +133,9 @@ ph_log() {
 		echo '(empty)'
 		echo '```'
 	elif [ "$total" -gt "$n" ]; then
-		{ head -n "$n" "$path"; echo "... ($((total - n)) more lines in $(show "$path"))"; } | code_block
+		local more="$((total - n)) more lines"
+		[ $((total - n)) = 1 ] && more="1 more line"
+		{ head -n "$n" "$path"; echo "... ($more in $(show "$path"))"; } | code_block
 	else
 		code_block <"$path"
 	fi
