@@ -13,13 +13,14 @@
 #   make deps            install the Debian packages the kit needs
 
 SAN ?= 0
+# := not ?=: a BUILD left in the environment must not merge the two builds.
 ifeq ($(SAN),1)
-BUILD ?= build/san
+BUILD := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 OPT ?= -O1 -g
 else
-BUILD ?= build/rel
+BUILD := build/rel
 SANFLAGS :=
 OPT ?= -O2 -g
 endif
@@ -87,7 +88,7 @@ deps:
 # the sanitizer build is the one that runs.
 
 check-build:
-	@lab/deps.sh --need build
+	@lab/deps.sh --need build,lab,check
 	@$(MAKE) -s --no-print-directory SAN=0 all
 	@$(MAKE) -s --no-print-directory SAN=1 all
 
@@ -113,9 +114,9 @@ shell:
 	@LAB=$(LAB) lab/lab.sh shell $(HOST)
 
 demo:
-	@lab/deps.sh --need build,lab
+	@lab/deps.sh --need build,lab,check
 	@$(MAKE) -s --no-print-directory SAN=0 all
-	@LAB=$(LAB) lab/demo.sh
+	@lab/demo.sh
 
 clean:
 	rm -rf build

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-
 #include "vpnlab.h"
 
 static const char *log_prog = "vpnlab";
@@ -32,6 +30,9 @@ log_verbosity(void)
 {
 	return log_level;
 }
+
+static void vlog(int level, const char *prefix, const char *fmt, va_list ap,
+                 const char *suffix) __attribute__((format(printf, 3, 0)));
 
 static void
 vlog(int level, const char *prefix, const char *fmt, va_list ap,
@@ -110,34 +111,6 @@ fatalx(const char *fmt, ...)
 	vlog(LL_ERROR, "fatal: ", fmt, ap, NULL);
 	va_end(ap);
 	exit(1);
-}
-
-void
-log_openssl(const char *fmt, ...)
-{
-	char errs[768] = "";
-	size_t used = 0;
-	unsigned long e;
-	const char *file, *func, *data;
-	int line, flags;
-	va_list ap;
-
-	/* Drain the whole queue, oldest first, so the next error starts clean. */
-	while ((e = ERR_get_error_all(&file, &line, &func, &data, &flags)) != 0) {
-		char one[256];
-
-		ERR_error_string_n(e, one, sizeof(one));
-		if (used < sizeof(errs) - 1)
-			used += (size_t)snprintf(errs + used, sizeof(errs) - used,
-			    "%s%s%s%s", used ? "; " : "", one,
-			    (flags & ERR_TXT_STRING) && data && *data ? ": " : "",
-			    (flags & ERR_TXT_STRING) && data ? data : "");
-	}
-	if (used >= sizeof(errs))
-		used = sizeof(errs) - 1;
-	va_start(ap, fmt);
-	vlog(LL_ERROR, "", fmt, ap, used ? errs : "no OpenSSL error queued");
-	va_end(ap);
 }
 
 void

@@ -84,7 +84,11 @@ static int
 nl_talk(struct nl_req *req, const char *what)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	char ack[NL_ACK_MAX];
+	union {                       /* aligned for the nlmsghdr casts below */
+		struct nlmsghdr nh;
+		char buf[NL_ACK_MAX];
+	} ackbuf;
+	char *ack = ackbuf.buf;
 	int one = 1, fd, ret = -1;
 	ssize_t n;
 
@@ -104,7 +108,7 @@ nl_talk(struct nl_req *req, const char *what)
 		goto out;
 	}
 	for (;;) {
-		n = recv(fd, ack, sizeof(ack), 0);
+		n = recv(fd, ack, sizeof(ackbuf), 0);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -272,8 +276,12 @@ nl_route(int type, struct in_addr dst, int prefixlen, const struct in_addr *gw,
 	req.u.rt.rtm_protocol = RTPROT_STATIC;
 	req.u.rt.rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	req.u.rt.rtm_type = RTN_UNICAST;
-	if (type == RTM_DELROUTE)
+	if (type == RTM_DELROUTE) {
+		/* Match any route to dst, whoever made it (as iproute2 does). */
+		req.u.rt.rtm_protocol = RTPROT_UNSPEC;
+		req.u.rt.rtm_type = RTN_UNSPEC;
 		req.u.rt.rtm_scope = RT_SCOPE_NOWHERE;
+	}
 	if (nl_attr_put(&req, RTA_DST, &dst, sizeof(dst)) == -1)
 		return -1;
 	if (gw && nl_attr_put(&req, RTA_GATEWAY, gw, sizeof(*gw)) == -1)

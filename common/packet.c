@@ -267,6 +267,16 @@ ipv4_summary(const uint8_t *buf, size_t len, char *out, size_t outlen)
 	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 	const char *why = NULL;
 
+	if (len >= 40 && buf[0] >> 4 == 6) {
+		/* IPv6, as a TUN outside the lab sees: addresses and next header. */
+		char s6[INET6_ADDRSTRLEN], d6[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, buf + 8, s6, sizeof(s6));
+		inet_ntop(AF_INET6, buf + 24, d6, sizeof(d6));
+		snprintf(out, outlen, "IP6 %s > %s: next header %u, payload length %u",
+		         s6, d6, buf[6], get16(buf + 4));
+		return out;
+	}
 	if (ipv4_parse(buf, len, &ip, &why) == -1) {
 		snprintf(out, outlen, "invalid packet, %zu bytes: %s", len, why);
 		return out;
@@ -302,11 +312,16 @@ ipv4_summary(const uint8_t *buf, size_t len, char *out, size_t outlen)
 	case IPPROTO_UDP: {
 		struct l4_ports p;
 
-		if (udp_parse(ip.payload, ip.payload_len, &p, &why) == -1)
+		if ((ip.frag & 0x2000) && ip.payload_len >= 4)  /* first fragment */
+			snprintf(out, outlen, "IP %s.%u > %s.%u: UDP, first fragment "
+			         "id %u, %zu bytes here", s, get16(ip.payload), d,
+			         get16(ip.payload + 2), ip.id, ip.payload_len);
+		else if (udp_parse(ip.payload, ip.payload_len, &p, &why) == -1)
 			snprintf(out, outlen, "IP %s > %s: UDP, %s", s, d, why);
 		else
-			snprintf(out, outlen, "IP %s.%u > %s.%u: UDP, length %zu",
-			         s, p.sport, d, p.dport, ip.payload_len - 8);
+			snprintf(out, outlen, "IP %s.%u > %s.%u: UDP, length %u",
+			         s, p.sport, d, p.dport,
+			         (unsigned)(get16(ip.payload + 4) - 8));
 		break;
 	}
 	case IPPROTO_TCP: {

@@ -69,9 +69,11 @@ tun_open(const char *name, enum tun_mode mode, bool nonblock,
 	ifr.ifr_flags = (short)((mode == TUN_MODE_TAP ? IFF_TAP : IFF_TUN) |
 	                        IFF_NO_PI);
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
-		log_warn("ioctl TUNSETIFF %s (creating %s interface %s)",
-		         ifr.ifr_name, mode == TUN_MODE_TAP ? "TAP" : "TUN",
-		         ifr.ifr_name);
+		log_warn("ioctl TUNSETIFF (creating %s interface %s)%s",
+		         mode == TUN_MODE_TAP ? "TAP" : "TUN", ifr.ifr_name,
+		         errno == EPERM ? ": needs CAP_NET_ADMIN; run it in the "
+		         "lab (make shell HOST=u) or as root" : errno == EBUSY ?
+		         ": the name is taken by another device" : "");
 		close(fd);
 		return -1;
 	}

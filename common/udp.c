@@ -11,7 +11,7 @@ int
 udp_bind(const struct sockaddr_in *local, bool nonblock)
 {
 	char ep[32];
-	int fd, one = 1;
+	int fd;
 
 	addr_endpoint_str(local, ep, sizeof(ep));
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC |
@@ -20,10 +20,8 @@ udp_bind(const struct sockaddr_in *local, bool nonblock)
 		log_warn("udp socket for %s", ep);
 		return -1;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1) {
-		log_warn("setsockopt SO_REUSEADDR on %s", ep);
-		goto bad;
-	}
+	/* No SO_REUSEADDR: for UDP it would let a second tunnel bind the same
+	 * port and silently take half the traffic. */
 	if (bind(fd, (const struct sockaddr *)local, sizeof(*local)) == -1) {
 		log_warn("bind udp %s (is another tunnel already running?)", ep);
 		goto bad;

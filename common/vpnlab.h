@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
+#include <sys/types.h>
 #include <time.h>
 
 /* ---- limits.h-style protocol constants ------------------------------- */
@@ -172,7 +173,6 @@ int  signals_last(void);          /* the signal that asked us to stop */
  * Added for the tunneling tasks; SEED's wire format: one whole IPv4 packet
  * per UDP datagram, server port VL_UDP_TUNNEL_PORT.
  */
-#include <sys/types.h>    /* ssize_t */
 
 /*
  * Creates the TUN (or TAP) interface `name` (see tun_open), gives it `addr`

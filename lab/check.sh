@@ -62,13 +62,21 @@ check_begin() {
 	export LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
 	export LAB_LINESRV=$KIT_BIN/lab-linesrv
 	OUT=${OUT:-$ROOT/out/$CHECK_NAME}
-	rm -rf "$OUT"
-	mkdir -p "$OUT"
+	# Only a directory a check made (it carries .vpnlab-out) is emptied: an
+	# OUT left in the environment for something else must not be removed.
+	if [ -e "$OUT/.vpnlab-out" ] || [[ "$OUT" == "$ROOT"/out/* ]]; then
+		rm -rf "$OUT"
+	elif [ -d "$OUT" ] && [ -n "$(ls -A "$OUT" 2>/dev/null)" ]; then
+		echo "FAIL $CHECK_NAME: OUT=$OUT is not empty and not a check's output directory; unset OUT or remove it" >&2
+		exit 1
+	fi
+	mkdir -p "$OUT" && touch "$OUT/.vpnlab-out" || { echo "FAIL $CHECK_NAME: cannot create $OUT" >&2; exit 1; }
 	trap check_cleanup EXIT
 	trap 'echo "$CHECK_NAME: interrupted" >&2; exit 130' INT TERM
-	need_prog "$KIT_BIN/pcap-capture" && need_prog "$KIT_BIN/pcap-verify" || check_end
+	need_prog "$KIT_BIN/pcap-capture" && need_prog "$KIT_BIN/pcap-verify" &&
+		need_prog "$KIT_BIN/lab-linesrv" || check_end
 	if ! LAB_QUIET=0 "$LABSH" up "${lab_args[@]}" >"$OUT/lab-up.log" 2>&1; then
-		fail "the lab network did not come up: $(tail -1 "$OUT/lab-up.log")"
+		fail "the lab network did not come up: $(grep -m1 -E 'lab.sh:|Error|RTNETLINK|denied|not permitted' "$OUT/lab-up.log" || tail -1 "$OUT/lab-up.log") (all of it: ${OUT#"$ROOT"/}/lab-up.log)"
 		check_end
 	fi
 }
@@ -78,6 +86,10 @@ check_cleanup() {
 	trap - EXIT
 	for name in "${!CAP_PID[@]}"; do capture_stop "$name"; done
 	for name in "${!BG_PID[@]}"; do lab_stop "$name"; done
+	# After "sudo make check", the outputs belong to the user who ran sudo.
+	if [ -n "${SUDO_UID:-}" ] && [ "$(id -u)" = 0 ]; then
+		chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$OUT" 2>/dev/null || true
+	fi
 	if [ "${KEEP_LAB:-0}" = 1 ]; then
 		echo "     lab $LAB left up (KEEP_LAB=1): LAB=$LAB lab/lab.sh shell u; LAB=$LAB lab/lab.sh down" >&2
 	else
@@ -209,6 +221,7 @@ expect_pcap() {
 	local rule=("${@:2:$#-2}")
 	line=$("$KIT_BIN/pcap-verify" --label "$desc" "$file" "${rule[@]}" 2>&1)
 	local st=$?
+	[ -n "$line" ] || line="FAIL $desc: pcap-verify exited $st and said nothing"
 	echo "${line/#PASS /PASS $CHECK_NAME: }" | sed "s|^FAIL |FAIL $CHECK_NAME: |"
 	if [ $st = 0 ]; then CHECK_PASSED=$((CHECK_PASSED + 1)); else CHECK_FAILED=$((CHECK_FAILED + 1)); fi
 }

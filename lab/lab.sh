@@ -25,7 +25,7 @@
 # vpnlab-ext, vpnlab-int, vpnlab-priv). Everything below then works alike.
 #
 # Usage: lab.sh up [--private] | down | status | exec HOST CMD... |
-#        shell HOST | nsenter CMD... | hosts
+#        shell HOST | nsenter CMD... | hosts | gc
 set -euo pipefail
 
 LAB=${LAB:-vpnlab}
@@ -53,31 +53,69 @@ esac
 
 # --- the keeper: the namespace that holds the lab -----------------------------
 
+# The state directory sits in /tmp, where anyone can create names: use it
+# only if it is a real directory of ours that nobody else can write.
+state_ok() {
+	[ -d "$STATE" ] && [ ! -L "$STATE" ] && [ -O "$STATE" ] &&
+		[ "$(stat -c %a "$STATE")" = 700 ]
+}
+
+make_state() {
+	if [ -e "$STATE" ] || [ -L "$STATE" ]; then
+		state_ok || die "$STATE exists but is not a private directory of $(id -un)" \
+			"(someone else made it?): remove it, or use another LAB name or LAB_STATE"
+		return 0
+	fi
+	mkdir -m 700 "$STATE" || die "cannot create the state directory $STATE"
+}
+
+# The keeper's PID, if it is really ours: recorded with its start time
+# (field 22 of /proc/PID/stat), owned by us, and in a mount namespace of
+# its own. A recycled PID or a planted pid file fails one of these.
+proc_start() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+
 keeper_pid() {
-	local pid
+	local pid start
+	state_ok || return 1
 	[ -r "$KEEPER_PID_FILE" ] || return 1
-	pid=$(cat "$KEEPER_PID_FILE")
-	[ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
-	# A recycled PID is not our keeper: it must be in another mount namespace.
+	read -r pid start <"$KEEPER_PID_FILE" || return 1
+	[ -n "$pid" ] && [ -n "$start" ] && [ -O "/proc/$pid" ] || return 1
+	[ "$(proc_start "$pid")" = "$start" ] || return 1
 	[ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" != "$(readlink /proc/self/ns/mnt)" ] ||
 		return 1
 	echo "$pid"
 }
 
-nsenter_flags() {
+# nsenter's options for entering the keeper (an array: $PWD may hold spaces).
+set_nsenter_flags() {
 	if [ "$(id -u)" = 0 ]; then
-		echo "-m --wd=$PWD"
+		NSENTER_FLAGS=(-m "--wd=$PWD")
 	else
-		echo "-U -m -n --preserve-credentials --wd=$PWD"
+		NSENTER_FLAGS=(-U -m -n --preserve-credentials "--wd=$PWD")
 	fi
 }
+set_nsenter_flags
 
 # Runs a command inside the keeper's namespaces, where /run/netns holds the lab.
+in_keeper() {
+	local pid=$1
+	shift
+	# 9>&-: what it starts in the background must not inherit the lock.
+	nsenter -t "$pid" "${NSENTER_FLAGS[@]}" -- env LAB_INSIDE=1 LAB_STATE="$STATE" "$@" 9>&-
+}
+
 in_lab() {
 	local pid
 	pid=$(keeper_pid) || die "lab '$LAB' is not up: run 'make lab-up' (or lab/lab.sh up)"
-	# shellcheck disable=SC2046
-	exec nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" "$@"
+	exec nsenter -t "$pid" "${NSENTER_FLAGS[@]}" -- env LAB_INSIDE=1 LAB_STATE="$STATE" "$@"
+}
+
+# One up or down at a time per lab.
+lock_lab() {
+	[ -n "${LAB_LOCKED:-}" ] && return 0
+	exec 9>>"$STATE/lock" || die "cannot open the lock file $STATE/lock"
+	flock -w 60 9 || die "another lab.sh up/down of lab $LAB holds $STATE/lock"
+	export LAB_LOCKED=1     # for the lab.sh we run ourselves
 }
 
 # For a normal user every process of the lab is in the keeper's user
@@ -102,8 +140,7 @@ kill_userns_strays() {
 
 start_keeper() {
 	local flags pid i
-	mkdir -p "$STATE"
-	chmod 700 "$STATE"
+	make_state
 	if [ "$(id -u)" = 0 ]; then
 		flags="--mount --propagation private"
 	else
@@ -112,9 +149,10 @@ start_keeper() {
 	# The keeper only sleeps; setsid so that ^C in the caller's terminal
 	# does not reach it.
 	# shellcheck disable=SC2086
-	setsid unshare $flags sleep infinity </dev/null >/dev/null 2>&1 &
+	[ "$QUIET" = 1 ] || echo "+ setsid unshare $flags sleep infinity &   # the keeper" >&2
+	setsid unshare $flags sleep infinity </dev/null >/dev/null 2>&1 9>&- &
 	pid=$!
-	echo "$pid" >"$KEEPER_PID_FILE"
+	echo "$pid $(proc_start "$pid")" >"$KEEPER_PID_FILE"
 	for i in $(seq 50); do
 		if [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" != "$(readlink /proc/self/ns/mnt)" ]; then
 			return 0
@@ -145,9 +183,11 @@ host_ns_add() {
 	local n; n=$(ns "$1")
 	run ip netns add "$n"
 	# No IPv6: router solicitations and MLD reports would only clutter the
-	# captures students read.
-	ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv6.conf.all.disable_ipv6=1
+	# captures students read. (A kernel booted with ipv6.disable=1 has none.)
+	if [ -d /proc/sys/net/ipv6 ]; then
+		run ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
+			net.ipv6.conf.all.disable_ipv6=1
+	fi
 	run ip -n "$n" link set lo up
 }
 
@@ -194,8 +234,17 @@ write_etc() {
 
 build() {
 	local private=$1 h
-	mount -t tmpfs -o mode=755 lab-netns /run 2>/dev/null ||
-		die "cannot mount a tmpfs on /run inside the lab's mount namespace"
+	local err
+	run mount -t tmpfs -o mode=755 lab-netns /run 2>"$STATE/mount.err" || {
+		err=$(cat "$STATE/mount.err")
+		if [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then
+			die "cannot mount a tmpfs on /run in the lab's namespace ($err):" \
+				"AppArmor restricts unprivileged user namespaces here" \
+				"(kernel.apparmor_restrict_unprivileged_userns=1). Run as root, or ask" \
+				"the administrator to allow them (sysctl, or an AppArmor profile for unshare)."
+		fi
+		die "cannot mount a tmpfs on /run in the lab's mount namespace: $err"
+	}
 	mkdir -p /run/netns
 
 	host_ns_add sw
@@ -273,6 +322,12 @@ start_linesrv() {
 	fi
 	run ip netns exec "$(ns v)" "$bin" --port 23 --log "$STATE/v-linesrv.log" \
 		</dev/null >>"$STATE/v-linesrv.out" 2>&1 &
+	# Up means listening: wait for port 23 (0x0017) in state LISTEN (0A).
+	for _ in $(seq 50); do
+		ip netns exec "$(ns v)" grep -q ':0017 00000000:0000 0A' /proc/net/tcp && return 0
+		sleep 0.02
+	done
+	die "the line service on V did not start: $(tail -1 "$STATE/v-linesrv.out")"
 }
 
 lab_hosts() {
@@ -354,11 +409,13 @@ cmd=${1:-}
 case "$cmd" in
 up)
 	check_tools
+	make_state
+	lock_lab
 	private=0
 	[ "${1:-}" = --private ] && private=1
 	if pid=$(keeper_pid); then
 		want=$(echo $HOSTS_BASE sw $([ $private = 1 ] && echo "$HOSTS_PRIVATE") | wc -w)
-		have=$(nsenter -t "$pid" $(nsenter_flags) -- bash "$SELF" _count 2>/dev/null || echo 0)
+		have=$(in_keeper "$pid" bash "$SELF" _count 2>/dev/null || echo 0)
 		if [ "$have" -ge "$want" ]; then
 			echo "lab $LAB is already up ($have namespaces); 'make lab-down' to remove it"
 			exit 0
@@ -375,7 +432,7 @@ up)
 	fi
 	start_keeper
 	pid=$(keeper_pid)
-	if ! nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" bash "$SELF" $inner "$private"; then
+	if ! in_keeper "$pid" bash "$SELF" "$inner" "$private"; then
 		echo "lab.sh: building the lab failed; removing what was made" >&2
 		"$SELF" down || true
 		exit 1
@@ -383,8 +440,9 @@ up)
 	echo "lab $LAB is up: 'make shell HOST=u', 'make lab-down'"
 	;;
 down)
+	state_ok && lock_lab
 	if pid=$(keeper_pid); then
-		nsenter -t "$pid" $(nsenter_flags) -- env LAB_INSIDE=1 LAB_STATE="$STATE" bash "$SELF" _teardown || true
+		in_keeper "$pid" bash "$SELF" _teardown || true
 		kill_userns_strays "$pid"
 		kill "$pid" 2>/dev/null || true
 		echo "lab $LAB is down"
@@ -398,6 +456,19 @@ down)
 	;;
 status)
 	in_lab bash "$SELF" _status
+	;;
+gc)
+	# Labs of checks (c-NAME-PID) whose check is gone: a check killed by
+	# SIGKILL had no chance to clean up after itself.
+	for d in /tmp/vpnlab."$(id -u)".c-*-*; do
+		[ -d "$d" ] || continue
+		lab=${d#/tmp/vpnlab."$(id -u)".}
+		owner=${lab##*-}
+		case "$owner" in *[!0-9]*) continue ;; esac
+		kill -0 "$owner" 2>/dev/null && continue
+		echo "lab.sh: removing lab $lab (its check, PID $owner, is gone)" >&2
+		LAB=$lab LAB_STATE=$d LAB_QUIET=1 "$SELF" down >/dev/null 2>&1 || true
+	done
 	;;
 hosts)
 	in_lab bash "$SELF" _hosts

@@ -62,8 +62,9 @@ client_line(struct linesrv *s, struct client *c, const char *line)
 	fprintf(s->log, "%s %s\n", c->peer, line);
 	fflush(s->log);
 	n = snprintf(reply, sizeof(reply), "echo: %s\n", line);
-	if (n > 0 && send(c->fd, reply, (size_t)n, MSG_NOSIGNAL) == -1)
-		log_warn("send to %s", c->peer);
+	/* Never block on one slow peer: an echo that does not fit is dropped. */
+	if (n > 0 && send(c->fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+		log_warn("send to %s (echo dropped)", c->peer);
 }
 
 static void
@@ -82,7 +83,8 @@ client_read(struct linesrv *s, struct client *c)
 	}
 	c->used += (size_t)n;
 	c->line[c->used] = '\0';
-	while ((nl = strchr(c->line, '\n')) != NULL) {
+	/* memchr, not strchr: a NUL byte from the peer must not hide a line. */
+	while ((nl = memchr(c->line, '\n', c->used)) != NULL) {
 		*nl = '\0';
 		if (nl > c->line && nl[-1] == '\r')
 			nl[-1] = '\0';
@@ -168,11 +170,14 @@ main(int argc, char **argv)
 	log_init(argv[0], verbosity);
 	while ((opt = getopt_long(argc, argv, "p:l:vh", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p':
-			port = strtol(optarg, NULL, 10);
-			if (port < 1 || port > 65535)
+		case 'p': {
+			char *end;
+
+			port = strtol(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || port < 1 || port > 65535)
 				fatalx("--port %s: give a port from 1 to 65535", optarg);
 			break;
+		}
 		case 'l':
 			if ((s.log = fopen(optarg, "a")) == NULL)
 				fatal("open log %s", optarg);

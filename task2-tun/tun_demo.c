@@ -74,10 +74,14 @@ answer(struct tun_demo *t, size_t len)
 		printf("  reply: %zu bytes that are not an IP packet\n", outlen);
 	}
 	fflush(stdout);
-	if (write(t->fd, out, outlen) != (ssize_t)outlen)
+	ssize_t w = write(t->fd, out, outlen);
+	if (w == -1)
 		log_limited(&t->bad_write, "write %zu bytes to %s: %s%s", outlen,
 		    t->ifname, strerror(errno), errno == EINVAL ?
 		    " (the kernel refused it: not an IPv4 or IPv6 packet)" : "");
+	else if ((size_t)w != outlen)
+		log_limited(&t->bad_write, "write to %s: only %zd of %zu bytes",
+		    t->ifname, w, outlen);
 	/* SOLUTION END */
 }
 

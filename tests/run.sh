@@ -6,13 +6,16 @@
 #   tests/run.sh taskN      task N's check and those of the tasks before it
 #   tests/run.sh unit       only the cmocka unit tests
 #
-# BUILD (default build/san) holds the programs under test.
+# VPNLAB_BUILD (default build/san) holds the programs under test. ^C stops
+# after the running check has cleaned up after itself.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-BUILD=${BUILD:-build/san}
-export BIN=${BIN:-$ROOT/$BUILD/bin}
+BUILD=${VPNLAB_BUILD:-build/san}
+export BIN=${VPNLAB_BIN:-$ROOT/$BUILD/bin}
+STOPPED=0
+trap 'STOPPED=1' INT TERM
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-300}
 
 # The task checks in order; check-taskN runs every one up to N's (as CS144's
@@ -84,10 +87,20 @@ run_unit() {
 run_component() {     # NAME COMMAND...
 	local name=$1 log=out/$1.log rc
 	shift
+	[ "$STOPPED" = 1 ] && return
 	echo "---- $name: $*"
-	timeout --kill-after=10 "$CHECK_TIMEOUT" "$@" 2>&1 | tee "$log"
+	# --foreground: ^C reaches the check, whose trap removes its lab; on a
+	# time-out the check gets SIGTERM and cleans up the same way. tee -i
+	# must outlive the check to keep its last lines.
+	timeout --foreground --kill-after=10 "$CHECK_TIMEOUT" "$@" 2>&1 | tee -i "$log"
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 124 ] && echo "FAIL $name: timed out after ${CHECK_TIMEOUT}s" | tee -a "$log"
+	# A check killed outright (SIGKILL after the time-out) leaves its lab.
+	lab/lab.sh gc
+	if [ "$STOPPED" = 1 ]; then
+		echo "---- interrupted during $name"
+		return
+	fi
 	tally "$name" "$log" "$rc"
 }
 
@@ -127,5 +140,13 @@ task*)
 	;;
 esac
 echo "---- $target took $(( $(date +%s) - start )) s"
+# After "sudo make check", leave build/ and out/ to the user who ran sudo.
+if [ -n "${SUDO_UID:-}" ] && [ "$(id -u)" = 0 ]; then
+	chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" build out 2>/dev/null || true
+fi
+if [ "$STOPPED" = 1 ]; then
+	echo "$TOTAL_PASS passed, $TOTAL_FAIL failed (interrupted)"
+	exit 130
+fi
 echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
 [ "$TOTAL_FAIL" = 0 ]

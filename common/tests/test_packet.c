@@ -72,6 +72,7 @@ static const struct bad_case {
 	{ __LINE__, 28, 0, 0x4f, "less than its header" },
 	{ __LINE__, 28, 3, 0x10, "less than its header" },
 	{ __LINE__, 28, 3, 0xff, "total length says 255" },
+	{ __LINE__, 22, 0, 0x46, "the IPv4 header says it has 24" },
 };
 
 static void
@@ -222,6 +223,31 @@ test_summary_every_truncation(void **state)
 }
 
 static void
+test_summary_l4(void **state)
+{
+	/* UDP 10.9.0.5:40000 -> 10.9.0.11:9090 with 4 bytes of data. */
+	uint8_t u[32] = {
+		0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 10, 9, 0, 5, 10, 9, 0, 11,
+		0x9c, 0x40, 0x23, 0x82, 0, 12, 0, 0, 'a', 'b', 'c', 'd',
+	};
+	char line[VL_SUMMARY_MAX];
+
+	ipv4_summary(u, sizeof(u), line, sizeof(line));
+	assert_string_equal(line, "IP 10.9.0.5.40000 > 10.9.0.11.9090: UDP, length 4");
+	u[6] = 0x20;                               /* first fragment */
+	ipv4_summary(u, sizeof(u), line, sizeof(line));
+	assert_non_null(strstr(line, "UDP, first fragment id 1"));
+	u[6] = 0;
+	u[25] = 40;                                /* UDP length lies */
+	ipv4_summary(u, sizeof(u), line, sizeof(line));
+	assert_non_null(strstr(line, "does not fit"));
+
+	uint8_t v6[40] = { 0x60, [4] = 0, [5] = 8, [6] = 58, [23] = 1, [39] = 2 };
+	ipv4_summary(v6, sizeof(v6), line, sizeof(line));
+	assert_string_equal(line, "IP6 ::1 > ::2: next header 58, payload length 8");
+}
+
+static void
 test_addr(void **state)
 {
 	struct in_addr a;
@@ -256,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_checksum),
 		cmocka_unit_test(test_arp_eth),
 		cmocka_unit_test(test_summary_every_truncation),
+		cmocka_unit_test(test_summary_l4),
 		cmocka_unit_test(test_addr),
 	};
 
