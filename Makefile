@@ -70,7 +70,7 @@ BINS := $(addprefix $(BUILD)/bin/,$(sort $(PROGRAMS)))
 UNIT := $(addprefix $(BUILD)/test/,$(sort $(TESTS)))
 
 .DEFAULT_GOAL := all
-.PHONY: all programs unit-tests check check-build deps demo lab-up lab-down \
+.PHONY: all programs unit-tests check check-build check-mutants deps demo lab-up lab-down \
         shell clean pki bench grade handout report
 all: $(LIBCOMMON) $(BINS) $(UNIT)
 programs: $(BINS)
@@ -97,6 +97,9 @@ check: check-build
 
 check-task%: check-build
 	@tests/run.sh task$*
+
+check-mutants: check-build
+	@tests/run.sh mutants
 
 # ---- the lab network ---------------------------------------------------------
 

@@ -5,6 +5,7 @@
 #   tests/run.sh all        everything `make check` runs
 #   tests/run.sh taskN      task N's check and those of the tasks before it
 #   tests/run.sh unit       only the cmocka unit tests
+#   tests/run.sh mutants    only the mutation tests (tests/mutants/)
 #
 # VPNLAB_BUILD (default build/san) holds the programs under test. ^C stops
 # after the running check has cleaned up after itself.
@@ -122,6 +123,12 @@ all)
 	run_unit
 	run_component golden bash verifier/tests/run-golden.sh "$BIN"
 	for t in "${ORDER[@]}"; do run_task "$t"; done
+	# Each check must also be seen to fail on programs broken the way a
+	# student breaks them.
+	run_component mutants bash tests/mutants/run.sh
+	;;
+mutants)
+	run_component mutants bash tests/mutants/run.sh
 	;;
 unit)
 	run_unit
@@ -135,7 +142,7 @@ task*)
 	done
 	;;
 *)
-	echo "usage: tests/run.sh all | unit | taskN" >&2
+	echo "usage: tests/run.sh all | unit | mutants | taskN" >&2
 	exit 2
 	;;
 esac
