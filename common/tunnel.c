@@ -60,7 +60,8 @@ tunnel_inner_check(const uint8_t *buf, size_t n, struct ipv4_hdr_info *ip,
 	if (ip->total_len != n) {
 		snprintf(reason, sizeof(reason), "%zu bytes, but the IPv4 total "
 		         "length says %u", n, ip->total_len);
-		*why = reason;
+		if (why)
+			*why = reason;
 		return -1;
 	}
 	return 0;
