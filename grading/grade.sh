@@ -202,9 +202,12 @@ stray_pids() {
 sweep() {
 	local st lab pids names i
 	for st in /tmp/vpnlab."$G_UID".*; do
-		[ -d "$st" ] || continue
 		lab=${st#/tmp/vpnlab."$G_UID".}
 		[ "$(id -u)" = 0 ] || [[ $lab == "$LAB_PREFIX"-* ]] || continue
+		if [ ! -d "$st" ]; then
+			rm -f "$st"          # a lock file lab.sh leaves next to the state
+			continue
+		fi
 		echo "lab $lab left up: taken down"
 		timeout -k 5 30 "${RUNAS[@]}" env -i PATH="$SYS_PATH" LAB="$lab" LAB_STATE="$st" \
 			bash "$JUDGE/lab/lab.sh" down </dev/null >/dev/null 2>&1
@@ -431,7 +434,7 @@ grade_task() {
 	den=$((p + f))
 	[ "$n" != - ] && [ "$n" -gt "$den" ] && den=$n
 	T_DEN[$t]=$den
-	[ -n "$left" ] && T_NOTE[$t]+="clean-up: $(echo "$left" | tr '\n' ';' | sed 's/;$//'); "
+	[ -n "$left" ] && T_NOTE[$t]+="clean-up: $(echo "$left" | awk 'NR > 1 {printf "; "} {printf "%s", $0}'); "
 	T_NOTE[$t]=${T_NOTE[$t]%; }
 
 	# Keep the check's logs and captures, but not a flood.
@@ -539,7 +542,7 @@ csv() {
 		notes+="$t: ${T_STATUS[$t]}${T_NOTE[$t]:+ (${T_NOTE[$t]})}; "
 	done
 	[ -n "$submission" ] && [ "$build_status" != ok ] && [ "$build_status" != skipped ] &&
-		notes="build $build_status: $build_error; $notes"
+		notes="build $build_status; $notes"
 	printf '%s' "$(csv_field "$student")"
 	for t in "${ORDER[@]}"; do printf ',%s' "${T_POINTS[$t]}"; done
 	printf ',%s,%s,%s\n' "$total" "$max" "$(csv_field "${notes%; }")"
