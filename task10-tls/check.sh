@@ -176,8 +176,10 @@ expect_pcap "$E" --no-marker "$MARK_TEXT" "encryption: the marker never appears 
 
 # Large packets
 expect_grep "large packets: ping -s 3000 through the tunnel" ' 2 received' "$OUT/ping-3000.log"
-expect_pcap "$I" --at-least 2 "src $A1 and dst 192.168.60.5 and ip[6:2] & 0x1fff != 0" \
-	"large packets: the 3028-byte datagrams cross as fragments, reassembled by V"
+# Non-first fragments; or, where the bridge itself reassembles (docker's
+# host with br_netfilter and conntrack), the whole 3028-byte datagram.
+expect_pcap "$I" --at-least 2 "src $A1 and dst 192.168.60.5 and (ip[6:2] & 0x1fff != 0 or ip[2:2] > 1500)" \
+	"large packets: the 3028-byte datagrams cross the intranet (as fragments V reassembles)"
 
 # Spoofing: u2 sends with u's address
 capture_start s sw:br-int || check_end

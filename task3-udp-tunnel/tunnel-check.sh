@@ -67,6 +67,10 @@ expect_reply_hops() {
 
 # Fragment tests on the IPv4 header: MF set, or a non-zero offset.
 FRAG_LATER='ip[6:2] & 0x1fff != 0'
+# On the intranet bridge, the same, or the whole datagram: docker's host
+# bridge (br_netfilter with conntrack) reassembles fragments before a
+# capture on the bridge sees them, and fragments them again towards V.
+FRAG_OR_WHOLE='(ip[6:2] & 0x1fff != 0 or ip[2:2] > 1500)'
 
 expect_big_pings() {
 	local t=$1 cli=$2 ext=$3 int=$4 src=$5 dst=$6 replies=${7:-yes}
@@ -79,8 +83,8 @@ expect_big_pings() {
 		_hop "$cli" 2 "$big and icmp[icmptype]=icmp-echoreply and src $dst" \
 			"$t: ... and 1500-byte replies come back into the client's tun0"
 	_hop "$cli" 2 "src $src and $FRAG_LATER" "$t: ping -s 3000: the later fragments enter the client's tun0"
-	_hop "$int" 2 "src $src and dst $dst and $FRAG_LATER" "$t: ... and reach the intranet"
-	_hop "$int" 2 "src $dst and dst $src and $FRAG_LATER" \
+	_hop "$int" 2 "src $src and dst $dst and $FRAG_OR_WHOLE" "$t: ... and reach the intranet"
+	_hop "$int" 2 "src $dst and dst $src and $FRAG_OR_WHOLE" \
 		"$t: ... where $dst reassembles them and answers (its fragmented reply)"
 	[ "$replies" = yes ] &&
 		_hop "$cli" 2 "src $dst and dst $src and $FRAG_LATER" \
