@@ -73,8 +73,11 @@ part_a() {
 	else
 		fail "8a: expected the server's IPReversePathFilter counter to grow by 3, it went $d0 -> $d1"
 	fi
-	lab_exec server ip route get 192.168.30.99 >"$OUT/route-get.txt" 2>&1
-	expect_no_grep "8a: why: the server has no route back to 192.168.30.99 through tun0" 'dev tun0' "$OUT/route-get.txt"
+	if lab_exec server ip route get 192.168.30.99 >"$OUT/route-get.txt" 2>&1; then
+		expect_no_grep "8a: why: the server has no route back to 192.168.30.99 through tun0" 'dev tun0' "$OUT/route-get.txt"
+	else
+		fail "8a: 'ip route get 192.168.30.99' on the server failed: $(tail -1 "$OUT/route-get.txt")"
+	fi
 
 	# 2. the filter off: requests pass, but the replies have no way back
 	lab_exec server sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tun0.rp_filter=0

@@ -58,11 +58,17 @@ expect_grep "9: tap-arp says what it answered" "^Spoofed ARP reply: 192\.168\.53
 # A request cut off after 4 bytes of ARP; an ARP for hardware type 6 (IEEE
 # 802); both from a made-up MAC, broadcast, so tap-arp reads them.
 SRCMAC=020000000001
+capture_start bad u:tap0 || check_end
 lab_exec u "$KIT_BIN/frame-inject" tap0 \
 	ffffffffffff${SRCMAC}080600010800 \
 	ffffffffffff${SRCMAC}08060006080006040001${SRCMAC}$(ip_hex 192.168.53.99)000000000000$(ip_hex 192.168.53.44) \
 	>"$OUT/inject.log" 2>&1
 sleep 0.3
+capture_stop bad
+# From the wire, not only from the program's own words: no ARP reply at all
+# went out for the bad frames (arp[6:2]=2 is a reply).
+expect_pcap "$OUT/bad-u-tap0.pcap" --none 'arp and arp[6:2]=2' \
+	"bad input: no ARP reply is written for the bad frames"
 expect_grep "bad input: a truncated ARP frame is logged, not answered" 'ARP frame from 02:00:00:00:00:01 not answered: truncated' "$OUT/tap.log"
 expect_grep "bad input: a non-Ethernet ARP is logged, not answered" 'ARP frame from 02:00:00:00:00:01 not answered: ARP for hardware type 6' "$OUT/tap.log"
 expect_no_grep "bad input: no reply claims 192.168.53.44" 'Spoofed ARP reply: 192\.168\.53\.44' "$OUT/tap.log"
