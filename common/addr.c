@@ -85,6 +85,33 @@ addr_parse_endpoint(const char *s, uint16_t default_port, struct sockaddr_in *ou
 	return 0;
 }
 
+int
+addr_parse_port(const char *s, uint16_t *port)
+{
+	long v;
+
+	if (parse_number(s, 1, 65535, &v) == -1) {
+		log_warnx("port \"%s\" is not a number from 1 to 65535", s);
+		return -1;
+	}
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+addr_any_port(const char *s, struct sockaddr_in *out)
+{
+	uint16_t port;
+
+	if (addr_parse_port(s, &port) == -1)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	out->sin_addr.s_addr = htonl(INADDR_ANY);
+	out->sin_port = htons(port);
+	return 0;
+}
+
 const char *
 addr_endpoint_str(const struct sockaddr_in *sa, char *buf, size_t len)
 {

@@ -90,6 +90,10 @@ int addr_parse_prefix(const char *s, struct in_addr *addr, int *prefixlen);
 /* "10.9.0.11" or "10.9.0.11:9090" (port optional: default_port). */
 int addr_parse_endpoint(const char *s, uint16_t default_port,
                         struct sockaddr_in *out);
+/* "9090" -> 9090: a whole number from 1 to 65535, or -1 with a message. */
+int addr_parse_port(const char *s, uint16_t *port);
+/* 0.0.0.0:PORT from the string "PORT" (a server's local endpoint). */
+int addr_any_port(const char *s, struct sockaddr_in *out);
 /* Formats "a.b.c.d:port" into buf (at least 22 bytes). Returns buf. */
 const char *addr_endpoint_str(const struct sockaddr_in *sa, char *buf,
                               size_t len);

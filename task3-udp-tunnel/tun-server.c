@@ -126,13 +126,8 @@ main(int argc, char **argv)
 	log_init(argv[0], verbosity);
 	/* Packet lines go to stdout, one per datagram, as they happen. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	{
-		char spec[32];
-
-		snprintf(spec, sizeof(spec), "0.0.0.0:%s", port ? port : "9090");
-		if (addr_parse_endpoint(spec, VL_UDP_TUNNEL_PORT, &s.local) == -1)
-			return 2;
-	}
+	if (addr_any_port(port ? port : "9090", &s.local) == -1)
+		return 2;
 	if (signals_init() == -1)
 		return 1;
 

@@ -37,14 +37,10 @@ main(int argc, char **argv)
 	log_init(argv[0], LL_INFO);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'f': {
-			char spec[32];
-
-			snprintf(spec, sizeof(spec), "0.0.0.0:%s", optarg);
-			if (addr_parse_endpoint(spec, 0, &local) == -1)
+		case 'f':
+			if (addr_any_port(optarg, &local) == -1)
 				return 2;
 			break;
-		}
 		case 'h':
 			printf("usage: udp-inject [--from-port PORT] DEST:PORT HEX...\n");
 			return 0;

@@ -36,7 +36,7 @@ main(int argc, char **argv)
 		.verbosity = LL_INFO,
 	};
 	struct relay r = { .tun = -1, .sock = -1, .learn_peer = true };
-	char spec[32], lep[32];
+	char lep[32];
 	int ret = 1;
 
 	relay_opts_parse(argc, argv, &o, usage);
@@ -44,8 +44,7 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	snprintf(spec, sizeof(spec), "0.0.0.0:%s", o.port);
-	if (addr_parse_endpoint(spec, VL_UDP_TUNNEL_PORT, &r.local) == -1)
+	if (addr_any_port(o.port, &r.local) == -1)
 		return 2;
 	if (signals_init() == -1)
 		return 1;
