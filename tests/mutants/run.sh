@@ -10,6 +10,11 @@
 #   progs vpn-client vpn-server             the programs to rebuild
 #   file task5-bidirectional/relay.c        a file to change ...
 #   sed s/.../.../                          ... with this sed expression (repeatable)
+#   expect REGEX                            a FAIL line must match one of these
+#                                           (optional, repeatable)
+#
+# A FAIL that only says the check could not run (a missing tool, a lab that
+# did not come up) does not count as catching the mutant.
 #
 # For each mutant: copy the tree to build/mutants/NAME (no build/, out/,
 # .git), apply the seds (each must change the file, or the mutant is
@@ -27,6 +32,10 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/mutants
 WORK=$ROOT/build/mutants
+mkdir -p "$ROOT/build"
+# One run at a time: the mutants' trees and outputs are at fixed paths.
+exec 8>>"$ROOT/build/.mutants.lock"
+flock -w 900 8 || { echo "FAIL mutants: another mutation run holds build/.mutants.lock"; echo "mutants: 0 passed, 1 failed"; exit 1; }
 KIT_BIN=${KIT_BIN:-$ROOT/build/san/bin}
 [ -x "$KIT_BIN/pcap-verify" ] || KIT_BIN=$ROOT/build/rel/bin
 TIMEOUT=${CHECK_TIMEOUT:-300}
@@ -45,7 +54,7 @@ done
 
 run_mutant() {
 	local name=$1 mut=$HERE/$1.mut dir=$WORK/$1 key rest file= desc
-	local check=() progs=() before after log st summary failed label
+	local check=() progs=() expects=() before after log st summary failed label real
 	[ -f "$mut" ] || { fail "$name" "no such mutant ($mut)"; return; }
 	desc=$(sed -n 's/^# \{0,1\}//p' "$mut" | head -1)
 	rm -rf "$dir"
@@ -58,6 +67,7 @@ run_mutant() {
 		\#* | "") ;;
 		check) read -ra check <<<"$rest" ;;
 		progs) read -ra progs <<<"$rest" ;;
+		expect) expects+=("$rest") ;;
 		file) file=$rest ;;
 		sed)
 			if [ -z "$file" ] || [ ! -f "$dir/$file" ]; then
@@ -90,7 +100,18 @@ run_mutant() {
 	st=$?
 	summary=$(grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	failed=$(echo "$summary" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
-	if [ "$st" != 0 ] && [ "${failed:-0}" -gt 0 ]; then
+	# The failures that say something about the program, not the set-up.
+	real=$(grep '^FAIL' "$log" | grep -vE 'cannot run:|lab network did not come up')
+	if [ ${#expects[@]} -gt 0 ]; then
+		local e hit=
+		for e in "${expects[@]}"; do
+			echo "$real" | grep -qE -- "$e" && hit=1
+		done
+		[ -n "$hit" ] || real=
+	fi
+	if [ "$st" != 0 ] && [ "${failed:-0}" -gt 0 ] && [ -z "$real" ]; then
+		fail "$name" "$label failed, but not for the mutant's reason$([ ${#expects[@]} -gt 0 ] && echo " (no FAIL matches: ${expects[*]})"): $(grep -m1 '^FAIL' "$log" | cut -c1-160)"
+	elif [ "$st" != 0 ] && [ "${failed:-0}" -gt 0 ]; then
 		pass "$name" "$label failed as it should ($failed failed; $desc)"
 		grep -m2 '^FAIL' "$log" | cut -c1-200 | sed 's/^/     /'
 	elif [ "$st" = 0 ]; then
