@@ -246,7 +246,8 @@ else
 		[ -x "$t" ] || continue
 		name=$(basename "$(dirname "$t")")
 		say "LAB_BACKEND=docker $t" >>"$OUT/log"
-		if LAB_BACKEND=docker "$t" >"$OUT/$name.log" 2>&1; then
+		# Their own output directories: out/taskN stays the netns run's.
+		if LAB_BACKEND=docker OUT="$OUT/$name" "$t" >"$OUT/$name.log" 2>&1; then
 			pass "$name on docker: $(tail -n 1 "$OUT/$name.log")"
 		else
 			fail "$name on docker: $(tail -n 1 "$OUT/$name.log") (${OUT#$root/}/$name.log)"
