@@ -498,12 +498,14 @@ _exec)
 	n=$(ns "$host")
 	[ -e "/run/netns/$n" ] || die "no host '$host' in lab $LAB (hosts: $(lab_hosts | tr '\n' ' '))"
 	# ip netns exec gives the command its own mount namespace; bind this
-	# host's /etc files there, then become the command.
-	exec ip netns exec "$n" bash -c '
+	# host's /etc files there; a UTS namespace of its own lets `hostname`
+	# say which lab host this is. Then become the command.
+	exec ip netns exec "$n" unshare --uts bash -c '
 		for f in "$1"/*; do
 			[ -e "$f" ] && [ -e "/etc/${f##*/}" ] && mount --bind "$f" "/etc/${f##*/}"
 		done
-		shift; exec "$@"' lab-exec "$STATE/etc/$host" "$@"
+		hostname "$2" 2>/dev/null
+		shift 2; exec "$@"' lab-exec "$STATE/etc/$host" "$host" "$@"
 	;;
 "" | -h | --help | help)
 	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
