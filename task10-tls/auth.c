@@ -81,6 +81,11 @@ auth_lookup(const char *shadow_path, const char *user, char *hash,
 bool
 auth_hash_matches(const char *password, const char *hash)
 {
+	/* SOLUTION BEGIN: hash the offered password with the stored hash as
+	 * setting (crypt_r, a zeroed struct crypt_data); a NULL result or one
+	 * starting with '*' is a failure; compare the result with the stored
+	 * hash in constant time (same length, CRYPTO_memcmp); wipe cd
+	 * (OPENSSL_cleanse) before returning */
 	struct crypt_data cd;
 	const char *out;
 	size_t n;
@@ -98,6 +103,10 @@ auth_hash_matches(const char *password, const char *hash)
 	ok = strlen(out) == n && CRYPTO_memcmp(out, hash, n) == 0;
 	OPENSSL_cleanse(&cd, sizeof(cd));
 	return ok;
+	/* SOLUTION STUB: log_warnx("task 10: the password check is not written yet (task10-tls/auth.c): every login is refused"); */
+	/* SOLUTION STUB: (void)password; (void)hash; */
+	/* SOLUTION STUB: return false; */
+	/* SOLUTION END */
 }
 
 enum auth_result

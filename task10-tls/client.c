@@ -27,6 +27,12 @@
 static enum client_outcome
 handshake_failed(struct client *c)
 {
+	/* SOLUTION BEGIN: when the server's certificate failed verification
+	 * (SSL_get_verify_result), say which check failed: log
+	 * "server certificate rejected: CATEGORY (OpenSSL's text) for SERVER"
+	 * (tls_verify_category, X509_verify_cert_error_string) and return
+	 * CO_FATAL (retrying would not help); any other failure: log_openssl()
+	 * and return CO_RETRY */
 	long v = SSL_get_verify_result(c->ssl);
 
 	if (v != X509_V_OK) {
@@ -38,6 +44,10 @@ handshake_failed(struct client *c)
 	}
 	log_openssl("TLS handshake with %s failed", c->opt->server);
 	return CO_RETRY;
+	/* SOLUTION STUB: log_warnx("task 10: saying which certificate check failed is not written yet (task10-tls/client.c)"); */
+	/* SOLUTION STUB: log_openssl("TLS handshake with %s failed", c->opt->server); */
+	/* SOLUTION STUB: return CO_RETRY; */
+	/* SOLUTION END */
 }
 
 static void
@@ -227,6 +237,12 @@ read_frames(struct client *c)
 static void
 read_tun(struct client *c)
 {
+	/* SOLUTION BEGIN: read up to BATCH_MAX packets from the TUN, each
+	 * straight into tx as a DATA frame: frame_reserve(&c->tx, c->mtu) gives
+	 * where the payload goes (NULL: tx is full, stop), read() the packet
+	 * there (EAGAIN: nothing left), skip what is not IPv4 or shorter than
+	 * DATA_LEN_MIN, frame_commit() the length read, count c->pkts_out.
+	 * run() then writes tx to the server over TLS (flush) */
 	for (int i = 0; i < BATCH_MAX; i++) {
 		uint8_t *p = frame_reserve(&c->tx, c->mtu);
 		ssize_t n;
@@ -245,6 +261,10 @@ read_tun(struct client *c)
 		frame_commit(&c->tx, FRAME_DATA, (size_t)n);
 		c->pkts_out++;
 	}
+	/* SOLUTION STUB: uint8_t pkt[VPN_MTU_MAX]; */
+	/* SOLUTION STUB: for (int i = 0; i < BATCH_MAX && read(c->tunfd, pkt, sizeof(pkt)) > 0; i++) */
+	/* SOLUTION STUB: 	log_limited(&c->lim, "task 10: sending TUN packets to the server is not written yet (task10-tls/client.c): packet dropped"); */
+	/* SOLUTION END */
 }
 
 /* Keepalives and deadlines. Returns -1 to go on, or an outcome. */
@@ -380,6 +400,11 @@ client_connect(struct client *c)
 		close(c->fd);
 		return CO_FATAL;
 	}
+	/* SOLUTION BEGIN: set up the TLS connection for c->opt->server: the
+	 * name to send (SNI, SSL_set_tlsext_host_name), the name the server's
+	 * certificate must carry (SSL_set1_host; no partial wildcards,
+	 * SSL_set_hostflags), and the socket c->fd (SSL_set_fd); on failure
+	 * log_openssl(), out = CO_FATAL and goto done */
 	/* SNI, and the name the certificate must carry (subjectAltName). */
 	if (SSL_set_tlsext_host_name(c->ssl, c->opt->server) != 1 ||
 	    SSL_set1_host(c->ssl, c->opt->server) != 1 ||
@@ -389,6 +414,10 @@ client_connect(struct client *c)
 		goto done;
 	}
 	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	/* SOLUTION STUB: log_warnx("task 10: setting up TLS for %s (host name check, socket) is not written yet (task10-tls/client.c)", c->opt->server); */
+	/* SOLUTION STUB: out = CO_FATAL; */
+	/* SOLUTION STUB: goto done; */
+	/* SOLUTION END */
 	SSL_set_connect_state(c->ssl);
 	c->state = CS_HANDSHAKE;
 	c->deadline_ms = now_ms() + HANDSHAKE_TIMEOUT * 1000;

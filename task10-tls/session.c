@@ -303,6 +303,10 @@ session_on_data(struct session *s, const struct frame *f)
 		log_limited(&s->lim_bad, "%s: dropped a packet: %s", s->name, why);
 		return;
 	}
+	/* SOLUTION BEGIN: anti-spoofing: a packet whose source is not the
+	 * address this client was given (s->addr) is dropped: count it in
+	 * s->drops and log (rate-limited, s->lim_spoof) "NAME: dropped a packet
+	 * from SRC: not the client's address OWN" */
 	if (ip.src.s_addr != s->addr.s_addr) {
 		s->drops++;
 		inet_ntop(AF_INET, &ip.src, src, sizeof(src));
@@ -311,6 +315,10 @@ session_on_data(struct session *s, const struct frame *f)
 		            "client's address %s", s->name, src, own);
 		return;
 	}
+	/* SOLUTION STUB: s->drops++; */
+	/* SOLUTION STUB: log_limited(&s->lim_spoof, "%s: task 10: the source address check is not written yet (task10-tls/session.c): packet dropped", s->name); */
+	/* SOLUTION STUB: return; */
+	/* SOLUTION END */
 	if (write(s->srv->tunfd, f->payload, f->len) == -1) {
 		s->drops++;
 		log_limited(&s->srv->lim_tun, "%s: writing %zu bytes to %s: %s",

@@ -22,12 +22,19 @@ tls_ctx_common(const SSL_METHOD *method)
 		log_openssl("SSL_CTX_new");
 		return NULL;
 	}
+	/* SOLUTION BEGIN: allow TLS 1.3 only (SSL_CTX_set_min_proto_version and
+	 * SSL_CTX_set_max_proto_version); on failure log_openssl(), free the
+	 * context and return NULL */
 	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
 	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION)) {
 		log_openssl("restricting the context to TLS 1.3");
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
+	/* SOLUTION STUB: log_warnx("task 10: restricting the TLS context to TLS 1.3 is not written yet (task10-tls/tls.c)"); */
+	/* SOLUTION STUB: SSL_CTX_free(ctx); */
+	/* SOLUTION STUB: return NULL; */
+	/* SOLUTION END */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 	                    SSL_OP_NO_TICKET);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
@@ -43,6 +50,9 @@ tls_server_ctx(const char *cert, const char *key)
 
 	if (ctx == NULL)
 		return NULL;
+	/* SOLUTION BEGIN: load the server's certificate chain (cert) and private
+	 * key (key, PEM), check that they match, and send no session tickets;
+	 * on any failure log_openssl() and goto bad */
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		log_openssl("loading server certificate %s", cert);
 		goto bad;
@@ -59,6 +69,9 @@ tls_server_ctx(const char *cert, const char *key)
 		log_openssl("SSL_CTX_set_num_tickets");
 		goto bad;
 	}
+	/* SOLUTION STUB: log_warnx("task 10: loading the server certificate %s and key %s is not written yet (task10-tls/tls.c)", cert, key); */
+	/* SOLUTION STUB: goto bad; */
+	/* SOLUTION END */
 	return ctx;
 bad:
 	SSL_CTX_free(ctx);
@@ -77,6 +90,10 @@ tls_client_ctx(const char *ca_dir, const char *ca_file)
 
 	if (ctx == NULL)
 		return NULL;
+	/* SOLUTION BEGIN: trust the CA directory (hash links) and/or CA file
+	 * given, each only when not NULL (SSL_CTX_load_verify_dir/_file; on
+	 * failure log_openssl() and goto bad), and make the handshake fail
+	 * unless the server's certificate verifies (SSL_CTX_set_verify) */
 	if (ca_dir != NULL && SSL_CTX_load_verify_dir(ctx, ca_dir) != 1) {
 		log_openssl("loading CA directory %s", ca_dir);
 		goto bad;
@@ -86,6 +103,9 @@ tls_client_ctx(const char *ca_dir, const char *ca_file)
 		goto bad;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* SOLUTION STUB: log_warnx("task 10: loading the CA (%s, %s) and verifying the server are not written yet (task10-tls/tls.c)", ca_dir ? ca_dir : "no dir", ca_file ? ca_file : "no file"); */
+	/* SOLUTION STUB: goto bad; */
+	/* SOLUTION END */
 	return ctx;
 bad:
 	SSL_CTX_free(ctx);

@@ -10,8 +10,18 @@
 #	/* SOLUTION END */
 #
 # by "/* TODO (student): what to do */" and the STUB lines (see
-# tools/strip-solutions.awk). Everything else - the scaffolding in common/,
-# the lab network, the checks, the report templates - is kept as it is.
+# tools/strip-solutions.awk). Shell scripts (*.sh) mark theirs with comment
+# lines of their own, which become "# TODO (student): what to do" and the
+# STUB command:
+#
+#	# SOLUTION BEGIN: what to do
+#	...reference commands...
+#	# SOLUTION STUB: echo "task 7: not written yet" >&2; exit 1
+#	# SOLUTION END
+#
+# Everything else - the scaffolding in common/, the lab network, the
+# checks, the report templates - is kept as it is. A region marker left in
+# any handed-out file stops the handout.
 #
 #   tools/handout.sh [-o DIR] [--tar]      (DIR defaults to build/handout)
 #
@@ -39,6 +49,29 @@ excluded() {
 	return 1
 }
 
+# Files that describe the region format (with examples of markers), handed
+# out as they are and left out of the "no marker left" check.
+describes_format() {
+	case $1 in
+	docs/classroom.md|tools/handout.sh|tools/strip-solutions.awk) return 0 ;;
+	esac
+	return 1
+}
+
+# strip FILE STYLE: FILE's regions replaced by stubs, into the handout.
+strip() {
+	if ! awk -v file="$1" -v style="$2" -f tools/strip-solutions.awk "$1" \
+		>"$out/$1" 2>"$out/$1.regions"; then
+		cat "$out/$1.regions" >&2
+		echo "handout: malformed solution region in $1" >&2
+		exit 1
+	fi
+	sed 's/^REGION //' "$out/$1.regions" >>"$regions"
+	rm -f "$out/$1.regions"
+	chmod --reference="$1" "$out/$1"
+	nstubbed=$((nstubbed + 1))
+}
+
 cd "$root"
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
 	{ echo "handout: $root is not a git work tree (the file list comes from git ls-files)" >&2; exit 1; }
@@ -54,17 +87,11 @@ while IFS= read -r -d '' f; do
 	mkdir -p "$out/$(dirname "$f")"
 	case $f in
 	*.c|*.h)
-		if grep -q 'SOLUTION BEGIN' "$f"; then
-			if ! awk -v file="$f" -f tools/strip-solutions.awk "$f" \
-				>"$out/$f" 2>"$out/$f.regions"; then
-				cat "$out/$f.regions" >&2
-				echo "handout: malformed solution region in $f" >&2
-				exit 1
-			fi
-			sed 's/^REGION //' "$out/$f.regions" >>"$regions"
-			rm -f "$out/$f.regions"
-			chmod --reference="$f" "$out/$f"
-			nstubbed=$((nstubbed + 1))
+		if grep -q 'SOLUTION BEGIN' "$f"; then strip "$f" c
+		else cp -p "$f" "$out/$f"; fi ;;
+	*.sh)
+		if ! describes_format "$f" && grep -qE '^[[:space:]]*# SOLUTION BEGIN' "$f"; then
+			strip "$f" sh
 		else
 			cp -p "$f" "$out/$f"
 		fi ;;
@@ -83,9 +110,15 @@ unused; those warnings are not errors here (tools/module.mk).
 EOT
 
 # A region marker left anywhere (another file type, a typo) would hand out
-# a solution: refuse.
-if left=$(grep -rlE 'SOLUTION (BEGIN|END|STUB)' "$out" --include='*.c' --include='*.h'); then
-	echo "handout: markers left in: $left" >&2
+# a solution: refuse. In C anything naming a marker counts; elsewhere a
+# line that starts as a marker comment ("# SOLUTION ...", "/* SOLUTION").
+left=$( cd "$out" &&
+	{ grep -rlE 'SOLUTION (BEGIN|END|STUB)' --include='*.c' --include='*.h' . ;
+	  grep -rlE '^[[:space:]]*(#|/\*)[[:space:]]*SOLUTION (BEGIN|END|STUB)' . ; } |
+	sed 's|^\./||' | sort -u |
+	while read -r f; do describes_format "$f" || echo "$f"; done )
+if [ -n "$left" ]; then
+	echo "handout: region markers left in:" $left >&2
 	exit 1
 fi
 

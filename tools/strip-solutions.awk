@@ -1,4 +1,5 @@
-# strip-solutions.awk - replace the solution regions of one C file by stubs.
+# strip-solutions.awk - replace the solution regions of one C file (or
+# shell script) by stubs.
 #
 #	/* SOLUTION BEGIN: what to do */          /* TODO (student): what to do */
 #	...the reference code...            ->    return -1;
@@ -10,9 +11,21 @@
 # the indentation of the BEGIN line. Text before BEGIN or after END on
 # their lines is kept, so a region may start or end mid-line.
 #
-# Variables: file (the name for messages). Prints the new file on stdout
-# and, on stderr, one "REGION file:line: hint" line per region; exits 1 on
-# a malformed region (nested, unterminated, END without BEGIN).
+# Shell scripts (style=sh) mark their regions with comment lines of their
+# own, the hint on the BEGIN line:
+#
+#	# SOLUTION BEGIN: what to do              # TODO (student): what to do
+#	...the reference commands...        ->    echo "task 7: ..." >&2; exit 1
+#	# SOLUTION STUB: echo "task 7: ..." >&2; exit 1
+#	# SOLUTION END
+#
+# A STUB line keeps what follows "STUB: " as it is, so a tab there indents
+# it further than the region (a loop's body, say).
+#
+# Variables: file (the name for messages), style ("c", the default, or
+# "sh"). Prints the new file on stdout and, on stderr, one
+# "REGION file:line: hint" line per region; exits 1 on a malformed region
+# (nested, unterminated, END without BEGIN).
 
 function fail(msg) {
 	printf "%s:%d: %s\n", file, FNR, msg > "/dev/stderr"
@@ -26,24 +39,83 @@ function trim(s) {
 	return s
 }
 
+function add_hint(piece) {
+	if (piece == "") return
+	hint = hint == "" ? piece : hint " " piece
+	if (nhl == 1 && hl[1] == "") hl[1] = piece
+	else hl[++nhl] = piece
+}
+
+# The TODO comment keeps the hint's lines as they were written.
 function emit_stub(    i) {
-	print indent "/* TODO (student): " hint " */"
+	if (style == "sh")
+		print indent "# TODO (student): " hint
+	else if (nhl <= 1)
+		print indent "/* TODO (student): " hint " */"
+	else {
+		print indent "/* TODO (student): " hl[1]
+		for (i = 2; i < nhl; i++)
+			print indent " * " hl[i]
+		print indent " * " hl[nhl] " */"
+	}
 	for (i = 1; i <= nstub; i++)
 		print indent stub[i]
 }
 
-BEGIN { inside = 0; inhint = 0; bad = 0 }
+BEGIN {
+	inside = 0; inhint = 0; bad = 0
+	if (style == "") style = "c"
+	if (style != "c" && style != "sh") { printf "strip-solutions.awk: style must be c or sh\n" > "/dev/stderr"; bad = 1; exit 2 }
+}
+
+# ---- shell scripts: "# SOLUTION ..." comment lines ----
+style == "sh" && /^[ \t]*# SOLUTION BEGIN/ {
+	if (inside) fail("SOLUTION BEGIN inside the region opened at line " begin_line)
+	inside = 1
+	begin_line = FNR
+	nstub = 0
+	indent = $0
+	sub(/[^ \t].*$/, "", indent)
+	hint = substr($0, index($0, "SOLUTION BEGIN") + length("SOLUTION BEGIN"))
+	sub(/^:/, "", hint)
+	hint = trim(hint)
+	next
+}
+style == "sh" && /^[ \t]*# SOLUTION STUB:/ {
+	if (!inside) fail("SOLUTION STUB outside a region")
+	s = substr($0, index($0, "SOLUTION STUB:") + length("SOLUTION STUB:"))
+	sub(/^ /, "", s)
+	sub(/[ \t]+$/, "", s)
+	stub[++nstub] = s
+	next
+}
+style == "sh" && /^[ \t]*# SOLUTION END/ {
+	if (!inside) fail("SOLUTION END without SOLUTION BEGIN")
+	if (hint == "") { hint = "write this part"; nhl = 1; hl[1] = hint }
+	emit_stub()
+	printf "REGION %s:%d: %s\n", file, begin_line, hint > "/dev/stderr"
+	inside = 0
+	next
+}
+style == "sh" && /SOLUTION (BEGIN|STUB|END)/ {
+	fail("a shell region marker must be a comment line of its own: \"# SOLUTION BEGIN: hint\", \"# SOLUTION STUB: command\", \"# SOLUTION END\"")
+}
+style == "sh" { if (!inside) print; next }
+
+# ---- C: "/* SOLUTION ... */" comments ----
 
 # The rest of a hint that runs over several lines.
 inhint {
 	line = $0
 	if (index(line, "*/")) {
-		hint = hint " " trim(substr(line, 1, index(line, "*/") - 1))
+		piece = trim(substr(line, 1, index(line, "*/") - 1))
+		add_hint(piece)
 		inhint = 0
 		after_hint = substr(line, index(line, "*/") + 2)
 		if (after_hint ~ /SOLUTION END/) fail("a region must not end on its BEGIN line")
 	} else {
-		hint = hint " " trim(line)
+		piece = trim(line)
+		add_hint(piece)
 	}
 	next
 }
@@ -64,10 +136,12 @@ inhint {
 	sub(/^:[ \t]*/, "", rest)
 	if (index(rest, "*/")) {
 		hint = trim(substr(rest, 1, index(rest, "*/") - 1))
+		nhl = 1; hl[1] = hint
 		if (substr(rest, index(rest, "*/") + 2) ~ /SOLUTION END/)
 			fail("a region must not end on its BEGIN line")
 	} else {
 		hint = trim(rest)
+		nhl = 1; hl[1] = hint
 		inhint = 1
 	}
 	next
@@ -78,7 +152,7 @@ inhint {
 	s = substr($0, index($0, "SOLUTION STUB:") + length("SOLUTION STUB:"))
 	if (!index(s, "*/")) fail("SOLUTION STUB must be on one line")
 	s = substr(s, 1, index(s, "*/") - 1)
-	sub(/^[ \t]+/, "", s)
+	sub(/^ /, "", s)
 	sub(/[ \t]+$/, "", s)
 	stub[++nstub] = s
 	next
@@ -86,7 +160,7 @@ inhint {
 
 /SOLUTION END/ {
 	if (!inside) fail("SOLUTION END without SOLUTION BEGIN")
-	if (hint == "") hint = "write this part"
+	if (hint == "") { hint = "write this part"; nhl = 1; hl[1] = hint }
 	emit_stub()
 	printf "REGION %s:%d: %s\n", file, begin_line, hint > "/dev/stderr"
 	nregions++

@@ -1,21 +1,29 @@
 #!/bin/bash
 # test-handout.sh - the handout is a starter kit, not a broken tree:
 #
-#   1. tools/handout.sh makes it (every region stubbed, no marker left);
+#   1. tools/handout.sh makes it (every region stubbed, no marker left in
+#      any file, no line of reference code from a region left: each
+#      region's lines that occur nowhere else in their file are looked
+#      for in the handout's copy);
 #   2. it builds, release and sanitizer (`make`, `make SAN=1`);
 #   3. each task check that covers a stubbed region FAILS on the stubs;
+#      and a task with regions of its own fails on those alone (every
+#      other region put back: common/'s stubs stop every program early,
+#      which would hide a task whose own stubs the check does not notice);
 #   4. with the reference regions put back (the stubbed files copied from
 #      this tree) it builds again and those checks PASS again.
 #
 #   tools/test-handout.sh [taskN ...]     (default: every task that has
 #                                          regions and a check)
 #
-# Works in build/handout-test/ (never touches build/handout/). One PASS or
-# FAIL line per assertion, then "handout: N passed, M failed".
+# Works in build/handout-test/ (HANDOUT_TEST_DIR=DIR for another; never
+# touches build/handout/), one run at a time per directory (a lock file).
+# One PASS or FAIL line per assertion, then "handout: N passed, M failed".
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir=$root/build/handout-test
+dir=${HANDOUT_TEST_DIR:-$root/build/handout-test}
+case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 cd "$root"
 
 npass=0 nfail=0
@@ -27,7 +35,13 @@ finish() {
 	exit
 }
 
-mkdir -p "$root/build"
+mkdir -p "$root/build" "$(dirname "$dir")"
+# Two runs in one directory would build and check each other's files.
+exec 9>"$dir.lock"
+if ! flock -n 9; then
+	echo "handout: another test-handout runs in ${dir#"$root"/}; waiting for it (HANDOUT_TEST_DIR=DIR to use another)" >&2
+	flock 9
+fi
 
 # 1. make it
 if ! tools/handout.sh -o "$dir" >"$root/build/handout-test.log" 2>&1; then
@@ -46,12 +60,82 @@ done
 nreg=$(wc -l <"$regions")
 [ "$nreg" -gt 0 ] && pass "$nreg solution regions stubbed ($(cut -d: -f1 "$regions" | sort -u | wc -l) files)" ||
 	fail "no solution region found: nothing to hand out"
-if grep -rqE 'SOLUTION (BEGIN|END|STUB)' "$dir" --include='*.[ch]'; then
-	fail "region markers left in the handout"
+# Markers: in C anything naming one; in any other file a line that starts
+# as a marker comment. Only the files that describe the format (with
+# examples) may show them.
+left=$( cd "$dir" &&
+	{ grep -rlE 'SOLUTION (BEGIN|END|STUB)' --include='*.[ch]' . ;
+	  grep -rlE '^[[:space:]]*(#|/\*)[[:space:]]*SOLUTION (BEGIN|END|STUB)' . ; } |
+	sed 's|^\./||' | sort -u |
+	grep -vxE 'docs/classroom\.md|tools/handout\.sh|tools/strip-solutions\.awk' )
+if [ -n "$left" ]; then
+	fail "region markers left in the handout: $(echo $left)"
 else
-	pass "no solution marker left in the handout's .c/.h files"
+	pass "no solution marker left in any handout file (C, shell, others)"
 fi
-todo=$(grep -rl 'TODO (student)' "$dir" --include='*.[ch]' | wc -l)
+
+# Reference code: every line of a region whose text occurs nowhere else in
+# its file (nor as a STUB) must be gone from the handout's copy.
+leak_awk='
+function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+FNR == NR {
+	t = trim($0)
+	if (inhint) { if (index($0, "*/")) inhint = 0; next }
+	if (!inside && (style == "sh" ? $0 ~ /^[ \t]*# SOLUTION BEGIN/ : /SOLUTION BEGIN/)) {
+		inside = 1; nreg++
+		if (style != "sh" && !index(substr($0, index($0, "SOLUTION BEGIN")), "*/")) inhint = 1
+		next
+	}
+	if (inside && /SOLUTION STUB:/) {
+		s = substr($0, index($0, "SOLUTION STUB:") + 14)
+		if (style != "sh") s = substr(s, 1, index(s, "*/") - 1)
+		stub[trim(s)] = 1
+		next
+	}
+	if (inside && /SOLUTION END/) { inside = 0; next }
+	if (!inside) { outside[t] = 1; next }
+	if (length(t) < 6 || t ~ /^(\/\*|\*|\/\/|#)/) next
+	code[++ncode] = t; where[ncode] = FNR; reg[ncode] = nreg
+	next
+}
+{ ho[trim($0)] = 1 }
+END {
+	for (i = 1; i <= ncode; i++) {
+		if ((code[i] in outside) || (code[i] in stub)) continue
+		nchk++; seen[reg[i]] = 1
+		if (code[i] in ho) printf "leak %s:%d: %s\n", file, where[i], code[i]
+	}
+	for (r = 1; r <= nreg; r++) if (!(r in seen)) unver++
+	printf "checked %d %d %d\n", nreg, nchk, unver
+}'
+nlines=0 nleaks=0 nunver=0 nself=0 leaks=
+for f in $(cut -d: -f1 "$regions" | sort -u); do
+	case $f in *.sh) style=sh ;; *) style=c ;; esac
+	if [ ! -f "$dir/$f" ]; then
+		fail "$f: stubbed but missing from the handout"
+		continue
+	fi
+	res=$(awk -v file="$f" -v style="$style" "$leak_awk" "$root/$f" "$dir/$f")
+	read -r _ _ n u <<<"$(grep '^checked ' <<<"$res")"
+	nlines=$((nlines + n)) nunver=$((nunver + u))
+	# (the same look-up on the reference file itself must find them all)
+	nself=$((nself + $(awk -v file="$f" -v style="$style" "$leak_awk" "$root/$f" "$root/$f" | grep -c '^leak ')))
+	l=$(grep '^leak ' <<<"$res" | sed 's/^leak //')
+	if [ -n "$l" ]; then
+		nleaks=$((nleaks + $(wc -l <<<"$l")))
+		leaks+=$l$'\n'
+	fi
+done
+if [ "$nself" != "$nlines" ] || [ "$nlines" = 0 ]; then
+	fail "the reference-code look-up is broken: it finds $nself of $nlines lines in the reference tree itself"
+elif [ "$nleaks" = 0 ]; then
+	pass "no reference code left in the handout ($nlines distinctive region lines looked for$([ "$nunver" -gt 0 ] && echo ", $nunver regions have none"))"
+else
+	fail "$nleaks lines of reference code left in the handout:"
+	printf '%s' "$leaks" | head -n 10 | sed 's/^/     /'
+fi
+
+todo=$(grep -rl 'TODO (student)' "$dir" --include='*.[ch]' --include='*.sh' | wc -l)
 [ "$todo" -gt 0 ] && pass "$todo files carry 'TODO (student)' hints" ||
 	fail "no 'TODO (student)' hint in the handout"
 
@@ -66,7 +150,8 @@ else
 		if grep -q "^${taskdir[$n]}/" "$regions"; then
 			tasks+=("$n")
 		elif [ "$common" -gt 0 ] && [ "$n" != task1 ] && [ "$n" != task8 ]; then
-			# task1 and task8 run no student program (see their READMEs)
+			# task1 and task8 run no student program (see their READMEs);
+			# task8's student script (fix-server.sh) has its own region
 			tasks+=("$n")
 		fi
 	done
@@ -110,12 +195,44 @@ for t in "${tasks[@]}"; do
 	mv "$dir.$t.log" "$dir.$t.stubs.log"
 done
 
-# 4. with the reference regions put back
-# (a fresh mtime, so that make rebuilds what the stubs built)
-for f in $(cut -d: -f1 "$regions" | sort -u); do
-	cp "$root/$f" "$dir/$f"
-	touch "$dir/$f"
+# put_back [TASKDIR]: the reference regions back in every stubbed file,
+# except those under TASKDIR/, which get their stubs again. A fresh mtime,
+# so that make rebuilds what the last build made.
+stubbed=$(cut -d: -f1 "$regions" | sort -u)
+rm -rf "$dir.stubs"
+for f in $stubbed; do
+	mkdir -p "$dir.stubs/$(dirname "$f")"
+	cp -p "$dir/$f" "$dir.stubs/$f"
 done
+put_back() {
+	local f
+	for f in $stubbed; do
+		if [ -n "${1:-}" ] && [ "${f#"$1"/}" != "$f" ]; then
+			cp "$dir.stubs/$f" "$dir/$f"
+		else
+			cp "$root/$f" "$dir/$f"
+		fi
+		touch "$dir/$f"
+	done
+}
+
+# 3b. each task on its own stubs only
+for t in "${tasks[@]}"; do
+	d=${taskdir[$t]:-}
+	[ -n "$d" ] && grep -q "^$d/" "$regions" || continue
+	[ "$(grep -c '' <<<"$stubbed")" -gt "$(grep -c "^$d/" <<<"$stubbed")" ] || continue
+	put_back "$d"
+	build "$t's own stubs only" || continue
+	if run_check "$t"; then
+		fail "$t check passes with only $d's regions stubbed ($summary): they do not cover what it checks"
+	else
+		pass "$t check fails on $d's stubs alone ($summary)"
+	fi
+	mv "$dir.$t.log" "$dir.$t.own-stubs.log"
+done
+
+# 4. with the reference regions put back
+put_back
 if build "reference put back"; then
 	for t in "${tasks[@]}"; do
 		[ -n "${taskdir[$t]:-}" ] || continue
