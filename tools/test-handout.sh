@@ -160,7 +160,7 @@ echo "handout: tasks checked: ${tasks[*]:-none}"
 
 # build DESC: release and sanitizer builds of the handout.
 build() {
-	local log=$dir.build-$1.log
+	local log=$dir.build-$(printf %s "$1" | tr -cs "A-Za-z0-9" -).log
 	if make -C "$dir" -j"$(nproc)" all >"$log" 2>&1 &&
 	   make -C "$dir" -j"$(nproc)" SAN=1 all >>"$log" 2>&1; then
 		pass "$1: builds (make, make SAN=1); $(grep -c 'warning:' "$log") warnings"
