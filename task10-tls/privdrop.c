@@ -86,6 +86,13 @@ privdrop(const char *user, bool keep_net_admin)
 			log_warnx("no user %s to drop privileges to", user);
 		return -1;
 	}
+	/* Dropping to uid 0 would drop nothing: the network-facing process
+	 * would keep root (and could regain every capability). */
+	if (pw->pw_uid == 0) {
+		log_warnx("refusing to run as %s: uid 0 is root; choose an "
+		          "unprivileged user (--user)", user);
+		return -1;
+	}
 	if (setgroups(0, NULL) == -1 && errno != EPERM) {
 		log_warn("setgroups(0)");
 		return -1;
@@ -107,7 +114,7 @@ privdrop(const char *user, bool keep_net_admin)
 		log_info("user %s is not mapped in this user namespace; staying "
 		         "uid %u with %s", user, (unsigned)getuid(),
 		         keep_net_admin ? "CAP_NET_ADMIN only" : "no capabilities");
-	} else if (pw->pw_uid != 0 && setuid(0) != -1) {
+	} else if (setuid(0) != -1) {
 		log_warnx("could regain root after dropping privileges");
 		return -1;
 	}
