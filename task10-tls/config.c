@@ -64,6 +64,42 @@ config_encode(const struct vpn_config *cfg, uint8_t *out)
 	return n;
 }
 
+static uint32_t
+prefix_mask(int prefixlen)
+{
+	return prefixlen == 0 ? 0 : 0xffffffffu << (32 - prefixlen);
+}
+
+/* A unicast address a host may take: not 0/8, loopback, multicast or
+ * reserved (224/3), and not the network or broadcast of its prefix. */
+static bool
+host_addr_ok(struct in_addr a, int prefixlen)
+{
+	uint32_t h = ntohl(a.s_addr), host = ~prefix_mask(prefixlen);
+
+	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 29) == 7)
+		return false;
+	if (prefixlen <= 30 && ((h & host) == 0 || (h & host) == host))
+		return false;
+	return true;
+}
+
+/* True when one of cfg's routes covers addr (the client must not route
+ * its connection to the server into the tunnel: it would loop). */
+bool
+config_routes_cover(const struct vpn_config *cfg, struct in_addr addr)
+{
+	uint32_t h = ntohl(addr.s_addr);
+
+	for (unsigned i = 0; i < cfg->nroutes; i++) {
+		uint32_t m = prefix_mask(cfg->routes[i].prefixlen);
+
+		if ((h & m) == ntohl(cfg->routes[i].dst.s_addr))
+			return true;
+	}
+	return false;
+}
+
 int
 config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
              const char **why)
@@ -93,6 +129,22 @@ config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
 		snprintf(reason, sizeof(reason), "CONFIG prefix /%d", cfg->prefixlen);
 		goto invalid;
 	}
+	if (p[17] != 0 || p[18] != 0 || p[19] != 0) {
+		snprintf(reason, sizeof(reason), "CONFIG reserved bytes not 0");
+		goto invalid;
+	}
+	if (!host_addr_ok(cfg->addr, cfg->prefixlen) ||
+	    !host_addr_ok(cfg->server, cfg->prefixlen) ||
+	    cfg->addr.s_addr == cfg->server.s_addr) {
+		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+		snprintf(reason, sizeof(reason), "CONFIG address %s/%d (server %s) "
+		         "is not a unicast host address",
+		         inet_ntop(AF_INET, &cfg->addr, a, sizeof(a)),
+		         cfg->prefixlen,
+		         inet_ntop(AF_INET, &cfg->server, b, sizeof(b)));
+		goto invalid;
+	}
 	if (cfg->mtu < VPN_MTU_MIN || cfg->mtu > VPN_MTU_MAX) {
 		snprintf(reason, sizeof(reason), "CONFIG MTU %u, allowed %d to %d",
 		         cfg->mtu, VPN_MTU_MIN, VPN_MTU_MAX);
@@ -115,6 +167,21 @@ config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
 		if (cfg->routes[i].prefixlen > 32) {
 			snprintf(reason, sizeof(reason), "CONFIG route %u prefix /%d",
 			         i, cfg->routes[i].prefixlen);
+			goto invalid;
+		}
+		if (ntohl(cfg->routes[i].dst.s_addr) &
+		    ~prefix_mask(cfg->routes[i].prefixlen)) {
+			char a[INET_ADDRSTRLEN];
+
+			snprintf(reason, sizeof(reason), "CONFIG route %u %s/%d has "
+			         "host bits set", i, inet_ntop(AF_INET,
+			         &cfg->routes[i].dst, a, sizeof(a)),
+			         cfg->routes[i].prefixlen);
+			goto invalid;
+		}
+		if (p[n + 5] != 0 || p[n + 6] != 0 || p[n + 7] != 0) {
+			snprintf(reason, sizeof(reason), "CONFIG route %u reserved "
+			         "bytes not 0", i);
 			goto invalid;
 		}
 	}

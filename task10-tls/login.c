@@ -37,6 +37,26 @@ login_encode(const char *user, const char *password, struct in_addr want,
 }
 
 /*
+ * True when the len bytes at user are a portable user name: 1 to
+ * AUTH_USER_MAX of A-Za-z0-9._- and a final $ (so it is safe to log).
+ */
+bool
+login_user_valid(const uint8_t *user, size_t len)
+{
+	if (len == 0 || len > AUTH_USER_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = user[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+		      (c == '$' && i == len - 1)))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Checks an AUTH payload and copies its fields out as C strings. A user
  * name may only hold the characters of portable user names, so it is safe
  * to log. Returns 0, or -1 with *why set.
@@ -55,6 +75,10 @@ login_parse(const uint8_t *p, size_t len, struct login *lg, const char **why)
 		*why = "AUTH protocol version not supported";
 		return -1;
 	}
+	if (p[3] != 0) {
+		*why = "AUTH reserved byte not 0";
+		return -1;
+	}
 	ul = p[1];
 	pl = p[2];
 	if (ul == 0 || ul > AUTH_USER_MAX || pl > AUTH_PASS_MAX ||
@@ -62,15 +86,9 @@ login_parse(const uint8_t *p, size_t len, struct login *lg, const char **why)
 		*why = "AUTH lengths do not add up";
 		return -1;
 	}
-	for (size_t i = 0; i < ul; i++) {
-		uint8_t c = p[AUTH_FIXED_LEN + i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
-		      (c == '$' && i == ul - 1))) {
-			*why = "AUTH user name with a character not allowed";
-			return -1;
-		}
+	if (!login_user_valid(p + AUTH_FIXED_LEN, ul)) {
+		*why = "AUTH user name with a character not allowed";
+		return -1;
 	}
 	if (memchr(p + AUTH_FIXED_LEN + ul, '\0', pl) != NULL) {
 		*why = "AUTH password with a NUL byte";

@@ -63,6 +63,7 @@ size_t login_encode(const char *user, const char *password,
 int  login_parse(const uint8_t *p, size_t len, struct login *lg,
                  const char **why);
 void login_wipe(struct login *lg);
+bool login_user_valid(const uint8_t *user, size_t len);
 
 /* ---- config.c: the CONFIG message ---------------------------------------- */
 
@@ -81,6 +82,7 @@ struct vpn_config {
 size_t config_encode(const struct vpn_config *cfg, uint8_t *out);
 int    config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
                     const char **why);
+bool   config_routes_cover(const struct vpn_config *cfg, struct in_addr addr);
 
 /* ---- pool.c: the tunnel address pool --------------------------------------- */
 

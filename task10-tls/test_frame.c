@@ -160,6 +160,9 @@ test_login_roundtrip(void **state)
 	/* lengths that do not add up */
 	assert_int_equal(login_parse(msg, n - 1, &lg, &why), -1);
 	/* a user name that would be unsafe to log */
+	msg[3] = 1;    /* reserved byte */
+	assert_int_equal(login_parse(msg, n, &lg, &why), -1);
+	msg[3] = 0;
 	msg[AUTH_FIXED_LEN] = '\n';
 	assert_int_equal(login_parse(msg, n, &lg, &why), -1);
 	/* too long */
@@ -194,6 +197,76 @@ test_config_roundtrip(void **state)
 	assert_int_equal(config_parse(msg, n, &out, &why), -1);
 }
 
+/* CONFIGs a client must refuse before handing them to the kernel. */
+static const struct {
+	int line;
+	uint32_t addr, server;
+	int prefixlen;
+	uint32_t route;
+	int route_prefix;
+	int want;
+} config_cases[] = {
+	{ __LINE__, 0xc0a83502, 0xc0a83501, 24, 0xc0a83c00, 24, 0 },
+	{ __LINE__, 0x7f000002, 0x7f000001, 24, 0xc0a83c00, 24, -1 },  /* loopback */
+	{ __LINE__, 0xe0000002, 0xc0a83501, 24, 0xc0a83c00, 24, -1 },  /* multicast */
+	{ __LINE__, 0xffffffff, 0xc0a83501, 24, 0xc0a83c00, 24, -1 },  /* broadcast */
+	{ __LINE__, 0x00000002, 0xc0a83501, 24, 0xc0a83c00, 24, -1 },  /* 0/8 */
+	{ __LINE__, 0xc0a835ff, 0xc0a83501, 24, 0xc0a83c00, 24, -1 },  /* subnet bcast */
+	{ __LINE__, 0xc0a83500, 0xc0a83501, 24, 0xc0a83c00, 24, -1 },  /* network */
+	{ __LINE__, 0xc0a83501, 0xc0a83501, 24, 0xc0a83c00, 24, -1 },  /* = server */
+	{ __LINE__, 0xc0a83502, 0xc0a83501, 24, 0xc0a83c05, 24, -1 },  /* host bits */
+	{ __LINE__, 0xc0a83502, 0xc0a83501, 24, 0x00000000, 0, 0 },    /* default */
+};
+
+static void
+test_config_table(void **state)
+{
+	uint8_t msg[CONFIG_LEN_MAX];
+	struct vpn_config in = {
+		.mtu = 1500, .ka_interval = 10, .ka_timeout = 30, .nroutes = 1,
+	}, out;
+	struct in_addr srv = { htonl(0x0a09000b) };   /* 10.9.0.11 */
+	const char *why;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(config_cases) / sizeof(config_cases[0]); i++) {
+		in.addr.s_addr = htonl(config_cases[i].addr);
+		in.server.s_addr = htonl(config_cases[i].server);
+		in.prefixlen = config_cases[i].prefixlen;
+		in.routes[0].dst.s_addr = htonl(config_cases[i].route);
+		in.routes[0].prefixlen = config_cases[i].route_prefix;
+		n = config_encode(&in, msg);
+		if (config_parse(msg, n, &out, &why) != config_cases[i].want)
+			fail_msg("config case at line %d: expected %d",
+			         config_cases[i].line, config_cases[i].want);
+	}
+	/* reserved bytes must be 0 */
+	in.addr.s_addr = htonl(0xc0a83502);
+	in.server.s_addr = htonl(0xc0a83501);
+	in.prefixlen = 24;
+	in.routes[0].dst.s_addr = htonl(0xc0a83c00);
+	in.routes[0].prefixlen = 24;
+	n = config_encode(&in, msg);
+	assert_int_equal(config_parse(msg, n, &out, &why), 0);
+	assert_false(config_routes_cover(&out, srv));
+	msg[18] = 1;
+	assert_int_equal(config_parse(msg, n, &out, &why), -1);
+	msg[18] = 0;
+	msg[CONFIG_FIXED_LEN + 6] = 1;
+	assert_int_equal(config_parse(msg, n, &out, &why), -1);
+	/* a route over the server's own address: the client refuses it */
+	in.routes[0].dst.s_addr = htonl(0x0a090000);
+	in.routes[0].prefixlen = 16;
+	n = config_encode(&in, msg);
+	assert_int_equal(config_parse(msg, n, &out, &why), 0);
+	assert_true(config_routes_cover(&out, srv));
+	in.routes[0].dst.s_addr = 0;
+	in.routes[0].prefixlen = 0;
+	n = config_encode(&in, msg);
+	assert_int_equal(config_parse(msg, n, &out, &why), 0);
+	assert_true(config_routes_cover(&out, srv));
+}
+
 int
 main(void)
 {
@@ -203,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_frame_tx_full),
 		cmocka_unit_test(test_login_roundtrip),
 		cmocka_unit_test(test_config_roundtrip),
+		cmocka_unit_test(test_config_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
