@@ -12,8 +12,17 @@
  * (one message per send, no framing needed), reading /etc/shadow or the
  * --shadow file afresh each time, so password changes apply at once.
  *
- *   request:  id (u32, host order) | user_len (u8) | pass_len (u8) | user | pass
- *   reply:    id (u32)             | result (u8: enum auth_result)
+ *   request:  id (u64, host order) | user_len (u8) | pass_len (u8) | user | pass
+ *   reply:    id (u64)             | result (u8: enum auth_result)
+ *
+ * The id is a counter that never wraps, so a late answer for a session
+ * that is gone cannot be taken for the answer to another.
+ *
+ * The helper trusts nothing the server sends (the server faces the
+ * network and may be compromised): it checks the user name's characters
+ * and the password for NUL again, never accepts root (auth.c), and does at
+ * most AUTHPROC_RATE checks per second, so a compromised server cannot
+ * turn it into a fast password-guessing oracle.
  *
  * Hashing takes tens of milliseconds (yescrypt is slow on purpose); the
  * server does not wait for it: the reply arrives as an epoll event.
@@ -23,18 +32,45 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "minivpn.h"
 
-#define REQ_MAX (4 + 2 + AUTH_USER_MAX + AUTH_PASS_MAX)
-#define REP_LEN 5
+#define ID_LEN  8
+#define REQ_MAX (ID_LEN + 2 + AUTH_USER_MAX + AUTH_PASS_MAX)
+#define REP_LEN (ID_LEN + 1)
+
+/* Token bucket: AUTHPROC_BURST checks at once, AUTHPROC_RATE per second. */
+static void
+rate_limit(double *tokens, uint64_t *last)
+{
+	uint64_t now = now_ms();
+
+	*tokens += (double)(now - *last) * AUTHPROC_RATE / 1000.0;
+	if (*tokens > AUTHPROC_BURST)
+		*tokens = AUTHPROC_BURST;
+	*last = now;
+	if (*tokens < 1.0) {
+		unsigned wait = (unsigned)((1.0 - *tokens) * 1000.0 / AUTHPROC_RATE) + 1;
+		struct timespec ts = { wait / 1000, (long)(wait % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+		*tokens = 1.0;
+		*last = now_ms();
+	}
+	*tokens -= 1.0;
+}
 
 static noreturn void
 authproc_main(int fd, const char *shadow_path)
 {
 	uint8_t req[REQ_MAX + 1], rep[REP_LEN];
 	struct login lg;
+	double tokens = AUTHPROC_BURST;
+	uint64_t last = now_ms();
+	size_t ul, pl;
 	ssize_t n;
 
 	for (;;) {
@@ -46,15 +82,26 @@ authproc_main(int fd, const char *shadow_path)
 		if (n == 0)
 			_exit(0);          /* the server is gone */
 		memset(&lg, 0, sizeof(lg));
-		memcpy(rep, req, 4);
-		if (n < 6 || req[4] == 0 || req[4] > AUTH_USER_MAX ||
-		    (size_t)n != 6u + req[4] + req[5]) {
+		memset(rep, 0, sizeof(rep));
+		if (n >= ID_LEN)
+			memcpy(rep, req, ID_LEN);
+		ul = n >= ID_LEN + 2 ? req[ID_LEN] : 0;
+		pl = n >= ID_LEN + 2 ? req[ID_LEN + 1] : 0;
+		if (n < ID_LEN + 2 || ul == 0 || ul > AUTH_USER_MAX ||
+		    (size_t)n != ID_LEN + 2 + ul + pl) {
 			log_warnx("auth helper: malformed request of %zd bytes", n);
-			rep[4] = AUTH_ERROR;
+			rep[ID_LEN] = AUTH_ERROR;
+		} else if (!login_user_valid(req + ID_LEN + 2, ul) ||
+		           memchr(req + ID_LEN + 2 + ul, '\0', pl) != NULL) {
+			log_warnx("auth helper: request with a bad user name or a "
+			          "NUL in the password");
+			rep[ID_LEN] = AUTH_ERROR;
 		} else {
-			memcpy(lg.user, req + 6, req[4]);
-			memcpy(lg.password, req + 6 + req[4], req[5]);
-			rep[4] = (uint8_t)auth_check(shadow_path, lg.user, lg.password);
+			memcpy(lg.user, req + ID_LEN + 2, ul);
+			memcpy(lg.password, req + ID_LEN + 2 + ul, pl);
+			rate_limit(&tokens, &last);
+			rep[ID_LEN] = (uint8_t)auth_check(shadow_path, lg.user,
+			                                  lg.password);
 		}
 		OPENSSL_cleanse(req, sizeof(req));
 		login_wipe(&lg);
@@ -112,18 +159,18 @@ authproc_start(const char *shadow_path)
 
 /* Queues a question. Returns 0, or -1 (helper gone or its queue full). */
 int
-authproc_send(int fd, uint32_t id, const struct login *lg)
+authproc_send(int fd, uint64_t id, const struct login *lg)
 {
 	uint8_t req[REQ_MAX];
 	size_t ul = strlen(lg->user), pl = strlen(lg->password);
 	ssize_t n;
 
-	memcpy(req, &id, 4);
-	req[4] = (uint8_t)ul;
-	req[5] = (uint8_t)pl;
-	memcpy(req + 6, lg->user, ul);
-	memcpy(req + 6 + ul, lg->password, pl);
-	n = send(fd, req, 6 + ul + pl, MSG_NOSIGNAL);
+	memcpy(req, &id, ID_LEN);
+	req[ID_LEN] = (uint8_t)ul;
+	req[ID_LEN + 1] = (uint8_t)pl;
+	memcpy(req + ID_LEN + 2, lg->user, ul);
+	memcpy(req + ID_LEN + 2 + ul, lg->password, pl);
+	n = send(fd, req, ID_LEN + 2 + ul + pl, MSG_NOSIGNAL);
 	OPENSSL_cleanse(req, sizeof(req));
 	if (n == -1) {
 		log_warn("auth helper: sending a request");
@@ -134,7 +181,7 @@ authproc_send(int fd, uint32_t id, const struct login *lg)
 
 /* Returns 1 with an answer, 0 when none is waiting, -1 when the helper died. */
 int
-authproc_recv(int fd, uint32_t *id, enum auth_result *res)
+authproc_recv(int fd, uint64_t *id, enum auth_result *res)
 {
 	uint8_t rep[REP_LEN + 1];
 	ssize_t n;
@@ -150,11 +197,11 @@ authproc_recv(int fd, uint32_t *id, enum auth_result *res)
 		log_warnx("auth helper: exited");
 		return -1;
 	}
-	if (n != REP_LEN || rep[4] > AUTH_ERROR) {
+	if (n != REP_LEN || rep[ID_LEN] > AUTH_ERROR) {
 		log_warnx("auth helper: malformed reply of %zd bytes", n);
 		return -1;
 	}
-	memcpy(id, rep, 4);
-	*res = (enum auth_result)rep[4];
+	memcpy(id, rep, ID_LEN);
+	*res = (enum auth_result)rep[ID_LEN];
 	return 1;
 }

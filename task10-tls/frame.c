@@ -247,6 +247,7 @@ vpn_error_name(enum vpn_error code)
 	case VPN_ERR_TIMEOUT:   return "timeout";
 	case VPN_ERR_SHUTDOWN:  return "server shutting down";
 	case VPN_ERR_INTERNAL:  return "internal error";
+	case VPN_ERR_REPLACED:  return "replaced by a newer login";
 	}
 	return "unknown error";
 }

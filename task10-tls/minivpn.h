@@ -93,12 +93,13 @@ struct pool {
 	int      prefixlen;
 	uint32_t size, used;
 	void    *owner[1u << (32 - POOL_PREFIX_MIN)];
+	char     lease[1u << (32 - POOL_PREFIX_MIN)][AUTH_USER_MAX + 1];
 };
 int  pool_init(struct pool *p, struct in_addr net, int prefixlen);
 struct in_addr pool_server_addr(const struct pool *p);
 bool pool_contains(const struct pool *p, struct in_addr addr);
-int  pool_alloc(struct pool *p, struct in_addr want, void *owner,
-                struct in_addr *out);
+int  pool_alloc(struct pool *p, const char *user, struct in_addr want,
+                void *owner, struct in_addr *out);
 void pool_free(struct pool *p, struct in_addr addr);
 void *pool_owner(const struct pool *p, struct in_addr addr);
 
@@ -113,15 +114,19 @@ enum auth_result auth_check(const char *shadow_path, const char *user,
 /* ---- authproc.c: the privileged auth helper process ----------------------------- */
 
 int authproc_start(const char *shadow_path);
-int authproc_send(int fd, uint32_t id, const struct login *lg);
-int authproc_recv(int fd, uint32_t *id, enum auth_result *res);
+int authproc_send(int fd, uint64_t id, const struct login *lg);
+int authproc_recv(int fd, uint64_t *id, enum auth_result *res);
 
 /* ---- throttle.c: login failures per source address -------------------------------- */
 
 struct throttle_entry {
 	struct in_addr addr;
-	unsigned failures;
+	unsigned failures, inflight;
 	uint64_t last_fail_ms, banned_until_ms;
+	struct {                      /* whose failures, so a success clears */
+		char user[AUTH_USER_MAX + 1];   /* only its own */
+		unsigned failures;
+	} who[THROTTLE_BAN_AFTER];
 };
 struct throttle {
 	struct throttle_entry e[THROTTLE_SLOTS];
@@ -130,9 +135,10 @@ unsigned throttle_banned(struct throttle *t, struct in_addr addr,
                          uint64_t now_ms);
 unsigned throttle_delay(struct throttle *t, struct in_addr addr,
                         uint64_t now_ms);
-bool throttle_fail(struct throttle *t, struct in_addr addr, uint64_t now_ms);
-void throttle_success(struct throttle *t, struct in_addr addr,
-                      uint64_t now_ms);
+unsigned throttle_begin(struct throttle *t, struct in_addr addr,
+                        uint64_t now_ms);
+bool throttle_end(struct throttle *t, struct in_addr addr, const char *user,
+                  enum auth_result result, uint64_t now_ms);
 
 /* ---- keepalive.c: timers -------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
  * client in O(1): slot = destination - network.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "minivpn.h"
@@ -57,24 +58,60 @@ pool_contains(const struct pool *p, struct in_addr addr)
 	return pool_slot(p, addr) >= 0;
 }
 
+/* FNV-1a: a stable, well-spread hash of the user name. */
+static uint32_t
+name_hash(const char *user)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *user; user++)
+		h = (h ^ (uint8_t)*user) * 16777619u;
+	return h;
+}
+
+static bool
+leased_to(const struct pool *p, long s, const char *user)
+{
+	return strcmp(p->lease[s], user) == 0;
+}
+
 /*
- * Hands out `want` if it is a free client address of the pool (so a client
- * that reconnects keeps its address and its TCP sessions), otherwise the
- * lowest free one. Returns 0, or -1 when the pool is full.
+ * Gives `user` an address: `want` if it is free and `user` held it last,
+ * else the free address leased to `user`, else, from the slot its name
+ * hashes to, the first free address not leased to another user, else any
+ * free address (taking over the lease of a user who is away). Returns 0,
+ * or -1 when the pool is full.
  */
 int
-pool_alloc(struct pool *p, struct in_addr want, void *owner,
+pool_alloc(struct pool *p, const char *user, struct in_addr want, void *owner,
            struct in_addr *out)
 {
-	long s = pool_slot(p, want);
+	long first = 2, n = (long)p->size - 3;   /* client slots: 2 .. size-2 */
+	long s = pool_slot(p, want), start, i;
 
-	if (s < 0 || p->owner[s] != NULL) {
-		for (s = 2; s < (long)p->size - 1; s++)
-			if (p->owner[s] == NULL)
-				break;
-		if (s >= (long)p->size - 1)
-			return -1;
+	if (s >= 0 && p->owner[s] == NULL && leased_to(p, s, user))
+		goto found;
+	for (s = first; s < first + n; s++)
+		if (p->owner[s] == NULL && leased_to(p, s, user))
+			goto found;
+	start = (long)(name_hash(user) % (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		s = first + (start + i) % n;
+		if (p->owner[s] == NULL && p->lease[s][0] == '\0')
+			goto found;
 	}
+	for (i = 0; i < n; i++) {
+		s = first + (start + i) % n;
+		if (p->owner[s] == NULL)
+			goto found;
+	}
+	return -1;
+found:
+	/* One lease per user: forget any other address it held. */
+	for (i = first; i < first + n; i++)
+		if (i != s && leased_to(p, i, user))
+			p->lease[i][0] = '\0';
+	snprintf(p->lease[s], sizeof(p->lease[s]), "%s", user);
 	p->owner[s] = owner;
 	p->used++;
 	out->s_addr = htonl(p->net + (uint32_t)s);

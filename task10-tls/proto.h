@@ -64,12 +64,20 @@ enum vpn_error {
 	VPN_ERR_TIMEOUT     = 5,   /* handshake, login or keepalive timeout */
 	VPN_ERR_SHUTDOWN    = 6,   /* server stops: reconnect later */
 	VPN_ERR_INTERNAL    = 7,   /* server-side failure: retry later */
+	VPN_ERR_REPLACED    = 8,   /* a newer login of the same user took over */
 };
 
 /* ---- timers (seconds), keepalive values are pushed in CONFIG ---- */
 #define KEEPALIVE_INTERVAL  10
 #define KEEPALIVE_TIMEOUT   30
-#define HANDSHAKE_TIMEOUT   10        /* TCP accept -> AUTH received */
+#define HANDSHAKE_TIMEOUT   10        /* client: TCP connect -> TLS up */
+#define LOGIN_DEADLINE      5         /* server: TCP accept -> AUTH received */
+#define AUTH_CHECK_TIMEOUT  10        /* server: AUTH -> the helper's answer */
+#define LOGIN_FLOOR_MS      300       /* no verdict sooner after AUTH */
+
+/* ---- connections before login (a slot flood must not lock anyone out) ---- */
+#define PRELOGIN_MAX        64        /* sessions not logged in, all addresses */
+#define PRELOGIN_PER_ADDR   6         /* ... from one source address */
 
 /* ---- login throttling, per source address ---- */
 #define THROTTLE_SLOTS      256       /* addresses remembered */
@@ -78,6 +86,10 @@ enum vpn_error {
 #define THROTTLE_BAN_SECS   300
 #define THROTTLE_DELAY_MS   1000      /* per recent failure ... */
 #define THROTTLE_DELAY_MAX  4000      /* ... up to this */
+#define THROTTLE_BUSY_SECS  5         /* "try again in" when failures plus
+                                         checks in flight reach the limit */
+#define AUTHPROC_RATE       20        /* checks per second the helper does */
+#define AUTHPROC_BURST      10
 
 /* ---- data path ---- */
 #define BATCH_MAX           64        /* TUN packets per TLS write */

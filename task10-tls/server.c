@@ -8,7 +8,18 @@
  * something is flushed with one SSL_write of its whole buffer, so several
  * packets share a TLS record and a TCP segment.
  *
- * Clients -> TUN: session.c, as frames arrive.
+ * Clients -> TUN: session.c, as frames arrive, at most a budget per
+ * client and wake-up; a client that had more is served again right after
+ * the others (s->more), without waiting for epoll.
+ *
+ * Connection slots: max_active for logged-in clients plus PRELOGIN_MAX for
+ * connections that have not logged in yet, so a flood of connections that
+ * never finish TLS or AUTH cannot take the slots of clients. One address
+ * holds at most PRELOGIN_PER_ADDR of those; when a new connection finds
+ * its address's share, or all of them, taken, the oldest one that has not
+ * sent AUTH yet is closed to make room (new connections are never refused
+ * because of old idle ones, which would be the lock-out), and every one of
+ * them must log in within LOGIN_DEADLINE seconds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +29,8 @@
 #include <unistd.h>
 
 #include "server.h"
+
+#define TICK_FAST_MS 20
 
 int
 server_epoll_set(struct server *srv, struct session *s, bool out)
@@ -38,12 +51,68 @@ server_epoll_set(struct server *srv, struct session *s, bool out)
 	return 0;
 }
 
+/* Which pre-login session goes first: not yet AUTH, then the oldest. */
+static bool
+evict_before(const struct session *a, const struct session *b)
+{
+	bool a_auth = a->state >= SS_CHECKING, b_auth = b->state >= SS_CHECKING;
+
+	if (a_auth != b_auth)
+		return !a_auth;
+	return a->accepted_ms < b->accepted_ms;
+}
+
+/* Makes room for a new connection from addr. Returns a free slot, or -1. */
+static long
+server_make_room(struct server *srv, struct in_addr addr)
+{
+	struct session *victim = NULL, *oldest = NULL, *oldest_here = NULL, *s;
+	unsigned here = 0;
+	long free_slot = -1;
+	char ep[32];
+
+	for (unsigned i = 0; i < srv->max_conns; i++) {
+		s = srv->sess[i];
+		if (s == NULL) {
+			if (free_slot < 0)
+				free_slot = (long)i;
+			continue;
+		}
+		if (s->state == SS_ACTIVE)
+			continue;
+		if (oldest == NULL || evict_before(s, oldest))
+			oldest = s;
+		if (s->peer.sin_addr.s_addr == addr.s_addr) {
+			here++;
+			if (oldest_here == NULL || evict_before(s, oldest_here))
+				oldest_here = s;
+		}
+	}
+	if (here >= PRELOGIN_PER_ADDR)
+		victim = oldest_here;
+	else if (srv->npre >= PRELOGIN_MAX || free_slot < 0)
+		victim = oldest;
+	if (victim != NULL) {
+		long slot = (long)(victim->id & 0xffff);
+
+		log_limited(&srv->lim_accept, "%s: closed to make room for a "
+		            "connection from %s (%u not logged in, %u from there)",
+		            victim->name, inet_ntop(AF_INET, &addr, ep, sizeof(ep)),
+		            srv->npre, here);
+		session_close(victim, VPN_ERR_TIMEOUT, "too many connections "
+		              "waiting for login");
+		if (free_slot < 0)
+			free_slot = slot;
+	}
+	return free_slot;
+}
+
 static void
 server_accept(struct server *srv)
 {
 	struct sockaddr_in peer;
 	socklen_t plen;
-	unsigned slot;
+	long slot;
 	int fd;
 
 	for (;;) {
@@ -56,21 +125,38 @@ server_accept(struct server *srv)
 				            strerror(errno));
 			return;
 		}
-		for (slot = 0; slot < srv->max_conns; slot++)
-			if (srv->sess[slot] == NULL)
-				break;
-		if (slot == srv->max_conns || peer.sin_family != AF_INET) {
+		if (peer.sin_family != AF_INET) {
+			close(fd);
+			continue;
+		}
+		slot = server_make_room(srv, peer.sin_addr);
+		if (slot < 0) {
 			log_limited(&srv->lim_accept, "refusing a connection: %u "
 			            "connections open already", srv->nsess);
 			close(fd);
 			continue;
 		}
 		if (tcp_tune(fd) == -1 ||
-		    session_new(srv, fd, &peer, slot) == NULL) {
+		    session_new(srv, fd, &peer, (unsigned)slot) == NULL) {
 			close(fd);
 			continue;
 		}
 	}
+}
+
+/* The logged-in session of user other than except, or NULL. */
+struct session *
+server_user_session(struct server *srv, const char *user,
+                    const struct session *except)
+{
+	for (unsigned i = 0; i < srv->max_conns; i++) {
+		struct session *s = srv->sess[i];
+
+		if (s != NULL && s != except && s->state == SS_ACTIVE &&
+		    strcmp(s->user, user) == 0)
+			return s;
+	}
+	return NULL;
 }
 
 static struct session *
@@ -125,13 +211,18 @@ server_auth_replies(struct server *srv)
 {
 	enum auth_result res;
 	struct session *s;
-	uint32_t id;
+	uint64_t id;
 	int r;
 
+	/* A linear search: one per login, over at most a few thousand slots. */
 	while ((r = authproc_recv(srv->authfd, &id, &res)) == 1) {
-		s = server_session(srv, id);
-		if (s != NULL && s->state == SS_CHECKING)
-			(void)session_auth_done(s, res, now_ms());
+		for (unsigned i = 0; i < srv->max_conns; i++) {
+			s = srv->sess[i];
+			if (s != NULL && s->state == SS_CHECKING && s->req_id == id) {
+				(void)session_auth_done(s, res, now_ms());
+				break;
+			}
+		}
 	}
 	if (r == -1)
 		fatalx("the auth helper is gone; cannot check passwords");
@@ -145,6 +236,18 @@ server_tick(struct server *srv)
 	for (unsigned i = 0; i < srv->max_conns; i++)
 		if (srv->sess[i] != NULL)
 			(void)session_tick(srv->sess[i], now);
+}
+
+/* Sessions that stopped reading at their budget get their next turn. */
+static void
+server_more(struct server *srv)
+{
+	for (unsigned i = 0; i < srv->max_conns && srv->nmore > 0; i++) {
+		struct session *s = srv->sess[i];
+
+		if (s != NULL && s->more)
+			(void)session_io(s, EPOLLIN);
+	}
 }
 
 static void
@@ -161,10 +264,12 @@ server_run(struct server *srv)
 {
 	struct epoll_event evs[64];
 	uint64_t last_tick = now_ms();
-	int n;
+	int n, tick;
 
 	while (!signals_stop_requested()) {
-		n = epoll_wait(srv->epfd, evs, 64, srv->ndelayed ? 100 : 1000);
+		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
+		tick = srv->ndelayed ? TICK_FAST_MS : 1000;
+		n = epoll_wait(srv->epfd, evs, 64, srv->nmore ? 0 : tick);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -193,7 +298,9 @@ server_run(struct server *srv)
 				break;
 			}
 		}
-		if (now_ms() - last_tick >= (srv->ndelayed ? 100 : 1000)) {
+		if (srv->nmore > 0)
+			server_more(srv);
+		if (now_ms() - last_tick >= (uint64_t)tick) {
 			last_tick = now_ms();
 			server_tick(srv);
 		}

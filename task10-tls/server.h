@@ -37,7 +37,10 @@ struct server;
 
 struct session {
 	struct server  *srv;
-	uint32_t        id;            /* generation << 16 | slot */
+	uint32_t        id;            /* generation << 16 | slot (epoll tag) */
+	uint64_t        req_id;        /* of the question to the auth helper:
+	                                  never reused, so a late answer cannot
+	                                  reach another session */
 	int             fd;
 	SSL            *ssl;
 	enum sess_state state;
@@ -47,7 +50,11 @@ struct session {
 	struct in_addr  want, addr;
 	bool            has_addr;
 	enum auth_result result;
+	bool            throttled;     /* counted in flight by the throttle */
+	uint64_t        accepted_ms;
+	uint64_t        verdict_ms;    /* no answer to AUTH before this */
 	uint64_t        deadline_ms;   /* handshake/login timeout, or delay */
+	bool            more;          /* stopped reading with data left */
 	struct fbuf     rx, tx;
 	struct keepalive ka;
 	bool            pollout;       /* EPOLLOUT registered */
@@ -65,7 +72,11 @@ struct server {
 	struct throttle throttle;
 	struct session **sess;         /* max_conns slots */
 	unsigned        max_conns, nsess, nactive, ndelayed;
+	unsigned        max_active;    /* logged-in sessions */
+	unsigned        npre;          /* sessions not logged in (yet) */
+	unsigned        nmore;         /* sessions with s->more set */
 	uint16_t        gen;
+	uint64_t        next_req;
 	struct session *dirty[BATCH_MAX];
 	unsigned        ndirty;
 	struct log_limit lim_accept, lim_tun;
@@ -79,6 +90,8 @@ enum { EV_LISTEN = 1, EV_TUN = 2, EV_AUTH = 3, EV_SESSION = 4 };
 /* server.c */
 int  server_run(struct server *srv);
 int  server_epoll_set(struct server *srv, struct session *s, bool out);
+struct session *server_user_session(struct server *srv, const char *user,
+                                    const struct session *except);
 
 /* session.c */
 struct session *session_new(struct server *srv, int fd,

@@ -163,8 +163,11 @@ server_setup(struct server *srv, const struct server_opts *o)
 
 	if (pool_init(&srv->pool, o->pool_net, o->pool_prefix) == -1)
 		return -1;
-	srv->max_conns = o->max_clients ? o->max_clients : srv->pool.size - 3;
-	srv->max_conns += 16;              /* room for logins in progress */
+	srv->max_active = o->max_clients ? o->max_clients : srv->pool.size - 3;
+	if (srv->max_active > srv->pool.size - 3)
+		srv->max_active = srv->pool.size - 3;
+	/* Logged-in clients, plus a separate budget for logins in progress. */
+	srv->max_conns = srv->max_active + PRELOGIN_MAX;
 	srv->sess = calloc(srv->max_conns, sizeof(*srv->sess));
 	if (srv->sess == NULL) {
 		log_warn("allocating %u session slots", srv->max_conns);

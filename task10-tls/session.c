@@ -23,6 +23,10 @@
 
 #include "server.h"
 
+/* Per wake-up, then the other clients' turn (no starvation). */
+#define READ_FRAMES_MAX 64
+#define READ_BYTES_MAX  (256 * 1024)
+
 /* The OpenSSL error queue as one line, for rate-limited per-peer messages. */
 static const char *
 ssl_errors(char *buf, size_t len)
@@ -69,7 +73,8 @@ session_new(struct server *srv, int fd, const struct sockaddr_in *peer,
 	s->peer = *peer;
 	s->id = (uint32_t)++srv->gen << 16 | slot;
 	s->state = SS_HANDSHAKE;
-	s->deadline_ms = now_ms() + HANDSHAKE_TIMEOUT * 1000;
+	s->accepted_ms = now_ms();
+	s->deadline_ms = s->accepted_ms + LOGIN_DEADLINE * 1000;
 	s->lim_spoof.burst = 2;
 	s->lim_bad.burst = 2;
 	session_set_name(s);
@@ -92,6 +97,7 @@ session_new(struct server *srv, int fd, const struct sockaddr_in *peer,
 		goto bad;
 	}
 	srv->nsess++;
+	srv->npre++;
 	log_debug("%s: connection accepted", s->name);
 	return s;
 bad:
@@ -137,8 +143,15 @@ session_close(struct session *s, enum vpn_error code, const char *reason)
 		pool_free(&srv->pool, s->addr);
 		srv->nactive--;
 	}
+	if (s->state != SS_ACTIVE)
+		srv->npre--;
 	if (s->state == SS_DELAYED)
 		srv->ndelayed--;
+	if (s->throttled)   /* abandoned check: no longer in flight */
+		(void)throttle_end(&srv->throttle, s->peer.sin_addr, s->user,
+		                   AUTH_ERROR, now_ms());
+	if (s->more)
+		srv->nmore--;
 	if (close(s->fd) == -1)   /* also takes it out of the epoll set */
 		log_warn("%s: close", s->name);
 	SSL_free(s->ssl);
@@ -182,13 +195,39 @@ session_finish_login(struct session *s)
 	struct server *srv = s->srv;
 	uint8_t msg[CONFIG_LEN_MAX];
 	struct vpn_config cfg;
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], why[96];
+	struct session *old;
+	unsigned ban;
 
 	if (s->result != AUTH_OK) {
 		session_close(s, VPN_ERR_AUTH, "wrong user name or password");
 		return -1;
 	}
-	if (pool_alloc(&srv->pool, s->want, s, &s->addr) == -1) {
+	/* Failures from this address may have banned it while we checked. */
+	ban = throttle_banned(&srv->throttle, s->peer.sin_addr, now_ms());
+	if (ban > 0) {
+		snprintf(why, sizeof(why), "too many failed logins from this "
+		         "address; try again in %u s", ban);
+		log_warnx("%s: refused, address banned for %u more s", s->name,
+		          ban);
+		session_close(s, VPN_ERR_BANNED, why);
+		return -1;
+	}
+	/* One session per user: a new login replaces the older one, which
+	 * hands its address over (it is leased to this user). */
+	old = server_user_session(srv, s->user, s);
+	if (old != NULL) {
+		log_info("%s: replaced by a new login from %s", old->name, s->name);
+		session_close(old, VPN_ERR_REPLACED, "a newer login of the same "
+		              "user took over");
+	}
+	if (srv->nactive >= srv->max_active) {
+		log_warnx("%s: %u clients logged in already", s->name,
+		          srv->nactive);
+		session_close(s, VPN_ERR_POOL_FULL, "too many clients");
+		return -1;
+	}
+	if (pool_alloc(&srv->pool, s->user, s->want, s, &s->addr) == -1) {
 		log_warnx("%s: address pool full (%u clients)", s->name,
 		          srv->nactive);
 		session_close(s, VPN_ERR_POOL_FULL, "no tunnel address left");
@@ -210,6 +249,7 @@ session_finish_login(struct session *s)
 		return -1;
 	}
 	s->state = SS_ACTIVE;
+	srv->npre--;
 	ka_init(&s->ka, srv->opt->ka_interval, srv->opt->ka_timeout, now_ms());
 	inet_ntop(AF_INET, &s->addr, a, sizeof(a));
 	log_info("%s: logged in, tunnel address %s (%u client%s)", s->name, a,
@@ -217,35 +257,38 @@ session_finish_login(struct session *s)
 	return session_flush(s);
 }
 
+/*
+ * The helper's verdict. It is counted by the throttle now, but given to the
+ * client only at s->verdict_ms, good or bad alike, so that neither the
+ * helper's timing nor the throttle tells a guesser anything early.
+ */
 int
 session_auth_done(struct session *s, enum auth_result res, uint64_t now)
 {
 	struct server *srv = s->srv;
-	struct in_addr from = s->peer.sin_addr;
-	unsigned delay;
+	bool banned = false;
 
+	if (s->throttled) {
+		banned = throttle_end(&srv->throttle, s->peer.sin_addr, s->user,
+		                      res, now);
+		s->throttled = false;
+	}
 	if (res == AUTH_ERROR) {
 		session_close(s, VPN_ERR_INTERNAL, "password check failed on the "
 		              "server");
 		return -1;
 	}
 	s->result = res;
-	if (res == AUTH_OK) {
-		delay = throttle_delay(&srv->throttle, from, now);
-		throttle_success(&srv->throttle, from, now);
-	} else {
-		bool banned = throttle_fail(&srv->throttle, from, now);
-
-		delay = throttle_delay(&srv->throttle, from, now);
+	if (res != AUTH_OK) {
 		/* The user name is checked to be printable; no password here. */
 		log_warnx("%s: login failed for user '%s': wrong user name or "
 		          "password%s", s->name, s->user,
 		          banned ? "; address banned for a while" : "");
 	}
-	if (delay == 0)
+	if (now >= s->verdict_ms)
 		return session_finish_login(s);
 	s->state = SS_DELAYED;
-	s->deadline_ms = now + delay;
+	s->deadline_ms = s->verdict_ms;
 	srv->ndelayed++;
 	return 0;
 }
@@ -257,7 +300,8 @@ session_on_auth(struct session *s, const struct frame *f)
 	struct login lg;
 	const char *why;
 	char msg[96];
-	unsigned ban;
+	unsigned wait, delay;
+	uint64_t now = now_ms();
 
 	if (login_parse(f->payload, f->len, &lg, &why) == -1) {
 		login_wipe(&lg);
@@ -269,24 +313,29 @@ session_on_auth(struct session *s, const struct frame *f)
 	memcpy(s->user, lg.user, sizeof(s->user));
 	s->want = lg.want;
 	session_set_name(s);
-	ban = throttle_banned(&srv->throttle, s->peer.sin_addr, now_ms());
-	if (ban > 0) {
+	/* Counted in flight now, before the helper answers. */
+	delay = throttle_delay(&srv->throttle, s->peer.sin_addr, now);
+	wait = throttle_begin(&srv->throttle, s->peer.sin_addr, now);
+	if (wait > 0) {
 		login_wipe(&lg);
 		snprintf(msg, sizeof(msg), "too many failed logins from this "
-		         "address; try again in %u s", ban);
-		log_warnx("%s: refused, address banned for %u more s", s->name,
-		          ban);
+		         "address; try again in %u s", wait);
+		log_warnx("%s: refused, too many failed logins from this "
+		          "address (try again in %u s)", s->name, wait);
 		session_close(s, VPN_ERR_BANNED, msg);
 		return -1;
 	}
-	if (authproc_send(srv->authfd, s->id, &lg) == -1) {
+	s->throttled = true;
+	s->verdict_ms = now + (delay > LOGIN_FLOOR_MS ? delay : LOGIN_FLOOR_MS);
+	s->req_id = ++srv->next_req;
+	if (authproc_send(srv->authfd, s->req_id, &lg) == -1) {
 		login_wipe(&lg);
 		session_close(s, VPN_ERR_INTERNAL, "password check unavailable");
 		return -1;
 	}
 	login_wipe(&lg);
 	s->state = SS_CHECKING;
-	s->deadline_ms = now_ms() + HANDSHAKE_TIMEOUT * 1000;
+	s->deadline_ms = now + AUTH_CHECK_TIMEOUT * 1000;
 	return 0;
 }
 
@@ -319,10 +368,11 @@ session_on_data(struct session *s, const struct frame *f)
 	/* SOLUTION STUB: log_limited(&s->lim_spoof, "%s: task 10: the source address check is not written yet (task10-tls/session.c): packet dropped", s->name); */
 	/* SOLUTION STUB: return; */
 	/* SOLUTION END */
-	if (write(s->srv->tunfd, f->payload, f->len) == -1) {
+	/* ip.total_len, not f->len: bytes past the IPv4 length are junk. */
+	if (write(s->srv->tunfd, f->payload, ip.total_len) == -1) {
 		s->drops++;
-		log_limited(&s->srv->lim_tun, "%s: writing %zu bytes to %s: %s",
-		            s->name, f->len, s->srv->tunname, strerror(errno));
+		log_limited(&s->srv->lim_tun, "%s: writing %u bytes to %s: %s",
+		            s->name, ip.total_len, s->srv->tunname, strerror(errno));
 		return;
 	}
 	s->pkts_in++;
@@ -361,24 +411,55 @@ session_on_frame(struct session *s, const struct frame *f)
 	return -1;
 }
 
-/* Reads everything OpenSSL and the socket have, frame by frame. */
+static void
+session_set_more(struct session *s, bool more)
+{
+	if (s->more != more)
+		s->srv->nmore += more ? 1 : -1;
+	s->more = more;
+}
+
+/*
+ * Reads and handles frames, at most READ_FRAMES_MAX or READ_BYTES_MAX per
+ * call so that one fast client cannot starve the others. When it stops
+ * with data left (in rx, inside OpenSSL, or on the socket) it sets s->more:
+ * epoll cannot see what OpenSSL holds, so server.c calls again at once.
+ */
 static int
 session_read(struct session *s)
 {
 	char errs[256];
 	struct frame f;
 	const char *why;
-	size_t room, n;
+	size_t room, n, bytes = 0;
+	unsigned frames = 0;
 	uint8_t *tail;
-	int r;
+	int r = 0;
 
 	for (;;) {
+		while (frames < READ_FRAMES_MAX &&
+		       (r = frame_next(&s->rx, s->srv->opt->mtu, &f, &why)) == 1) {
+			frames++;
+			if (session_on_frame(s, &f) == -1)
+				return -1;
+		}
+		if (frames < READ_FRAMES_MAX && r == -1) {
+			log_limited(&s->lim_bad, "%s: %s", s->name, why);
+			session_close(s, VPN_ERR_PROTOCOL, why);
+			return -1;
+		}
+		if (frames >= READ_FRAMES_MAX || bytes >= READ_BYTES_MAX) {
+			session_set_more(s, true);
+			return 0;
+		}
 		tail = fbuf_tail(&s->rx, &room);
 		if (!SSL_read_ex(s->ssl, tail, room, &n)) {
 			switch (SSL_get_error(s->ssl, 0)) {
 			case SSL_ERROR_WANT_READ:
+				session_set_more(s, false);
 				return 0;
 			case SSL_ERROR_WANT_WRITE:
+				session_set_more(s, false);
 				return server_epoll_set(s->srv, s, true);
 			case SSL_ERROR_ZERO_RETURN:
 				session_close(s, VPN_ERR_BYE, "client closed TLS");
@@ -390,16 +471,9 @@ session_read(struct session *s)
 			return -1;
 		}
 		s->rx.len += n;
+		bytes += n;
 		if (s->state == SS_ACTIVE)
 			s->ka.last_rx_ms = now_ms();
-		while ((r = frame_next(&s->rx, s->srv->opt->mtu, &f, &why)) == 1)
-			if (session_on_frame(s, &f) == -1)
-				return -1;
-		if (r == -1) {
-			log_limited(&s->lim_bad, "%s: %s", s->name, why);
-			session_close(s, VPN_ERR_PROTOCOL, why);
-			return -1;
-		}
 	}
 }
 
@@ -474,9 +548,15 @@ session_tick(struct session *s, uint64_t now)
 	switch (s->state) {
 	case SS_HANDSHAKE:
 	case SS_LOGIN:
-	case SS_CHECKING:
 		if (now >= s->deadline_ms) {
 			session_close(s, VPN_ERR_TIMEOUT, "no login in time");
+			return -1;
+		}
+		return 0;
+	case SS_CHECKING:
+		if (now >= s->deadline_ms) {
+			session_close(s, VPN_ERR_INTERNAL, "password check took too "
+			              "long");
 			return -1;
 		}
 		return 0;

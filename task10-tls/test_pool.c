@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -25,42 +26,76 @@ static void
 test_pool_alloc(void **state)
 {
 	static struct pool p;
-	struct in_addr a, any = { 0 };
+	struct in_addr a, b, any = { 0 };
+	char user[16];
 	int owners[300];
 	int n = 0;
 
 	assert_int_equal(pool_init(&p, ip("192.168.53.0"), 24), 0);
 	assert_int_equal(pool_server_addr(&p).s_addr, ip("192.168.53.1").s_addr);
-	/* the first client gets .2, a wanted free address is honoured */
-	assert_int_equal(pool_alloc(&p, any, &owners[0], &a), 0);
-	assert_int_equal(a.s_addr, ip("192.168.53.2").s_addr);
-	assert_int_equal(pool_alloc(&p, ip("192.168.53.77"), &owners[1], &a), 0);
-	assert_int_equal(a.s_addr, ip("192.168.53.77").s_addr);
-	/* a wanted address that is taken, the server's, or outside: any other */
-	assert_int_equal(pool_alloc(&p, ip("192.168.53.77"), &owners[2], &a), 0);
-	assert_int_equal(a.s_addr, ip("192.168.53.3").s_addr);
-	assert_int_equal(pool_alloc(&p, ip("192.168.53.1"), &owners[3], &a), 0);
-	assert_int_equal(a.s_addr, ip("192.168.53.4").s_addr);
-	assert_int_equal(pool_alloc(&p, ip("10.0.0.1"), &owners[4], &a), 0);
-	assert_int_equal(a.s_addr, ip("192.168.53.5").s_addr);
-	assert_ptr_equal(pool_owner(&p, ip("192.168.53.77")), &owners[1]);
-	assert_null(pool_owner(&p, ip("192.168.53.6")));
+	/* a user's address is a stable function of its name, in the pool */
+	assert_int_equal(pool_alloc(&p, "alice", any, &owners[0], &a), 0);
+	assert_true(pool_contains(&p, a));
+	assert_ptr_equal(pool_owner(&p, a), &owners[0]);
+	assert_int_equal(pool_alloc(&p, "bob", any, &owners[1], &b), 0);
+	assert_true(pool_contains(&p, b));
+	assert_int_not_equal(a.s_addr, b.s_addr);
+	/* never the network, the server's or the broadcast address */
+	assert_null(pool_owner(&p, ip("192.168.53.0")));
+	assert_null(pool_owner(&p, ip("192.168.53.1")));
 	assert_null(pool_owner(&p, ip("192.168.53.255")));
 	assert_null(pool_owner(&p, ip("192.168.54.2")));
 	/* freeing makes the address available again */
-	pool_free(&p, ip("192.168.53.3"));
-	assert_null(pool_owner(&p, ip("192.168.53.3")));
-	assert_int_equal(pool_alloc(&p, any, &owners[5], &a), 0);
-	assert_int_equal(a.s_addr, ip("192.168.53.3").s_addr);
-	/* fill it: .2 to .254 is 253 clients */
-	while (pool_alloc(&p, any, &owners[6], &a) == 0)
+	pool_free(&p, b);
+	assert_null(pool_owner(&p, b));
+	/* fill it: .2 to .254 is 253 clients, each a different user */
+	while (snprintf(user, sizeof(user), "u%d", n),
+	       pool_alloc(&p, user, any, &owners[2], &a) == 0)
 		n++;
 	assert_int_equal(p.used, 253);
-	assert_int_equal(n, 253 - 5);
+	assert_int_equal(n, 253 - 1);
 	/* double free is harmless */
 	pool_free(&p, ip("192.168.53.9"));
 	pool_free(&p, ip("192.168.53.9"));
 	assert_int_equal(p.used, 252);
+	assert_int_equal(pool_alloc(&p, "zed", any, &owners[3], &a), 0);
+	assert_int_equal(a.s_addr, ip("192.168.53.9").s_addr);
+}
+
+/* The address a client asks for goes only to the user who held it last. */
+static void
+test_pool_lease(void **state)
+{
+	static struct pool p;
+	struct in_addr a, a2, b, c, any = { 0 };
+	int o[4];
+
+	assert_int_equal(pool_init(&p, ip("192.168.53.0"), 24), 0);
+	assert_int_equal(pool_alloc(&p, "alice", any, &o[0], &a), 0);
+	pool_free(&p, a);                 /* alice disconnects */
+	/* bob asks for alice's address: free, but leased to alice */
+	assert_int_equal(pool_alloc(&p, "bob", a, &o[1], &b), 0);
+	assert_int_not_equal(b.s_addr, a.s_addr);
+	/* alice gets it back, asked for or not */
+	assert_int_equal(pool_alloc(&p, "alice", any, &o[0], &a2), 0);
+	assert_int_equal(a2.s_addr, a.s_addr);
+	pool_free(&p, a2);
+	assert_int_equal(pool_alloc(&p, "alice", a, &o[0], &a2), 0);
+	assert_int_equal(a2.s_addr, a.s_addr);
+	/* a user may not pick a free address that was never its own */
+	assert_int_equal(pool_alloc(&p, "carol", ip("192.168.53.200"), &o[2], &c), 0);
+	assert_true(c.s_addr != ip("192.168.53.200").s_addr ||
+	            c.s_addr == a.s_addr);   /* (only if its hash lands there) */
+
+	/* A server restart (empty leases): bob asks first for alice's old
+	 * address and does not get it; alice lands where she was. */
+	assert_int_equal(pool_init(&p, ip("192.168.53.0"), 24), 0);
+	assert_int_equal(pool_alloc(&p, "bob", a, &o[1], &c), 0);
+	assert_int_equal(c.s_addr, b.s_addr);
+	assert_int_equal(pool_alloc(&p, "alice", any, &o[0], &a2), 0);
+	assert_int_equal(a2.s_addr, a.s_addr);
+	/* a user holds one lease: a new address forgets the old one */
+	assert_string_equal(p.lease[ntohl(a.s_addr) & 0xff], "alice");
 }
 
 static void
@@ -73,9 +108,13 @@ test_pool_bounds(void **state)
 	assert_int_equal(pool_init(&p, ip("10.0.0.0"), 8), -1);
 	assert_int_equal(pool_init(&p, ip("10.0.0.0"), 31), -1);
 	assert_int_equal(pool_init(&p, ip("10.1.2.0"), 30), 0);
-	assert_int_equal(pool_alloc(&p, any, &o, &a), 0);   /* just .2 */
+	assert_int_equal(pool_alloc(&p, "alice", any, &o, &a), 0);   /* just .2 */
 	assert_int_equal(a.s_addr, ip("10.1.2.2").s_addr);
-	assert_int_equal(pool_alloc(&p, any, &o, &a), -1);
+	assert_int_equal(pool_alloc(&p, "bob", any, &o, &a), -1);
+	/* a full pool: bob takes over alice's lease once she is gone */
+	pool_free(&p, a);
+	assert_int_equal(pool_alloc(&p, "bob", any, &o, &a), 0);
+	assert_int_equal(a.s_addr, ip("10.1.2.2").s_addr);
 }
 
 static void
@@ -86,26 +125,100 @@ test_throttle(void **state)
 	uint64_t now = 1000000;
 
 	assert_int_equal(throttle_delay(&t, a, now), 0);
-	assert_false(throttle_fail(&t, a, now));
+	assert_int_equal(throttle_begin(&t, a, now), 0);
+	assert_false(throttle_end(&t, a, "alice", AUTH_BAD, now));
 	assert_int_equal(throttle_delay(&t, a, now), THROTTLE_DELAY_MS);
 	assert_int_equal(throttle_delay(&t, b, now), 0);
-	for (int i = 2; i < THROTTLE_BAN_AFTER; i++)
-		assert_false(throttle_fail(&t, a, now + i));
+	for (int i = 2; i < THROTTLE_BAN_AFTER; i++) {
+		assert_int_equal(throttle_begin(&t, a, now + i), 0);
+		assert_false(throttle_end(&t, a, "alice", AUTH_BAD, now + i));
+	}
 	assert_int_equal(throttle_delay(&t, a, now), THROTTLE_DELAY_MAX);
 	assert_int_equal(throttle_banned(&t, a, now), 0);
-	assert_true(throttle_fail(&t, a, now + 10));
+	assert_int_equal(throttle_begin(&t, a, now + 10), 0);
+	assert_true(throttle_end(&t, a, "alice", AUTH_BAD, now + 10));
 	assert_int_equal(throttle_banned(&t, a, now + 10), THROTTLE_BAN_SECS);
+	assert_int_equal(throttle_begin(&t, a, now + 10), THROTTLE_BAN_SECS);
 	/* a success does not lift a ban */
-	throttle_success(&t, a, now + 20);
+	assert_false(throttle_end(&t, a, "alice", AUTH_OK, now + 20));
 	assert_true(throttle_banned(&t, a, now + 20) > 0);
 	/* the ban ends, and old failures leave the window */
 	now += (uint64_t)(THROTTLE_BAN_SECS + THROTTLE_WINDOW + 1) * 1000;
 	assert_int_equal(throttle_banned(&t, a, now), 0);
 	assert_int_equal(throttle_delay(&t, a, now), 0);
-	/* a success wipes the record */
-	assert_false(throttle_fail(&t, b, now));
-	throttle_success(&t, b, now);
-	assert_int_equal(throttle_delay(&t, b, now), 0);
+}
+
+/* Checks in flight count against the limit at AUTH time. */
+static void
+test_throttle_inflight(void **state)
+{
+	static struct throttle t;
+	struct in_addr a = ip("10.9.0.7");
+	uint64_t now = 5000000;
+	int i;
+
+	/* 60 parallel AUTHs: only THROTTLE_BAN_AFTER get checked */
+	for (i = 0; i < 60; i++)
+		if (throttle_begin(&t, a, now) != 0)
+			break;
+	assert_int_equal(i, THROTTLE_BAN_AFTER);
+	assert_int_equal(throttle_begin(&t, a, now), THROTTLE_BUSY_SECS);
+	/* an abandoned check (client gone) frees its place, no failure */
+	assert_false(throttle_end(&t, a, "x", AUTH_ERROR, now));
+	assert_int_equal(throttle_delay(&t, a, now), 0);
+	assert_int_equal(throttle_begin(&t, a, now), 0);
+	/* the verdicts come back: the last failure bans */
+	for (i = 0; i < THROTTLE_BAN_AFTER - 1; i++)
+		assert_false(throttle_end(&t, a, "victim", AUTH_BAD, now + 1));
+	assert_true(throttle_end(&t, a, "victim", AUTH_BAD, now + 1));
+	assert_true(throttle_banned(&t, a, now + 2) > 0);
+}
+
+/* A good login forgets only its own user's failures. */
+static void
+test_throttle_success(void **state)
+{
+	static struct throttle t;
+	struct in_addr a = ip("10.9.0.8");
+	uint64_t now = 9000000;
+
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(throttle_begin(&t, a, now), 0);
+		assert_false(throttle_end(&t, a, "victim", AUTH_BAD, now));
+	}
+	assert_int_equal(throttle_begin(&t, a, now), 0);
+	assert_false(throttle_end(&t, a, "mallory", AUTH_BAD, now));
+	/* mallory logs in with her own valid account: her typo is forgotten,
+	 * the three guesses at victim's password are not */
+	assert_int_equal(throttle_begin(&t, a, now), 0);
+	assert_false(throttle_end(&t, a, "mallory", AUTH_OK, now));
+	assert_int_equal(throttle_delay(&t, a, now), 3 * THROTTLE_DELAY_MS);
+	assert_int_equal(throttle_begin(&t, a, now), 0);
+	assert_false(throttle_end(&t, a, "victim", AUTH_BAD, now));
+	assert_int_equal(throttle_begin(&t, a, now), 0);
+	assert_true(throttle_end(&t, a, "other", AUTH_BAD, now));
+}
+
+/* A full table reuses entries that are not banned before banned ones. */
+static void
+test_throttle_evict(void **state)
+{
+	static struct throttle t;
+	struct in_addr banned = ip("10.1.0.1"), x;
+	uint64_t now = 1000000;
+
+	for (int i = 0; i < THROTTLE_BAN_AFTER; i++) {
+		assert_int_equal(throttle_begin(&t, banned, now), 0);
+		(void)throttle_end(&t, banned, "u", AUTH_BAD, now);
+	}
+	assert_true(throttle_banned(&t, banned, now) > 0);
+	/* 2 x THROTTLE_SLOTS other addresses fail once each, later */
+	for (uint32_t i = 0; i < 2 * THROTTLE_SLOTS; i++) {
+		x.s_addr = htonl(0x0a020000u + i);
+		assert_int_equal(throttle_begin(&t, x, now + 1 + i), 0);
+		(void)throttle_end(&t, x, "u", AUTH_BAD, now + 1 + i);
+	}
+	assert_true(throttle_banned(&t, banned, now + 1000) > 0);
 }
 
 int
@@ -113,8 +226,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pool_alloc),
+		cmocka_unit_test(test_pool_lease),
 		cmocka_unit_test(test_pool_bounds),
 		cmocka_unit_test(test_throttle),
+		cmocka_unit_test(test_throttle_inflight),
+		cmocka_unit_test(test_throttle_success),
+		cmocka_unit_test(test_throttle_evict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
