@@ -16,6 +16,7 @@ struct client_opts {
 	const char *password_file;
 	const char *run_as;        /* local user to drop to */
 	const char *tun;
+	struct in_addr want;       /* --address: tunnel address to ask for */
 	bool        reconnect;
 	unsigned    max_backoff;
 };

@@ -1,6 +1,7 @@
 /*
  * minivpn-client - the TLS VPN client: options, set-up, reconnect loop.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@ usage(FILE *f)
 "  --password-file FILE  read the password from FILE's first line\n"
 "                      (else $MINIVPN_PASSWORD, else a prompt on the tty)\n"
 "  --tun NAME          TUN device name or pattern (default tun%%d)\n"
+"  --address ADDR      ask for this tunnel address (the server grants it\n"
+"                      only to the user who held it last)\n"
 "  --user NAME         local user to run as after set-up, keeping only\n"
 "                      CAP_NET_ADMIN (default nobody; the CA directory must\n"
 "                      be readable by it)\n"
@@ -59,6 +62,7 @@ parse_args(int argc, char **argv, struct client_opts *o, int *verbosity)
 		{ "login", required_argument, NULL, 'l' },
 		{ "password-file", required_argument, NULL, 'p' },
 		{ "tun", required_argument, NULL, 't' },
+		{ "address", required_argument, NULL, 'a' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "no-reconnect", no_argument, NULL, 'n' },
 		{ "max-backoff", required_argument, NULL, 'b' },
@@ -92,6 +96,10 @@ parse_args(int argc, char **argv, struct client_opts *o, int *verbosity)
 		case 'l': o->user = optarg; break;
 		case 'p': o->password_file = optarg; break;
 		case 't': o->tun = optarg; break;
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &o->want) != 1)
+				fatalx("--address: '%s' is not an IPv4 address", optarg);
+			break;
 		case 'u': o->run_as = optarg; break;
 		case 'n': o->reconnect = false; break;
 		case 'b':
@@ -166,6 +174,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &opt, &verbosity);
 	log_init(argv[0], verbosity);
 	c.opt = &opt;
+	c.last_addr = opt.want;
 	c.fd = c.tunfd = -1;
 	c.lim.burst = 5;
 	if (no_core_dumps() == -1)
