@@ -131,6 +131,8 @@ part_b() {
 	wait_tunnel_end client-b client-router 192.168.53.99 || return
 	lab_exec server ip route show 192.168.50.0/24 >"$OUT/b-server-route.txt" 2>&1
 	expect_grep "8b: the server routes the client's LAN 192.168.50.0/24 into its tun0" '^192\.168\.50\.0/24 dev tun0' "$OUT/b-server-route.txt"
+	lab_exec client-router ip route >"$OUT/client-router-routes.txt" 2>&1
+	expect_grep "8b: the client-router routes the intranet 192.168.60.0/24 into its tun0" '^192\.168\.60\.0/24 dev tun0' "$OUT/client-router-routes.txt"
 
 	capture_start b sw:br-priv client-router:tun0 sw:br-ext server:tun0 sw:br-int || return
 	lab_exec p5 ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/b-ping.log" 2>&1
