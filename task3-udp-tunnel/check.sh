@@ -89,4 +89,38 @@ else
 	fail "bad input: after the junk, the server printed $((after - before)) datagrams for 2 pings"
 fi
 expect_ok "the client is still running" lab_alive client
+
+# ---- interoperation with a SEED-style Python peer -----------------------------------
+# seed-tun.py does what SEED's tun_client.py / tun_server.py do, in Python:
+# each of the kit's programs must work with it in place of its own peer.
+if command -v python3 >/dev/null 2>&1; then
+	PY=$ROOT/task3-udp-tunnel/seed-tun.py
+	lab_stop server
+	lab_stop client
+	lab_bg server py-server python3 -u "$PY" server
+	wait_tunnel_end py-server server 192.168.53.11 || check_end
+	lab_bg u client2 "$BIN/tun-client" 10.9.0.11
+	wait_tunnel_end client2 u 192.168.53.99 || check_end
+	capture_start py1 sw:br-int || check_end
+	lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-py1.log" 2>&1
+	capture_stop py1
+	expect_pcap "$OUT/py1-sw-br-int.pcap" --at-least 2 'icmp[icmptype]=icmp-echo and src 192.168.53.99 and dst 192.168.60.5' \
+		"interop: tun-client -> SEED-style Python server: the requests reach the intranet"
+	expect_grep "interop: ... and the Python server printed them" 'Inside: 192\.168\.53\.99 --> 192\.168\.60\.5' "$OUT/py-server.log"
+	lab_stop client2
+	lab_stop py-server
+
+	lab_bg server server2 "$BIN/tun-server"
+	wait_tunnel_end server2 server 192.168.53.11 || check_end
+	lab_bg u py-client python3 -u "$PY" client 10.9.0.11
+	wait_tunnel_end py-client u 192.168.53.99 || check_end
+	capture_start py2 sw:br-int || check_end
+	lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-py2.log" 2>&1
+	capture_stop py2
+	expect_pcap "$OUT/py2-sw-br-int.pcap" --at-least 2 'icmp[icmptype]=icmp-echo and src 192.168.53.99 and dst 192.168.60.5' \
+		"interop: SEED-style Python client -> tun-server: the requests reach the intranet"
+	expect_grep "interop: ... and tun-server printed them" '^10\.9\.0\.5:[0-9]+ --> 0\.0\.0\.0:9090  Inside: 192\.168\.53\.99 --> 192\.168\.60\.5$' "$OUT/server2.log"
+else
+	note "interop with the SEED-style Python peer not run: no python3 (apt-get install python3-minimal)"
+fi
 check_end
