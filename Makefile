@@ -70,7 +70,7 @@ BINS := $(addprefix $(BUILD)/bin/,$(sort $(PROGRAMS)))
 UNIT := $(addprefix $(BUILD)/test/,$(sort $(TESTS)))
 
 .DEFAULT_GOAL := all
-.PHONY: all programs unit-tests check check-build check-mutants deps demo lab-up lab-down \
+.PHONY: all help programs unit-tests check check-build check-mutants deps demo lab-up lab-down \
         shell clean pki bench grade handout report
 all: $(LIBCOMMON) $(BINS) $(UNIT)
 programs: $(BINS)
@@ -123,3 +123,17 @@ demo:
 
 clean:
 	rm -rf build
+
+help:
+	@echo "VPN lab kit - make targets"
+	@echo "  make                 build everything (build/rel; SAN=1: build/san with ASan+UBSan)"
+	@echo "  make check           every check; ends with 'N passed, M failed'"
+	@echo "  make check-taskN     task N's check and those before it (N = 1..10)"
+	@echo "  make check-mutants   each check fails on programs broken on purpose"
+	@echo "  make demo            the TLS VPN with two clients, and the encrypted capture"
+	@echo "  make lab-up | lab-down | shell HOST=u   the lab network (LAB=name for another)"
+	@echo "  make pki | bench     certificates for the TLS VPN | against OpenVPN"
+	@echo "  make grade [SUBMISSION=DIR] | grade-all SUBMISSIONS=DIR"
+	@echo "  make handout | report | docker-check"
+	@echo "  make deps            install the Debian packages (root)"
+	@echo "Logs and captures of the last checks: out/taskN/ (tcpdump -nr, Wireshark)"
