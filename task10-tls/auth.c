@@ -12,14 +12,23 @@
  * names exist. Locked accounts ("!...", "*") can never match, because
  * crypt_r() never produces a string starting with those characters.
  *
+ * An account that may not log in is refused like a wrong password, after
+ * the same hashing work: expired (sp_expire), a password that must be
+ * changed first (sp_lstchg 0) or is past its maximum age (sp_lstchg +
+ * sp_max, which covers the inactivity period sp_inact: we cannot offer a
+ * password change over the VPN), and root (uid 0 in the system's passwd
+ * database; the user name "root" in a --shadow file).
+ *
  * This runs in the privileged helper (authproc.c), never in the process
  * that talks TLS.
  */
 #include <crypt.h>
 #include <errno.h>
+#include <pwd.h>
 #include <shadow.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -29,12 +38,50 @@
 static const char dummy_setting[] = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$";
 
 /*
- * Looks `user` up. Copies its hash into hash (hashlen bytes). Returns 1 when
- * found, 0 when the user does not exist, -1 on a read error.
+ * Why the account of sp may not log in today (days since 1970), or NULL.
+ * Fields libc could not parse or left empty are -1.
+ */
+const char *
+auth_account_refused(const struct spwd *sp, long today)
+{
+	if (sp->sp_expire >= 0 && today >= sp->sp_expire)
+		return "account expired";
+	if (sp->sp_lstchg == 0)
+		return "password must be changed first";
+	if (sp->sp_lstchg > 0 && sp->sp_max >= 0 &&
+	    today >= sp->sp_lstchg + sp->sp_max)
+		return sp->sp_inact >= 0 &&
+		       today >= sp->sp_lstchg + sp->sp_max + sp->sp_inact
+		       ? "account inactive (password expired long ago)"
+		       : "password expired";
+	return NULL;
+}
+
+/* True when user is root: uid 0 in passwd (system shadow) or named so. */
+static bool
+is_root(const char *shadow_path, const char *user)
+{
+	char buf[4096];
+	struct passwd pw, *res = NULL;
+
+	if (strcmp(user, "root") == 0)
+		return true;
+	if (shadow_path != NULL)
+		return false;
+	/* No passwd entry or an error: refuse too (treat as root). */
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return true;
+	return pw.pw_uid == 0;
+}
+
+/*
+ * Looks `user` up. Copies its hash into hash (hashlen bytes) and, when the
+ * account may not log in, the reason into *refused. Returns 1 when found,
+ * 0 when the user does not exist, -1 on a read error.
  */
 static int
 auth_lookup(const char *shadow_path, const char *user, char *hash,
-            size_t hashlen)
+            size_t hashlen, const char **refused)
 {
 	char buf[4096];
 	struct spwd sp, *res = NULL;
@@ -72,6 +119,7 @@ auth_lookup(const char *shadow_path, const char *user, char *hash,
 	if (found) {
 		if (snprintf(hash, hashlen, "%s", sp.sp_pwdp) >= (int)hashlen)
 			found = 0;   /* no hash is this long: treat as locked */
+		*refused = auth_account_refused(&sp, (long)(time(NULL) / 86400));
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return found;
@@ -113,17 +161,25 @@ enum auth_result
 auth_check(const char *shadow_path, const char *user, const char *password)
 {
 	char hash[512];
+	const char *refused = NULL;
 	int found;
 	bool ok;
 
-	found = auth_lookup(shadow_path, user, hash, sizeof(hash));
+	found = auth_lookup(shadow_path, user, hash, sizeof(hash), &refused);
 	if (found < 0)
 		return AUTH_ERROR;
 	if (found == 0) {
 		(void)auth_hash_matches(password, dummy_setting);
 		return AUTH_BAD;
 	}
+	if (refused == NULL && is_root(shadow_path, user))
+		refused = "root may not log in";
+	/* The same work either way: refusals must not be faster. */
 	ok = auth_hash_matches(password, hash);
 	OPENSSL_cleanse(hash, sizeof(hash));
+	if (ok && refused != NULL) {
+		log_info("login of %s refused: %s", user, refused);
+		return AUTH_BAD;
+	}
 	return ok ? AUTH_OK : AUTH_BAD;
 }

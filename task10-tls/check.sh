@@ -44,15 +44,17 @@ expect_grep "pki: the server certificate has subjectAltName DNS:$NAME" "DNS:$NAM
 
 # Passwords: sha512crypt and sha256crypt here (the unit tests do yescrypt).
 PW_ALICE=alice-$$-pw PW_BOB=bob-$$-pw PW_CAROL=carol-$$-pw PW_WRONG=wrong-$$-guess
-PW_DAVE=dave-$$-pw
+PW_DAVE=dave-$$-pw PW_ERIN=erin-$$-pw PW_ROOT=root-$$-pw
 {
 	echo "alice:$(openssl passwd -6 "$PW_ALICE"):19000:0:99999:7:::"
 	echo "bob:$(openssl passwd -5 "$PW_BOB"):19000:0:99999:7:::"
 	echo "carol:$(openssl passwd -6 "$PW_CAROL"):19000:0:99999:7:::"
 	echo "dave:$(openssl passwd -6 "$PW_DAVE"):19000:0:99999:7:::"
+	echo "erin:$(openssl passwd -6 "$PW_ERIN"):19000:0:99999:7::1:"   # expired 1970
+	echo "root:$(openssl passwd -6 "$PW_ROOT"):19000:0:99999:7:::"
 } >"$OUT/shadow"
 chmod 600 "$OUT/shadow"
-for u in alice bob carol dave wrong; do
+for u in alice bob carol dave erin root wrong; do
 	v=PW_${u^^}
 	(umask 077; echo "${!v}" >"$OUT/pw-$u")
 done
@@ -129,12 +131,19 @@ expect_grep "client auth: ... and the client exits with status 3" '^exit 3$' "$O
 try_client u2 unknown mallory $GOOD_CA --password-file "$OUT/pw-wrong"
 expect_grep "client auth: an unknown user is refused" \
 	'login refused by the server: authentication failed' "$OUT/unknown.log"
+try_client u expired-account erin $GOOD_CA
+expect_grep "client auth: an expired account is refused, right password or not" \
+	'login refused by the server: authentication failed' "$OUT/expired-account.log"
+expect_grep "client auth: ... and the server says why" 'login of erin refused: account expired' "$OUT/server.log"
+try_client u root-login root $GOOD_CA
+expect_grep "client auth: root may not log in, right password or not" \
+	'login refused by the server: authentication failed' "$OUT/root-login.log"
 # The client's TUN goes away with it, so ask the server: nobody logged in.
 expect_no_grep "client auth: the server gave no refused attempt a tunnel (no 'logged in')" \
 	'logged in' "$OUT/server.log"
 expect_grep "client auth: the server logs the failed login" "login failed for user 'mallory'" "$OUT/server.log"
 expect_no_grep "client auth: no password appears in the server's log" \
-	"$PW_WRONG|$PW_ALICE|$PW_BOB|$PW_CAROL" "$OUT/server.log"
+	"$PW_WRONG|$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_ERIN|$PW_ROOT" "$OUT/server.log"
 
 # ---- three clients (SEED task 6: multiple clients) ------------------------------
 lab_bg u c1 "$BIN/minivpn-client" $(client_args alice $GOOD_CA)
@@ -292,7 +301,7 @@ expect_grep "ban: ... and the client exits with status 3" '^exit 3$' "$OUT/after
 
 # Secrets: never in a log, never on a command line.
 lab_stop c2
-hits=$(grep -lE "$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_DAVE|$PW_WRONG" "$OUT"/*.log 2>/dev/null | wc -l)
+hits=$(grep -lE "$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_DAVE|$PW_ERIN|$PW_ROOT|$PW_WRONG" "$OUT"/*.log 2>/dev/null | wc -l)
 if [ "$hits" = 0 ]; then pass "secrets: no password in any log"
 else fail "secrets: a password appears in $hits log files"; fi
 check_end

@@ -110,6 +110,8 @@ bool auth_hash_matches(const char *password, const char *hash);
 /* shadow_path NULL: the system's shadow database (getspnam_r). */
 enum auth_result auth_check(const char *shadow_path, const char *user,
                             const char *password);
+struct spwd;
+const char *auth_account_refused(const struct spwd *sp, long today);
 
 /* ---- authproc.c: the privileged auth helper process ----------------------------- */
 
