@@ -103,6 +103,9 @@ try_client u wrong-name alice $GOOD_CA --server wrong-name.example --connect 10.
 expect_grep "server auth: a host name not in the certificate is refused, saying why" \
 	'server certificate rejected: host name mismatch' "$OUT/wrong-name.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/wrong-name.status"
+try_client u ip-literal alice $GOOD_CA --server 10.9.0.11
+expect_grep "server auth: an IP address not in the certificate is refused (no CN fallback)" \
+	'server certificate rejected: address mismatch' "$OUT/ip-literal.log"
 
 lab_bg server expired-srv "$BIN/minivpn-server" --cert "$PKI/expired.crt" --key "$PKI/expired.key" \
 	--shadow "$OUT/shadow" --listen 0.0.0.0:4434 --pool 192.168.54.0/24 --tun exp%d
@@ -262,7 +265,13 @@ wait_for "dave to log in" 15 grep -q "dave@.*logged in" "$OUT/server2.log"
 expect_grep "steal: dave logs in" "dave@.*logged in" "$OUT/server2.log"
 expect_no_grep "steal: dave asking for alice's address $A1 does not get it" \
 	"dave@.*tunnel address $A1 " "$OUT/server2.log"
+# One session per user: dave logging in again from u2 replaces the first.
+lab_bg u2 dave2 "$BIN/minivpn-client" $(client_args dave $GOOD_CA)
+wait_for "the first dave to be replaced" 15 grep -q "taken over" "$OUT/steal.log"
+expect_grep "one session per user: a second login replaces the first, which stops" \
+	'session taken over by a newer login as dave' "$OUT/steal.log"
 lab_stop steal
+lab_stop dave2
 
 # A flood of connections that never start TLS (300 from u3: more than all
 # the server's slots) does not lock out a real client.

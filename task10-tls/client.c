@@ -23,6 +23,18 @@
 
 #define LOGIN_TIMEOUT 30   /* s: throttling may hold an answer back */
 
+static bool
+is_ip_literal(const char *s)
+{
+	uint8_t a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* Per wake-up, then the TUN's turn (no starvation). */
+#define READ_FRAMES_MAX 64
+#define READ_BYTES_MAX  (256 * 1024)
+
 /* Says which certificate check failed, when one did. */
 static enum client_outcome
 handshake_failed(struct client *c)
@@ -40,6 +52,7 @@ handshake_failed(struct client *c)
 		log_warnx("server certificate rejected: %s (%s) for %s",
 		          tls_verify_category(v), X509_verify_cert_error_string(v),
 		          c->opt->server);
+		c->exit_status = EXIT_CERT;
 		return CO_FATAL;
 	}
 	log_openssl("TLS handshake with %s failed", c->opt->server);
@@ -123,6 +136,13 @@ on_error_frame(struct client *c, const struct frame *f)
 	case VPN_ERR_BANNED:
 		log_warnx("login refused by the server: %s: %s",
 		          vpn_error_name(code), text);
+		c->exit_status = EXIT_LOGIN;
+		return CO_FATAL;
+	case VPN_ERR_REPLACED:
+		/* Reconnecting would throw the other session out in turn. */
+		log_warnx("session taken over by a newer login as %s: %s",
+		          c->opt->user, text);
+		c->exit_status = EXIT_REPLACED;
 		return CO_FATAL;
 	default:
 		log_warnx("server closed the connection: %s: %s",
@@ -140,6 +160,17 @@ on_config(struct client *c, const struct frame *f)
 
 	if (config_parse(f->payload, f->len, &cfg, &why) == -1) {
 		log_warnx("bad CONFIG from the server: %s", why);
+		c->exit_status = EXIT_CONFIG;
+		return -1;
+	}
+	/* A route over the server's own address would send the tunnel's
+	 * own packets into the tunnel. */
+	if (c->server_addr.s_addr != 0 &&
+	    config_routes_cover(&cfg, c->server_addr)) {
+		inet_ntop(AF_INET, &c->server_addr, a, sizeof(a));
+		log_warnx("bad CONFIG from the server: a route covers the server's "
+		          "own address %s (it would loop into the tunnel)", a);
+		c->exit_status = EXIT_CONFIG;
 		return -1;
 	}
 	inet_ntop(AF_INET, &cfg.addr, a, sizeof(a));
@@ -189,17 +220,43 @@ on_frame(struct client *c, const struct frame *f)
 	return CO_RETRY;
 }
 
-/* Reads and handles everything available. Returns -1 to go on, or an outcome. */
+/*
+ * Reads and handles frames, at most READ_FRAMES_MAX or READ_BYTES_MAX, so
+ * a fast server stream cannot starve our TUN. When it stops with data
+ * left it sets c->more (epoll/poll cannot see what OpenSSL holds): run()
+ * then polls without waiting and calls again. Returns -1 to go on, or an
+ * outcome.
+ */
 static int
 read_frames(struct client *c)
 {
 	struct frame f;
 	const char *why;
-	size_t room, n;
+	size_t room, n, bytes = 0;
+	unsigned frames = 0;
 	uint8_t *tail;
-	int r;
+	int r = 0;
 
+	c->more = false;
 	for (;;) {
+		while (frames < READ_FRAMES_MAX &&
+		       (r = frame_next(&c->rx, c->mtu, &f, &why)) == 1) {
+			int out = on_frame(c, &f);
+
+			frames++;
+			if (out != -1)
+				return out;
+		}
+		if (frames < READ_FRAMES_MAX && r == -1) {
+			log_warnx("protocol error from the server: %s", why);
+			frame_append_error(&c->tx, VPN_ERR_PROTOCOL, why);
+			(void)flush(c);
+			return CO_RETRY;
+		}
+		if (frames >= READ_FRAMES_MAX || bytes >= READ_BYTES_MAX) {
+			c->more = true;
+			return -1;
+		}
 		tail = fbuf_tail(&c->rx, &room);
 		if (!SSL_read_ex(c->ssl, tail, room, &n)) {
 			switch (SSL_get_error(c->ssl, 0)) {
@@ -217,19 +274,8 @@ read_frames(struct client *c)
 			return CO_RETRY;
 		}
 		c->rx.len += n;
+		bytes += n;
 		c->ka.last_rx_ms = now_ms();
-		while ((r = frame_next(&c->rx, c->mtu, &f, &why)) == 1) {
-			int out = on_frame(c, &f);
-
-			if (out != -1)
-				return out;
-		}
-		if (r == -1) {
-			log_warnx("protocol error from the server: %s", why);
-			frame_append_error(&c->tx, VPN_ERR_PROTOCOL, why);
-			(void)flush(c);
-			return CO_RETRY;
-		}
 	}
 }
 
@@ -353,7 +399,7 @@ run(struct client *c)
 		if (c->state != CS_ACTIVE ||
 		    c->tx.cap - c->tx.len < FRAME_HDR_LEN + c->mtu)
 			pfd[1].fd = -1;
-		if (poll(pfd, 2, poll_timeout(c, now)) == -1) {
+		if (poll(pfd, 2, c->more ? 0 : poll_timeout(c, now)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
@@ -367,7 +413,7 @@ run(struct client *c)
 				continue;
 		}
 		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) ||
-		    SSL_has_pending(c->ssl))
+		    SSL_has_pending(c->ssl) || c->more)
 			if ((out = read_frames(c)) != -1)
 				return (enum client_outcome)out;
 		if (pfd[1].revents & POLLIN)
@@ -394,6 +440,16 @@ client_connect(struct client *c)
 		return CO_FATAL;
 	}
 	log_info("connected to %s (%s)", c->opt->server, peer);
+	c->server_addr.s_addr = 0;
+	c->more = false;
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    ss.ss_family == AF_INET)
+			c->server_addr = ((struct sockaddr_in *)&ss)->sin_addr;
+	}
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL) {
 		log_openssl("SSL_new");
@@ -402,18 +458,26 @@ client_connect(struct client *c)
 	}
 	/* SOLUTION BEGIN: set up the TLS connection for c->opt->server: the
 	 * name to send (SNI, SSL_set_tlsext_host_name), the name the server's
-	 * certificate must carry (SSL_set1_host; no partial wildcards,
-	 * SSL_set_hostflags), and the socket c->fd (SSL_set_fd); on failure
-	 * log_openssl(), out = CO_FATAL and goto done */
-	/* SNI, and the name the certificate must carry (subjectAltName). */
-	if (SSL_set_tlsext_host_name(c->ssl, c->opt->server) != 1 ||
-	    SSL_set1_host(c->ssl, c->opt->server) != 1 ||
+	 * certificate must carry (SSL_set1_host; no partial wildcards, never
+	 * the subject's CN, SSL_set_hostflags), or for an IP address literal
+	 * no SNI and the address it must carry (X509_VERIFY_PARAM_set1_ip_asc),
+	 * and the socket c->fd (SSL_set_fd); on failure log_openssl(),
+	 * out = CO_FATAL and goto done */
+	/* SNI, and the name the certificate must carry (subjectAltName); an
+	 * IP literal is checked against the iPAddress entries, without SNI
+	 * (RFC 6066 allows only host names there). */
+	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+	                  X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+	if ((is_ip_literal(c->opt->server)
+	     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
+	                                     c->opt->server) != 1
+	     : SSL_set_tlsext_host_name(c->ssl, c->opt->server) != 1 ||
+	       SSL_set1_host(c->ssl, c->opt->server) != 1) ||
 	    SSL_set_fd(c->ssl, c->fd) != 1) {
 		log_openssl("setting up TLS for %s", c->opt->server);
 		out = CO_FATAL;
 		goto done;
 	}
-	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	/* SOLUTION STUB: log_warnx("task 10: setting up TLS for %s (host name check, socket) is not written yet (task10-tls/client.c)", c->opt->server); */
 	/* SOLUTION STUB: out = CO_FATAL; */
 	/* SOLUTION STUB: goto done; */

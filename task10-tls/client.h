@@ -29,6 +29,15 @@ enum client_outcome {
 
 enum client_state { CS_HANDSHAKE, CS_LOGIN, CS_ACTIVE };
 
+/* Exit status of minivpn-client, by what went wrong (the README's list). */
+enum {
+	EXIT_ERROR    = 1,   /* local error, or connection lost (no reconnect) */
+	EXIT_CERT     = 2,   /* server certificate rejected */
+	EXIT_LOGIN    = 3,   /* login refused (wrong password, banned) */
+	EXIT_CONFIG   = 4,   /* the server sent a CONFIG we will not apply */
+	EXIT_REPLACED = 5,   /* a newer login as the same user took over */
+};
+
 struct client {
 	const struct client_opts *opt;
 	SSL_CTX       *ctx;
@@ -41,6 +50,9 @@ struct client {
 	int            fd;
 	SSL           *ssl;
 	enum client_state state;
+	int            exit_status;   /* EXIT_* for a CO_FATAL outcome */
+	struct in_addr server_addr;   /* outer address (IPv4), 0 if unknown */
+	bool           more;          /* stopped reading at its budget */
 	bool           was_active;
 	bool           want_write;
 	unsigned       mtu;

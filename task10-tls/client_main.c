@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -46,8 +47,10 @@ usage(FILE *f)
 "  -q, --quiet         only warnings and errors\n"
 "  -h, --help          this text\n"
 "\n"
-"Exit status: 0 stopped by a signal, 1 error, 2 server certificate\n"
-"rejected or protocol failure, 3 login refused.\n",
+"Exit status: 0 stopped by a signal, 1 error (or connection lost with\n"
+"--no-reconnect), 2 server certificate rejected, 3 login refused, 4 the\n"
+"server sent a CONFIG we will not apply, 5 a newer login as the same user\n"
+"took over.\n",
 	        VPN_PORT);
 }
 
@@ -133,26 +136,41 @@ nap(unsigned ms)
 		(void)poll(NULL, 0, 200);
 }
 
+/* A random number of milliseconds from 0 to max. */
+static unsigned
+jitter(unsigned max)
+{
+	uint32_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)now_ms();
+	return max ? r % (max + 1) : 0;
+}
+
 static int
 client_loop(struct client *c)
 {
-	unsigned backoff = 1;
+	unsigned backoff = 1, wait;
 
 	for (;;) {
 		enum client_outcome out;
 
 		c->was_active = false;
+		c->exit_status = EXIT_ERROR;
 		out = client_connect(c);
 		if (out == CO_STOP)
 			return 0;
 		if (out == CO_FATAL)
-			return c->state == CS_LOGIN ? 3 : 2;
+			return c->exit_status;
 		if (!c->opt->reconnect)
 			return 1;
 		if (c->was_active)
 			backoff = 1;
-		log_info("reconnecting in %u s", backoff);
-		nap(backoff * 1000);
+		/* Jitter (half to all of the backoff), so that clients thrown
+		 * out together by a server restart do not return in step. */
+		wait = backoff * 500 + jitter(backoff * 500);
+		log_info("reconnecting in %u.%u s", wait / 1000, wait % 1000 / 100);
+		nap(wait);
 		if (signals_stop_requested())
 			return 0;
 		backoff = backoff * 2 > c->opt->max_backoff ? c->opt->max_backoff

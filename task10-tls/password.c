@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,16 @@
 
 #define PASSWORD_ENV "MINIVPN_PASSWORD"
 
+/* Set by a signal while the prompt waits, so echo is switched back on
+ * before we go (the default action would leave the terminal silent). */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_prompt_signal(int sig)
+{
+	interrupted = sig;
+}
+
 /* Reads one line into out without its newline. Returns 0, or -1. */
 static int
 read_line(int fd, char *out, size_t len, const char *what)
@@ -32,6 +43,11 @@ read_line(int fd, char *out, size_t len, const char *what)
 	for (;;) {
 		ssize_t r = read(fd, &c, 1);
 
+		if (r == -1 && errno == EINTR && interrupted) {
+			log_warnx("interrupted (signal %d)", (int)interrupted);
+			OPENSSL_cleanse(out, len);
+			return -1;
+		}
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
@@ -76,6 +92,8 @@ from_file(const char *file, char *out, size_t len)
 static int
 from_tty(const char *user, char *out, size_t len)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa, saved[4];
 	struct termios old, quiet;
 	char prompt[80];
 	int fd, ret;
@@ -91,11 +109,19 @@ from_tty(const char *user, char *out, size_t len)
 		close(fd);
 		return -1;
 	}
+	/* No SA_RESTART: a signal interrupts the read, and we restore echo. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_prompt_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 4; i++)
+		(void)sigaction(sigs[i], &sa, &saved[i]);
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1) {
 		log_warn("switching terminal echo off");
+		for (size_t i = 0; i < 4; i++)
+			(void)sigaction(sigs[i], &saved[i], NULL);
 		close(fd);
 		return -1;
 	}
@@ -105,6 +131,8 @@ from_tty(const char *user, char *out, size_t len)
 		ret = read_line(fd, out, len, "the terminal");
 	if (tcsetattr(fd, TCSAFLUSH, &old) == -1)
 		log_warn("restoring terminal echo");
+	for (size_t i = 0; i < 4; i++)
+		(void)sigaction(sigs[i], &saved[i], NULL);
 	if (write(fd, "\n", 1) < 0)
 		log_warn("writing to the terminal");
 	close(fd);

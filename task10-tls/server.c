@@ -96,9 +96,10 @@ server_make_room(struct server *srv, struct in_addr addr)
 		long slot = (long)(victim->id & 0xffff);
 
 		log_limited(&srv->lim_accept, "%s: closed to make room for a "
-		            "connection from %s (%u not logged in, %u from there)",
-		            victim->name, inet_ntop(AF_INET, &addr, ep, sizeof(ep)),
-		            srv->npre, here);
+		            "connection from %s (%u waiting for login, %u from "
+		            "there)", victim->name,
+		            inet_ntop(AF_INET, &addr, ep, sizeof(ep)), srv->npre,
+		            here);
 		session_close(victim, VPN_ERR_TIMEOUT, "too many connections "
 		              "waiting for login");
 		if (free_slot < 0)

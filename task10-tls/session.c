@@ -218,8 +218,8 @@ session_finish_login(struct session *s)
 	old = server_user_session(srv, s->user, s);
 	if (old != NULL) {
 		log_info("%s: replaced by a new login from %s", old->name, s->name);
-		session_close(old, VPN_ERR_REPLACED, "a newer login of the same "
-		              "user took over");
+		session_close(old, VPN_ERR_REPLACED, "the same user logged in "
+		              "again");
 	}
 	if (srv->nactive >= srv->max_active) {
 		log_warnx("%s: %u clients logged in already", s->name,

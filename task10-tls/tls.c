@@ -3,7 +3,8 @@
  *
  * TLS 1.3 only (no older version to downgrade to, no renegotiation exists
  * in 1.3, and we forbid it anyway), no compression (CRIME), no session
- * tickets (a VPN connection is long-lived; resumption buys nothing).
+ * tickets (a VPN connection is long-lived; resumption buys nothing), and
+ * decrypted plaintext wiped from OpenSSL's buffers once read.
  * Partial writes are on so a nonblocking SSL_write() of a large batch can
  * return after some records, and the write buffer may move between retries
  * because the output buffer is compacted.
@@ -35,8 +36,10 @@ tls_ctx_common(const SSL_METHOD *method)
 	/* SOLUTION STUB: SSL_CTX_free(ctx); */
 	/* SOLUTION STUB: return NULL; */
 	/* SOLUTION END */
+	/* CLEANSE_PLAINTEXT: OpenSSL wipes decrypted records (passwords,
+	 * tunnelled packets) from its buffers once we have read them. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-	                    SSL_OP_NO_TICKET);
+	                    SSL_OP_NO_TICKET | SSL_OP_CLEANSE_PLAINTEXT);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -128,6 +131,8 @@ tls_verify_category(long v)
 		return "untrusted issuer";
 	case X509_V_ERR_HOSTNAME_MISMATCH:
 		return "host name mismatch";
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return "address mismatch";
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		return "certificate expired";
 	case X509_V_ERR_CERT_NOT_YET_VALID:
