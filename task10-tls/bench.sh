@@ -8,12 +8,15 @@
 #
 # VPNs: minivpn (TLS 1.3 over TCP, AES-256-GCM), OpenVPN over UDP and over
 # TCP (Debian's openvpn, TLS mode with the lab PKI, AES-256-GCM data
-# channel). Results are printed side by side, with ratios to OpenVPN/UDP,
-# and written to out/bench/results.txt.
+# channel, 4 MiB socket buffers). The VPNs take turns, run by run (A B C
+# A B C ...). Results are printed side by side: min/median/max throughput,
+# ratios of the medians to OpenVPN/UDP, and the server's UDP
+# receive-buffer drops (nstat UdpRcvbufErrors); written to
+# out/bench/results.txt.
 #
 # Environment: BIN (default build/rel/bin: a benchmark wants -O2, not the
-# sanitizers), BENCH_SECS, BENCH_PINGS, BENCH_RUNS (iperf3 runs per VPN,
-# the median is kept; default 3).
+# sanitizers), BENCH_SECS, BENCH_PINGS, BENCH_RUNS (iperf3 runs per VPN;
+# default 3).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,71 +91,107 @@ echo "bench:$(openssl passwd -6 "$PW"):19000:0:99999:7:::" >"$OUT/shadow"
 bg iperf v iperf3 -s
 wait_for 5 "$LABSH" exec v sh -c 'ss -ltn | grep -q ":5201 "' || die "iperf3 -s did not start on v"
 
-# measure NAME: iperf3 (median of RUNS) and ping, from U to V
-declare -A TPUT=() RTT=() RETR=()
-measure() {
-	local name=$1 i vals=() mbps retr
-	"$LABSH" exec u ping -c 3 -i 0.2 -W 2 192.168.60.5 >"$OUT/$name-warmup.log" 2>&1 ||
-		die "$name: no ping through the tunnel (see $OUT/$name-*.log)"
-	for i in $(seq "$RUNS"); do
-		"$LABSH" exec u iperf3 -c 192.168.60.5 -t "$SECS" -f m >"$OUT/$name-iperf-$i.log" 2>&1 ||
-			die "$name: iperf3 failed: $(tail -1 "$OUT/$name-iperf-$i.log")"
-		mbps=$(awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") print $i }' "$OUT/$name-iperf-$i.log")
-		retr=$(awk '/sender/ { print $(NF-1) }' "$OUT/$name-iperf-$i.log")
-		vals+=("$mbps:$retr")
-		echo "  $name run $i: $mbps Mbit/s, $retr retransmissions" >&2
-	done
-	local med
-	med=$(printf '%s\n' "${vals[@]}" | sort -t: -k1 -g | sed -n "$(( (RUNS + 1) / 2 ))p")
-	TPUT[$name]=${med%%:*}
-	RETR[$name]=${med##*:}
-	"$LABSH" exec u ping -c "$PINGS" -i 0.02 -W 2 192.168.60.5 >"$OUT/$name-ping.log" 2>&1 || true
-	RTT[$name]=$(sed -nE 's|^rtt .* = [0-9.]+/([0-9.]+)/.*|\1|p' "$OUT/$name-ping.log")
+# ---- the three VPNs: up / down ------------------------------------------------------
+vpn_up() {   # NAME
+	case $1 in
+	minivpn)
+		bg mv-server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+			--shadow "$OUT/shadow" -q
+		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":4433 "' || die "minivpn-server did not start"
+		bg mv-client u "$BIN/minivpn-client" --server vpnlabserver.com --ca-dir "$PKI/ca-dir" \
+			--login bench --password-file "$OUT/pw"
+		wait_for 15 "$LABSH" exec u sh -c 'ip route | grep -q "192.168.60.0/24 dev tun"' ||
+			die "minivpn-client did not connect: $(tail -1 "$OUT/mv-client.log")"
+		;;
+	openvpn-udp|openvpn-tcp)
+		local proto=${1#openvpn-} sp cp
+		if [ "$proto" = udp ]; then sp=(--proto udp --lport 1194); cp=(--proto udp --remote 10.9.0.11 1194)
+		else sp=(--proto tcp-server --lport 1194); cp=(--proto tcp-client --remote 10.9.0.11 1194); fi
+		: >"$OUT/$1-client.log"
+		bg "$1-server" server openvpn "${ovpn_common[@]}" "${sp[@]}" --tls-server \
+			--cert "$PKI/server.crt" --key "$PKI/server.key" --ifconfig 10.8.0.1 10.8.0.2
+		sleep 0.5
+		bg "$1-client" u openvpn "${ovpn_common[@]}" "${cp[@]}" --tls-client \
+			--cert "$PKI/client.crt" --key "$PKI/client.key" --remote-cert-tls server \
+			--verify-x509-name vpnlabserver.com name --ifconfig 10.8.0.2 10.8.0.1 \
+			--route 192.168.60.0 255.255.255.0
+		wait_for 20 grep -q "Initialization Sequence Completed" "$OUT/$1-client.log" ||
+			die "$1 did not come up: $(tail -2 "$OUT/$1-client.log")"
+		;;
+	esac
+}
+vpn_down() {   # NAME
+	case $1 in
+	minivpn) stop mv-client; stop mv-server ;;
+	*) stop "$1-client"; stop "$1-server" ;;
+	esac
+}
+# OpenVPN's default socket buffers (~208 KiB) overflow at these rates: the
+# server drops datagrams at its UDP receive buffer (UdpRcvbufErrors), which
+# would make the comparison unfair. 4 MiB each way, on both sides (the
+# kernel caps them at net.core.rmem_max / wmem_max).
+ovpn_common=(--dev tun --verb 1 --data-ciphers AES-256-GCM --data-ciphers-fallback AES-256-GCM
+	--ca "$PKI/ca.crt" --dh none --persist-tun --ping 10 --ping-restart 60
+	--sndbuf 4194304 --rcvbuf 4194304)
+
+rcvbuf_errors() {   # the server namespace's UdpRcvbufErrors counter
+	"$LABSH" exec server nstat -asz UdpRcvbufErrors 2>/dev/null |
+		awk '$1 == "UdpRcvbufErrors" { print $2; found = 1 } END { if (!found) print 0 }'
 }
 
-# ---- minivpn ---------------------------------------------------------------------
-echo "== minivpn (TLS 1.3 / TCP 4433)" >&2
-bg mv-server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
-	--shadow "$OUT/shadow" -q
-wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":4433 "' || die "minivpn-server did not start"
-bg mv-client u "$BIN/minivpn-client" --server vpnlabserver.com --ca-dir "$PKI/ca-dir" \
-	--login bench --password-file "$OUT/pw"
-wait_for 15 "$LABSH" exec u sh -c 'ip route | grep -q "192.168.60.0/24 dev tun"' || die "minivpn-client did not connect: $(tail -1 "$OUT/mv-client.log")"
-measure minivpn
-stop mv-client
-stop mv-server
+# measure NAME RUN: one iperf3 run and the pings, from U to V
+declare -A MBPS=() RETR=() RTT=() RCVERR=()
+measure() {
+	local name=$1 i=$2 mbps retr e0 e1
+	"$LABSH" exec u ping -c 3 -i 0.2 -W 2 192.168.60.5 >"$OUT/$name-warmup-$i.log" 2>&1 ||
+		die "$name: no ping through the tunnel (see $OUT/$name-*.log)"
+	e0=$(rcvbuf_errors)
+	"$LABSH" exec u iperf3 -c 192.168.60.5 -t "$SECS" -f m >"$OUT/$name-iperf-$i.log" 2>&1 ||
+		die "$name: iperf3 failed: $(tail -1 "$OUT/$name-iperf-$i.log")"
+	e1=$(rcvbuf_errors)
+	mbps=$(awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") print $i }' "$OUT/$name-iperf-$i.log")
+	retr=$(awk '/sender/ { print $(NF-1) }' "$OUT/$name-iperf-$i.log")
+	"$LABSH" exec u ping -c "$PINGS" -i 0.02 -W 2 192.168.60.5 >"$OUT/$name-ping-$i.log" 2>&1 || true
+	MBPS[$name]+="$mbps "
+	RETR[$name]+="$retr "
+	RTT[$name]+="$(sed -nE 's|^rtt .* = [0-9.]+/([0-9.]+)/.*|\1|p' "$OUT/$name-ping-$i.log") "
+	RCVERR[$name]=$(( ${RCVERR[$name]:-0} + e1 - e0 ))
+	echo "  $name run $i: $mbps Mbit/s, $retr retransmissions, $((e1 - e0)) UDP receive-buffer errors" >&2
+}
 
-# ---- OpenVPN, UDP and TCP --------------------------------------------------------
-ovpn_common=(--dev tun --verb 1 --data-ciphers AES-256-GCM --data-ciphers-fallback AES-256-GCM
-	--ca "$PKI/ca.crt" --dh none --persist-tun --ping 10 --ping-restart 60)
-for proto in udp tcp; do
-	name=openvpn-$proto
-	echo "== OpenVPN over ${proto^^} (AES-256-GCM)" >&2
-	if [ $proto = udp ]; then sp=(--proto udp --lport 1194); cp=(--proto udp --remote 10.9.0.11 1194)
-	else sp=(--proto tcp-server --lport 1194); cp=(--proto tcp-client --remote 10.9.0.11 1194); fi
-	bg $name-server server openvpn "${ovpn_common[@]}" "${sp[@]}" --tls-server \
-		--cert "$PKI/server.crt" --key "$PKI/server.key" --ifconfig 10.8.0.1 10.8.0.2
-	sleep 0.5
-	bg $name-client u openvpn "${ovpn_common[@]}" "${cp[@]}" --tls-client \
-		--cert "$PKI/client.crt" --key "$PKI/client.key" --remote-cert-tls server \
-		--verify-x509-name vpnlabserver.com name --ifconfig 10.8.0.2 10.8.0.1 \
-		--route 192.168.60.0 255.255.255.0
-	wait_for 20 grep -q "Initialization Sequence Completed" "$OUT/$name-client.log" ||
-		die "$name did not come up: $(tail -2 "$OUT/$name-client.log")"
-	measure $name
-	stop $name-client
-	stop $name-server
+# ---- interleaved runs: A B C, A B C, ... (so that drifts of the machine's
+# load or clock hit every VPN alike) -------------------------------------------------
+VPNS=(minivpn openvpn-udp openvpn-tcp)
+for i in $(seq "$RUNS"); do
+	for name in "${VPNS[@]}"; do
+		echo "== run $i: $name" >&2
+		vpn_up "$name"
+		measure "$name" "$i"
+		vpn_down "$name"
+	done
 done
 
 # ---- the table -----------------------------------------------------------------------
+stat3() {   # "v1 v2 ...": min median max
+	tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 }
+		END { printf "%s %s %s\n", v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
+median() { stat3 | awk '{ print $2 }'; }
 {
-	echo "bench: iperf3 TCP U -> V, ${SECS} s, median of $RUNS runs; ping U -> V, $PINGS pings"
-	echo "       $(nproc) CPUs, $(uname -r), $(openvpn --version | head -1 | cut -d' ' -f1-2)"
-	printf '%-14s %14s %8s %10s %12s %8s\n' VPN "Mbit/s" "x UDP" "retrans" "RTT avg ms" "x UDP"
-	for n in minivpn openvpn-udp openvpn-tcp; do
-		printf '%-14s %14s %8s %10s %12s %8s\n' "$n" "${TPUT[$n]}" \
-			"$(awk -v a="${TPUT[$n]}" -v b="${TPUT[openvpn-udp]}" 'BEGIN { printf "%.2f", a / b }')" \
-			"${RETR[$n]}" "${RTT[$n]}" \
-			"$(awk -v a="${RTT[$n]}" -v b="${RTT[openvpn-udp]}" 'BEGIN { printf "%.2f", a / b }')"
+	echo "bench: iperf3 TCP U -> V, ${SECS} s x $RUNS runs per VPN, interleaved; ping U -> V, $PINGS pings per run"
+	echo "       $(nproc) CPUs, $(uname -r), $(openvpn --version | head -1 | cut -d' ' -f1-2)," \
+		"OpenVPN --sndbuf/--rcvbuf 4194304 (rmem_max $(sysctl -n net.core.rmem_max))"
+	printf '%-12s %20s %7s %9s %11s %7s %14s\n' VPN "Mbit/s min/med/max" "x UDP" "retrans" \
+		"RTT med ms" "x UDP" "UdpRcvbufErr"
+	udp_med=$(echo "${MBPS[openvpn-udp]}" | median)
+	udp_rtt=$(echo "${RTT[openvpn-udp]}" | median)
+	for n in "${VPNS[@]}"; do
+		read -r lo med hi < <(echo "${MBPS[$n]}" | stat3)
+		rtt=$(echo "${RTT[$n]}" | median)
+		printf '%-12s %20s %7s %9s %11s %7s %14s\n' "$n" "$lo/$med/$hi" \
+			"$(awk -v a="$med" -v b="$udp_med" 'BEGIN { printf "%.2f", a / b }')" \
+			"$(echo "${RETR[$n]}" | median)" "$rtt" \
+			"$(awk -v a="$rtt" -v b="$udp_rtt" 'BEGIN { printf "%.2f", a / b }')" \
+			"${RCVERR[$n]}"
 	done
 } | tee "$OUT/results.txt"
