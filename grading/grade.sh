@@ -8,21 +8,27 @@
 # it, DIR is a student's tree that keeps the task contracts (the handout
 # with their code in it):
 #
-#   1. DIR is copied to a scratch directory (without build/, out/, .git)
-#      and built with its own Makefile, `make -k SAN=1 programs`, under a
-#      time limit, with no network (unshare -rn) and as the grading user;
+#   1. DIR is copied (by the grading user) to a scratch directory (without
+#      build/, out/, .git) and built with its own Makefile, `make -k SAN=1
+#      programs`, under a time limit, with no network (unshare -rn) and as
+#      the grading user;
 #   2. every task's check is the KIT's check.sh (never the student's: the
 #      student may have changed it, the lab or the verifier), run with
 #      BIN=the student's programs and KIT_BIN=the kit's own tools, both from
-#      a snapshot in the scratch directory, under a time limit;
-#   3. after each step, whatever the grading user left running is killed
-#      and its lab state removed, so one student's program cannot cost the
-#      next one anything.
+#      a snapshot in the scratch directory, under a time limit. The only
+#      student files the judge takes are the scripts weights.conf lists as
+#      "file" (a check runs them): missing in the tree, the check fails;
+#   3. after each step, every process of the grading user is killed, so one
+#      student's program cannot cost the next one anything.
 #
 # As root, the build and the checks run as an unprivileged user
-# (GRADE_USER, default vpngrader, created if missing): the lab then lives
+# (GRADE_USER, default vpngrader, created if missing), each in a private
+# mount namespace (grading/sandbox.sh) with fresh /tmp, /var/tmp, /dev/shm
+# and the kit's tree and the other submissions hidden: the lab then lives
 # in a user namespace (lab/lab.sh) and student code has no power over the
-# machine. As a normal user they run as that user.
+# machine. Root never opens a path inside the student's scratch directory:
+# logs are root's, and every copy out of it is made by the grading user.
+# As a normal user the build and checks run as that user, unsandboxed.
 #
 # Points come from grading/weights.conf. Writes, in OUTDIR (default
 # out/grade): grade.txt (the table and every failed check: what a student
@@ -32,7 +38,9 @@
 # Environment: GRADE_WEIGHTS (weights file), GRADE_BUILD_TIMEOUT (600 s),
 # GRADE_CHECK_TIMEOUT (300 s, unless weights.conf says), GRADE_KILL_AFTER
 # (10 s: SIGKILL that long after SIGTERM), GRADE_USER, GRADE_KEEP=1 (keep
-# the scratch directory), GRADE_TMP (where scratch directories go, /tmp).
+# the scratch directory), GRADE_TMP (where scratch directories go, /tmp),
+# GRADE_TMPFS_SIZE (the sandbox's /tmp, /var/tmp, /dev/shm: 512m each),
+# GRADE_HIDE (more directories to hide from student code, space-separated).
 set -uo pipefail
 export LC_ALL=C
 
@@ -46,6 +54,7 @@ KIT_BUILD=${GRADE_KIT_BUILD:-$KIT/build/san}
 GRADE_TMP=${GRADE_TMP:-/tmp}
 NPROC_LIMIT=${GRADE_NPROC_LIMIT:-1024}        # processes + threads of the grading user
 FSIZE_LIMIT=${GRADE_FSIZE_LIMIT:-1048576}     # KiB: no file written may grow past 1 GiB
+TMPFS_SIZE=${GRADE_TMPFS_SIZE:-512m}
 KEEP_MAX=50M                                  # larger logs/captures are not kept
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -80,12 +89,22 @@ fi
 # ---- the weights ------------------------------------------------------------
 
 [ -r "$WEIGHTS" ] || die "cannot read $WEIGHTS"
-declare -a ORDER=()
+declare -a ORDER=() STUDENT_FILES=()
 declare -A WEIGHT=() NCHECKS=() TLIMIT=()
 lineno=0
 while read -r t w n lim rest || [ -n "${t:-}" ]; do
 	lineno=$((lineno + 1))
 	case $t in '' | '#'*) continue ;; esac
+	if [ "$t" = file ]; then
+		# file TASKDIR/NAME: a script the student writes that a check runs
+		# from its own directory; never the check itself.
+		[[ $w =~ ^task[0-9]+-[A-Za-z0-9_-]+/[A-Za-z0-9_.-]+$ ]] && [[ $w != */.* ]] ||
+			die "$WEIGHTS:$lineno: 'file $w': name a file TASKDIR/NAME of a task directory"
+		[[ ${w##*/} != *check*.sh ]] || die "$WEIGHTS:$lineno: 'file $w': a check is never the student's"
+		[ -z "$n" ] || [[ $n == '#'* ]] || die "$WEIGHTS:$lineno: too many columns"
+		STUDENT_FILES+=("$w")
+		continue
+	fi
 	[[ $t =~ ^task[0-9]+$ ]] || die "$WEIGHTS:$lineno: '$t' is not a task name (task1, task2, ...)"
 	[[ $w =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$WEIGHTS:$lineno: points '$w' is not a number"
 	[[ ${n:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: checks '$n' is not a number or -"
@@ -134,6 +153,7 @@ if [ "$(id -u)" = 0 ]; then
 	# setpriv execs: no process in between, and no setuid program can give
 	# the student's code its privileges back (no_new_privs).
 	RUNAS=(setpriv "--reuid=$G_UID" "--regid=$G_GID" --clear-groups --no-new-privs)
+	AS_USER=("${RUNAS[@]}" env -i PATH="$SYS_PATH" LC_ALL=C)   # root's own chores as that user
 	if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
 		say "chmod 0666 /dev/net/tun (Debian's default) so that $GRADE_USER can make TUN devices"
 		chmod 0666 /dev/net/tun
@@ -142,6 +162,7 @@ if [ "$(id -u)" = 0 ]; then
 else
 	G_UID=$(id -u)
 	RUNAS=(setpriv --no-new-privs)
+	AS_USER=(env PATH="$SYS_PATH" LC_ALL=C)
 	RUN_AS_NAME="$(id -un) (not root: student code runs as you; grade as root for the sandbox user)"
 fi
 MY_USERNS=$(readlink /proc/self/ns/user)
@@ -154,12 +175,67 @@ if ! flock -n 9; then
 	flock 9
 fi
 
+# Files the grading user left in the machine's /tmp, /var/tmp, /dev/shm
+# (a grader without the sandbox, or one killed before its clean-up): as
+# root, deleted without following any link (find -P, -delete works by
+# descriptor). Done only while no scratch directory of ours exists.
+sweep_files() {
+	local d n
+	[ "$(id -u)" = 0 ] || return 0
+	for d in /tmp /var/tmp /dev/shm; do
+		[ -d "$d" ] && [ ! -L "$d" ] || continue
+		n=$(find -P "$d" -xdev -mindepth 1 -user "$G_UID" -print 2>/dev/null | wc -l)
+		[ "$n" -gt 0 ] || continue
+		find -P "$d" -xdev -mindepth 1 -user "$G_UID" -delete 2>/dev/null
+		echo "$n files of uid $G_UID left in $d: deleted"
+	done
+}
+sweep_files | sed 's/^/grade: before grading: /' >&2
+
 SCRATCH=$(mktemp -d "$GRADE_TMP/vpngrade.XXXXXX") || die "mktemp in $GRADE_TMP failed"
+SCRATCH=$(cd "$SCRATCH" && pwd -P)
 chmod 755 "$SCRATCH"
 JUDGE=$SCRATCH/kit            # the kit's checks and tools: root's, read-only to the grader
 WORK=$SCRATCH/work            # the grading user's: the build, HOME, TMPDIR, check outputs
-mkdir -p "$JUDGE/bin" "$WORK/home" "$WORK/tmp" "$WORK/out"
+LOGS=$SCRATCH/logs            # root's: the build's log (root never opens a path in WORK)
+mkdir -p "$JUDGE/bin" "$WORK/home" "$WORK/tmp" "$WORK/out" "$LOGS"
+chmod 700 "$LOGS"
 [ "$(id -u)" = 0 ] && chown -R "$G_UID:$G_GID" "$WORK"
+
+# ---- the sandbox: what student code sees ---------------------------------------
+
+# Directories hidden from student code (empty tmpfs over them, in the
+# sandbox's mount namespace only): the kit's tree (reference sources and
+# builds), the directory of the submissions (the other students), the
+# directory the reports go to, and GRADE_HIDE. System directories are never
+# hidden; a directory whose parent is one is hidden itself instead.
+hide_dirs() {
+	local d p
+	for d in "$KIT" "$KIT_BUILD" ${submission:+"$(dirname "$submission")"} "$(dirname "$outdir")" \
+		${GRADE_HIDE:-}; do
+		p=$(realpath -m "$d" 2>/dev/null) || continue
+		case $p in
+		/ | /usr | /usr/* | /etc | /etc/* | /bin | /sbin | /lib | /lib32 | /lib64 | /libx32 | \
+		/dev | /dev/* | /proc | /proc/* | /sys | /sys/* | /run | /run/* | /var | /boot | /tmp | /var/tmp)
+			# not that one: the submission or report directory itself
+			if [ "$d" = "$(dirname "${submission:-/}")" ]; then p=$submission
+			elif [ "$d" = "$(dirname "$outdir")" ]; then p=$outdir
+			else continue
+			fi
+			;;
+		esac
+		# (an ancestor of SCRATCH is fine: sandbox.sh binds SCRATCH back)
+		case $p/ in "$SCRATCH"/*) continue ;; esac
+		echo "$p"
+	done | sort -u
+}
+if [ "$(id -u)" = 0 ]; then
+	SANDBOX_SH=$(cat "$KIT/grading/sandbox.sh") || die "cannot read $KIT/grading/sandbox.sh"
+	mapfile -t HIDE < <(hide_dirs)
+	NS=(unshare -m --propagation private bash -c "$SANDBOX_SH" sandbox "$SCRATCH" "$TMPFS_SIZE" ${HIDE[@]+"${HIDE[@]}"} --)
+else
+	NS=()
+fi
 CLK_TCK=$(getconf CLK_TCK)
 LAB_PREFIX=g$$
 
@@ -199,6 +275,13 @@ stray_pids() {
 
 # sweep: takes down the labs the grading user left, then kills its
 # processes. Prints one line per thing it had to clean (nothing if clean).
+# As root, the killing is done as the grading user: kill(-1, SIGKILL) as
+# that uid reaches every process of the uid but the caller, in one pass of
+# the kernel that a fork cannot outrun (a process that keeps forking, whose
+# PID changes faster than anyone can list it, dies all the same); repeated
+# until none is left. In the sandbox the labs' state lives in its private
+# /tmp and goes with their last process; the loop over /tmp/vpnlab.* is for
+# a grader run without root, or an earlier one.
 sweep() {
 	local st lab pids names i
 	for st in /tmp/vpnlab."$G_UID".*; do
@@ -213,7 +296,25 @@ sweep() {
 			bash "$JUDGE/lab/lab.sh" down </dev/null >/dev/null 2>&1
 		rm -rf "$st"
 	done
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	if [ "$(id -u)" = 0 ]; then
+		# Every process of the uid, zombies too: the dead count against
+		# the user's process limit until init reaps them, and the next
+		# step must not find fork() failing.
+		pids=$(ps -u "$G_UID" -o stat=,comm= 2>/dev/null | awk '$1 !~ /^Z/ {print $2}')
+		if [ -n "$pids" ]; then
+			names=$(echo "$pids" | sort | uniq -c |
+				awk '{printf "%s%s%s", sep, $2, ($1 > 1 ? " x" $1 : ""); sep=", "}')
+			echo "$(echo "$pids" | wc -l) processes left behind, killed: $names"
+		fi
+		for i in $(seq 150); do
+			ps -u "$G_UID" -o stat= >/dev/null 2>&1 || return 0    # none at all
+			setpriv "--reuid=$G_UID" "--regid=$G_GID" --clear-groups kill -KILL -1 >/dev/null 2>&1
+			sleep 0.1
+		done
+		echo "processes of uid $G_UID still there after 15s: $(ps -u "$G_UID" -o pid=,stat=,comm= | head -5 | tr -s ' \n' ' ')"
+		return 0
+	fi
+	for i in $(seq 50); do
 		pids=$(stray_pids)
 		[ -n "$pids" ] || return 0
 		if [ "$i" = 1 ]; then
@@ -234,7 +335,11 @@ finish_cleanup() {
 	if [ "${GRADE_KEEP:-0}" = 1 ]; then
 		say "scratch directory kept: $SCRATCH"
 	else
+		# The student's files first, by the student's uid; then root's rest
+		# (rm -P never follows a link, and nothing of the user runs now).
+		[ "$(id -u)" = 0 ] && "${AS_USER[@]}" rm -rf "$WORK" </dev/null >/dev/null 2>&1
 		rm -rf "$SCRATCH"
+		sweep_files >/dev/null
 	fi
 }
 trap finish_cleanup EXIT
@@ -250,11 +355,11 @@ sweep | sed 's/^/grade: before grading: /' >&2
 sandboxed() {
 	local secs=$1 log=$2
 	shift 2
-	timeout --kill-after="$KILL_AFTER" "$secs" \
+	timeout --kill-after="$KILL_AFTER" "$secs" ${NS[@]+"${NS[@]}"} \
 		bash -c 'ulimit -u "$1" -f "$2" -c 0 2>/dev/null; shift 2; exec "$@"' lim \
 		"$NPROC_LIMIT" "$FSIZE_LIMIT" \
 		"${RUNAS[@]}" env -i PATH="$SYS_PATH" HOME="$WORK/home" TMPDIR="$WORK/tmp" \
-		LC_ALL=C LANG=C "$@" </dev/null >"$log" 2>&1
+		LC_ALL=C LANG=C "$@" </dev/null >"$log" 2>&1 9>&-
 }
 
 # ---- the judge: the kit's checks and tools, snapshotted ------------------------------
@@ -296,10 +401,12 @@ build_status=skipped build_secs=0 build_error= build_cmd=
 if [ -n "$submission" ]; then
 	BIN=$WORK/src/build/san/bin
 	say "$student: copying $submission"
-	mkdir -p "$WORK/src"
+	# Root reads the submission (tar archives links as links); the grading
+	# user writes the copy, so nothing in it is root's.
+	"${AS_USER[@]}" mkdir "$WORK/src" </dev/null || die "cannot create $WORK/src"
 	tar -C "$submission" --exclude=./build --exclude=./out --exclude=./.git -cf - . |
-		tar -C "$WORK/src" --no-same-owner -xf - || die "cannot copy $submission"
-	[ "$(id -u)" = 0 ] && chown -R "$G_UID:$G_GID" "$WORK/src"
+		"${AS_USER[@]}" bash -c 'umask 022; exec tar -C "$1" --no-same-owner -xf -' untar "$WORK/src" ||
+		die "cannot copy $submission"
 	# Every selected task's programs; all of them when every task is graded.
 	targets=()
 	if [ -n "$tasks_wanted" ]; then
@@ -315,7 +422,7 @@ if [ -n "$submission" ]; then
 		build_cmd="make -k -j$(nproc) SAN=1 ${targets[*]}"
 		say "$student: building ($build_cmd, no network, ${BUILD_TIMEOUT}s at most)"
 		s=$(date +%s)
-		sandboxed "$BUILD_TIMEOUT" "$WORK/build.log" \
+		sandboxed "$BUILD_TIMEOUT" "$LOGS/build.log" \
 			bash -c 'cd "$1" && shift && exec unshare -rn "$@"' build "$WORK/src" \
 			$build_cmd
 		rc=$?
@@ -326,15 +433,19 @@ if [ -n "$submission" ]; then
 		*) build_status=failed ;;
 		esac
 		build_left=$(sweep)
-		[ -n "$build_left" ] && echo "grade: after the build: $build_left" >>"$WORK/build.log"
+		[ -n "$build_left" ] && echo "grade: after the build: $build_left" >>"$LOGS/build.log"
 	fi
 else
-	BIN=$KIT_BUILD/bin
+	# The kit's own programs, copied: the sandbox hides the kit's tree.
+	BIN=$SCRATCH/kit-programs
+	mkdir -p "$BIN"
+	find "$KIT_BUILD/bin" -maxdepth 1 -type f -perm -u+x -exec cp -p {} "$BIN/" \; 2>/dev/null
+	chmod -R a+rX,go-w "$BIN"
 fi
 
 # first_error [DIR]: the compiler's first error, one in DIR/ if there is one.
 first_error() {
-	local log=$WORK/build.log e=
+	local log=$LOGS/build.log e=
 	[ -f "$log" ] || return 0
 	[ -n "${1:-}" ] && e=$(grep -m1 -E "^(\./)?$1/[^:]+:[0-9]+(:[0-9]+)?: (fatal )?error:" "$log")
 	[ -n "$e" ] || e=$(grep -m1 -E ':[0-9]+(:[0-9]+)?: (fatal )?error:' "$log")
@@ -350,15 +461,36 @@ build_error=$(first_error)
 declare -A T_PASS=() T_FAIL=() T_DEN=() T_POINTS=() T_STATUS=() T_NOTE=() T_SECS=() T_DIR=()
 rm -rf "$outdir"/task*.log "$outdir"/task*/ "$outdir"/grade.{txt,json,csv} "$outdir"/build.log
 mkdir -p "$outdir"
-[ -f "$WORK/build.log" ] && cp "$WORK/build.log" "$outdir/build.log"
+[ -f "$LOGS/build.log" ] && cp "$LOGS/build.log" "$outdir/build.log"
+
+# The scripts a student writes that a check runs from its own directory
+# (weights.conf's "file" lines): the judge copy gets the student's, read by
+# the grading user. One the tree lacks is not in the judge at all, so its
+# check fails; it never falls back to the kit's reference.
+declare -A FILE_NOTE=()
+if [ -n "$submission" ]; then
+	for f in ${STUDENT_FILES[@]+"${STUDENT_FILES[@]}"}; do
+		rm -f "$JUDGE/$f"
+		t=${f%%-*}
+		[ -d "$JUDGE/${f%/*}" ] || continue
+		if "${AS_USER[@]}" bash -c '[ -f "$1" ] && exec head -c 1048576 -- "$1"' copy "$WORK/src/$f" \
+			</dev/null >"$JUDGE/$f.new" 2>/dev/null; then
+			mv "$JUDGE/$f.new" "$JUDGE/$f"
+			chmod 644 "$JUDGE/$f"
+		else
+			rm -f "$JUDGE/$f.new"
+			FILE_NOTE[$t]+="$f is missing from the submission; "
+		fi
+	done
+fi
 
 points_of() { awk -v w="$1" -v p="$2" -v d="$3" 'BEGIN { printf "%.2f", (d > 0 ? w * p / d : 0) }'; }
 
 grade_task() {
-	local t=$1 dir log out rc s line p f n den missing p_lines left prog status
+	local t=$1 dir log out rc s line p f n den missing left prog status big
 	dir=$(task_dir "$t")
 	T_DIR[$t]=$dir
-	T_PASS[$t]=0 T_FAIL[$t]=0 T_SECS[$t]=0 T_NOTE[$t]=
+	T_PASS[$t]=0 T_FAIL[$t]=0 T_SECS[$t]=0 T_NOTE[$t]=${FILE_NOTE[$t]:-}
 	n=${NCHECKS[$t]}
 	T_DEN[$t]=$([ "$n" = - ] && echo 0 || echo "$n")
 	if [ -z "$dir" ] || [ ! -f "$KIT/$dir/check.sh" ]; then
@@ -393,22 +525,41 @@ grade_task() {
 	T_SECS[$t]=$(( $(date +%s) - s ))
 	left=$(sweep)
 
-	line=$(grep -aE "^[^ ]+: [0-9]+ passed, [0-9]+ failed\$" "$log" | tail -1)
-	p_lines=$(grep -acE '^PASS ' "$log")
-	if [ -n "$line" ]; then
-		p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
-		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
-		[ "$p" = "$p_lines" ] ||
-			T_NOTE[$t]="the summary says $p passed but the output has $p_lines PASS lines; "
+	# The count is the check's own tally, its "TASK: N passed, M failed"
+	# line. Student programs run as the same user as the check, so they
+	# could print lines of their own into its output: anything that does
+	# not add up (more than one tally, a tally the PASS and FAIL lines do
+	# not match) is flagged, and the lowest passed and highest failed
+	# figures are taken. PASS lines alone count only when there is no tally
+	# at all (the check was killed before it printed one).
+	local tallies nt p_lines f_lines
+	tallies=$(grep -aE "^$t: [0-9]+ passed, [0-9]+ failed\$" "$log" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+	nt=$(printf '%s' "$tallies" | grep -c .)
+	p_lines=$(grep -acE "^PASS $t: " "$log")
+	f_lines=$(grep -acE "^FAIL $t: " "$log")
+	line=
+	if [ "$nt" -gt 0 ]; then
+		line=$(echo "$tallies" | tail -1)
+		p=$(echo "$tallies" | awk 'NR == 1 || $1 < m {m = $1} END {print m}')
+		f=$(echo "$tallies" | awk 'NR == 1 || $2 > m {m = $2} END {print m}')
+		[ "$nt" = 1 ] ||
+			T_NOTE[$t]+="the output holds $nt summary lines ($(echo "$tallies" | awk '{printf "%s%s/%s", (NR > 1 ? ", " : ""), $1, $1 + $2}')): forged output? counted $p passed, $f failed; "
+		if [ "$p" != "$p_lines" ] || [ "$f" != "$f_lines" ]; then
+			T_NOTE[$t]+="the summary says $p passed, $f failed but the output has $p_lines PASS and $f_lines FAIL lines: forged output?; "
+			[ "$p_lines" -lt "$p" ] && p=$p_lines
+			[ "$f_lines" -gt "$f" ] && f=$f_lines
+		fi
 	else
 		p=$p_lines
-		f=$(grep -acE '^FAIL ' "$log")
+		f=$f_lines
 	fi
 	status=
 	case $rc in
 	0) ;;
 	124 | 137)
 		status="timed out after ${TLIMIT[$t]}s"
+		[ "$nt" -gt 0 ] &&
+			T_NOTE[$t]+="a summary line although the check was killed before its end: forged output?; "
 		echo "FAIL $t: killed after ${TLIMIT[$t]}s (the time limit)" >>"$log"
 		f=$((f + 1))
 		;;
@@ -437,15 +588,18 @@ grade_task() {
 	[ -n "$left" ] && T_NOTE[$t]+="clean-up: $(echo "$left" | awk 'NR > 1 {printf "; "} {printf "%s", $0}'); "
 	T_NOTE[$t]=${T_NOTE[$t]%; }
 
-	# Keep the check's logs and captures, but not a flood.
-	if [ -d "$out" ]; then
+	# Keep the check's logs and captures, but not a flood. $out is the
+	# grading user's: it is read by that user (a link planted there leads
+	# only where the user could read anyway), regular files only, no link
+	# followed; root only unpacks the stream into its own directory.
+	if [ -d "$out" ] && [ ! -L "$out" ]; then
 		mkdir -p "$outdir/$t"
-		(cd "$out" && find . -type f -size -"$KEEP_MAX" -print0 | tar --null -T - -cf - 2>/dev/null) |
-			tar -C "$outdir/$t" --no-same-owner -xf - 2>/dev/null
-		if [ -n "$(find "$out" -type f -size +"$KEEP_MAX" -print -quit)" ]; then
-			echo "(files over $KEEP_MAX not kept: $(cd "$out" && find . -type f -size +"$KEEP_MAX" | tr '\n' ' '))" \
-				>"$outdir/$t/NOT-KEPT.txt"
-		fi
+		"${AS_USER[@]}" bash -c 'cd -P -- "$1" && [ "$(pwd -P)" = "$1" ] &&
+			find -P . -type f -size -"$2" -print0 |
+			tar --null --no-recursion -T - -cf -' keep "$out" "$KEEP_MAX" </dev/null 2>/dev/null |
+			tar -C "$outdir/$t" --no-same-owner --no-same-permissions -xf - 2>/dev/null
+		big=$("${AS_USER[@]}" find -P "$out" -type f -size +"$KEEP_MAX" -printf '%P ' </dev/null 2>/dev/null)
+		[ -z "$big" ] || echo "(files over $KEEP_MAX not kept: $big)" >"$outdir/$t/NOT-KEPT.txt"
 	fi
 }
 

@@ -14,26 +14,46 @@
 #      (no process of the grading user, no lab state), and grade-all goes on
 #      to the next student and writes both rows into one CSV;
 #   5. an unknown task is refused, and a task without a check scores 0
-#      with the reason.
+#      with the reason;
+#   6. (as root) a hostile tree, whose build and programs attack the
+#      grader: its build.log and out/task1 are links to root-only files
+#      (root must not write or copy through them); it leaves a process that
+#      keeps forking (it must die, and the next check must run); it leaves
+#      files in /tmp, /var/tmp, /dev/shm (none may stay); it reads the kit's
+#      tree and another student's submission (it must see neither); its
+#      route-v.sh is its own (the judge must run it, not the kit's); its
+#      tun-demo forges PASS lines and summary lines into the check's output
+#      (the score must stay the check's own, and the report must say so);
+#   7. a tree without task5-bidirectional/route-v.sh fails task 5's route
+#      checks: the judge never falls back to the kit's reference.
 #
-# Works in build/grade-test/. One PASS/FAIL line per assertion, then
-# "grading: N passed, M failed".
+# Works in a fresh build/grade-test.XXXXXX/ (removed when every test
+# passed). One PASS/FAIL line per assertion, then "grading: N passed, M
+# failed".
 set -uo pipefail
 export LC_ALL=C
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-T=$root/build/grade-test
 cd "$root"
+mkdir -p build
+T=$(mktemp -d "$root/build/grade-test.XXXXXX") || { echo "grading: mktemp failed" >&2; exit 2; }
+# Readable by all, as a directory of submissions usually is: the sandbox,
+# not the permissions of this directory, must keep the grading user out.
+chmod 755 "$T"
 npass=0 nfail=0
 pass() { echo "PASS grade/$*"; npass=$((npass + 1)); }
 fail() { echo "FAIL grade/$*"; nfail=$((nfail + 1)); }
 finish() {
 	echo "grading: $npass passed, $nfail failed"
+	if [ "$nfail" = 0 ]; then
+		rm -rf "$T"
+	else
+		echo "     (the test's files are kept in $T)"
+	fi
 	[ "$nfail" = 0 ]
 	exit
 }
 
-rm -rf "$T"
 mkdir -p "$T/subs"
 
 if [ "$(id -u)" = 0 ]; then
@@ -232,5 +252,231 @@ if row "$T/missing" task42 | grep -q 'no check' && [ "$(points "$T/missing" task
 	pass "tasks: a task without a check scores 0.00 / 7 with 'no check'; total 5.00 / 12"
 else
 	fail "tasks: missing check: $(grep -E '^(task42|total)' "$T/missing/grade.txt" 2>/dev/null | tr -s ' ' | tr '\n' ';')"
+fi
+# ---- 6. a hostile tree ----------------------------------------------------------------------
+if [ "$(id -u)" != 0 ]; then
+	echo "     (6, 7: the sandbox tests need root: skipped)"
+	finish
+fi
+tag=${T##*.}                                  # unique to this run
+sec=$T/secret                                 # root's only
+mkdir -p "$sec/dir" && chmod 700 "$sec"
+echo "ROOT-ONLY-TARGET-$tag" >"$sec/target.txt"
+echo "ROOT-ONLY-DIR-$tag" >"$sec/dir/file.txt"
+chmod 600 "$sec/target.txt" "$sec/dir/file.txt"
+cp "$sec/target.txt" "$T/target.orig"
+mkdir -p "$T/subs-evil/other"
+echo "OTHER-STUDENT-$tag" >"$T/subs-evil/other/note.txt"
+chmod -R a+rX "$T/subs-evil"
+ev=$T/subs-evil/evil
+make_tree "$ev"
+rm -f /tmp/grade-leak-"$tag" /var/tmp/grade-leak-"$tag" /dev/shm/grade-leak-"$tag"
+# The build: runs in WORK/src, so ../build.log and ../out/task1 are the
+# grader's old paths.
+{
+	echo '# planted by grading/test-grade.sh: a hostile build'
+	echo "\$(shell ln -sfn $sec/target.txt ../build.log)"
+	echo "\$(shell mkdir -p ../out; ln -sfn $sec/dir ../out/task1)"
+	echo "\$(shell touch /tmp/grade-leak-$tag /var/tmp/grade-leak-$tag /dev/shm/grade-leak-$tag)"
+	echo "\$(shell setsid perl -e '\$\$0 = \"forker-$tag\"; \$\$t = time + 120; while (time < \$\$t) { exit if fork; select(undef, undef, undef, 0.02) }' </dev/null >/dev/null 2>&1 &)"
+	echo "\$(info LEAK-PROBE ran: kit=[\$(shell head -c 30 $root/grading/weights.conf 2>/dev/null)] other=[\$(shell cat $T/subs-evil/other/note.txt 2>/dev/null)])"
+	cat "$root/Makefile"
+} >"$ev/Makefile.new" && mv "$ev/Makefile.new" "$ev/Makefile"
+# Its own route-v.sh: says who wrote it, and routes through the wrong host.
+cat >"$ev/task5-bidirectional/route-v.sh" <<EOF
+#!/bin/sh
+echo "STUDENT-ROUTE-V-$tag"
+ip route del default 2>/dev/null || true
+ip route add 192.168.53.0/24 via 192.168.60.6
+EOF
+# Its tun-demo forges the check's output. The check's log is root's, and
+# the programs run in the lab's user namespace with their output
+# redirected; but a command the check runs in the lab with its standard
+# error left to the log (task 2's `before=$(lab_exec u cat ...)`) holds
+# that log as fd 2 for a few milliseconds, as the same uid in the same user
+# namespace. A child of tun-demo watches /proc for it, takes the fd with
+# pidfd_getfd(), writes PASS lines and a summary at once, and another
+# summary right after the check's own.
+cat >"$ev/task2-tun/forge.inc" <<'EOF'
+/* planted by grading/test-grade.sh: forge the check's output */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+static int
+grab_log(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300], target[512];
+	int fd = -1;
+
+	while (d && fd < 0 && (e = readdir(d))) {
+		for (int n = 1; n <= 2 && fd < 0; n++) {
+			ssize_t len;
+			int pfd;
+
+			snprintf(path, sizeof(path), "/proc/%s/fd/%d", e->d_name, n);
+			len = readlink(path, target, sizeof(target) - 1);
+			if (len <= 0)
+				continue;
+			target[len] = 0;
+			if (!strstr(target, "/task2.log"))
+				continue;
+			pfd = (int)syscall(SYS_pidfd_open, atoi(e->d_name), 0);
+			if (pfd < 0)
+				continue;
+			fd = (int)syscall(SYS_pidfd_getfd, pfd, n, 0);
+			close(pfd);
+		}
+	}
+	if (d)
+		closedir(d);
+	return fd;
+}
+
+static void
+forge(void)
+{
+	char path[64], buf[65536];
+	int fd = -1, rd;
+
+	if (open("/tmp/forger", O_CREAT | O_EXCL | O_WRONLY, 0600) < 0)
+		return;              /* one forger per check */
+	if (fork() != 0)
+		return;
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	closefrom(3);
+	for (int i = 0; i < 200000 && fd < 0; i++) {
+		fd = grab_log();
+		if (fd < 0)
+			usleep(100);
+	}
+	if (fd < 0)
+		_exit(1);
+	dprintf(fd, "PASS task2: forged 1\nPASS task2: forged 2\ntask2: 99 passed, 0 failed\n");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rd = open(path, O_RDONLY);
+	for (int i = 0; rd >= 0 && i < 6000; i++) {
+		ssize_t n = pread(rd, buf, sizeof(buf) - 1, 0);
+		int seen = 0;
+
+		if (n > 0) {
+			buf[n] = 0;
+			for (char *q = buf; (q = strstr(q, "\ntask2: ")); q++)
+				seen++;
+		}
+		if (seen >= 2) {
+			dprintf(fd, "task2: 99 passed, 0 failed\n");
+			break;
+		}
+		usleep(5000);
+	}
+	_exit(0);
+}
+EOF
+sed -i 's/^#include "tun_demo.h"$/&\n#include "forge.inc"/' "$ev/task2-tun/tun_demo.c"
+sed -i '/^run(struct tun_demo \*t)$/,/^{$/ s/^{$/{\n\tforge();/' "$ev/task2-tun/tun_demo.c"
+grep -q '^	forge();' "$ev/task2-tun/tun_demo.c" || fail "evil: could not plant the forger in task2-tun/tun_demo.c"
+
+( while :; do
+	ps -eo uid=,args= | awk -v u="$guid" -v a="forker-$tag" '$1 == u && $2 == a' | grep -q . && : >"$T/saw-forker"
+	sleep 0.2
+done ) &
+watcher=$!
+s=$(date +%s)
+grading/grade.sh --submission "$ev" --tasks "task1 task2 task5" -o "$T/evil" >"$T/evil.out" 2>&1
+rc=$?
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+echo "     (the hostile tree, task1+task2+task5: $(( $(date +%s) - s ))s, exit $rc)"
+E=$T/evil
+
+# 1. links in WORK: root neither writes nor copies through them.
+if cmp -s "$sec/target.txt" "$T/target.orig"; then
+	pass "evil: the root-only file that WORK/build.log linked to is unchanged"
+else
+	fail "evil: root wrote through the WORK/build.log link: $(tail -2 "$sec/target.txt" | tr '\n' ';')"
+fi
+if grep -q 'LEAK-PROBE ran' "$E/build.log" 2>/dev/null && ! grep -rqs "ROOT-ONLY-TARGET-$tag" "$E"; then
+	pass "evil: build.log is the build's output, not the root-only file WORK/build.log linked to"
+else
+	fail "evil: build.log: $(head -c 200 "$E/build.log" 2>/dev/null | tr '\n' ';'); secret in: $(grep -rls "ROOT-ONLY-TARGET-$tag" "$E" | tr '\n' ' ')"
+fi
+if ! grep -rqs "ROOT-ONLY-DIR-$tag" "$E"; then
+	pass "evil: nothing of the root-only directory WORK/out/task1 linked to was copied"
+else
+	fail "evil: the root-only directory was copied into the report: $(grep -rls "ROOT-ONLY-DIR-$tag" "$E" | tr '\n' ' ')"
+fi
+# 3. the process that keeps forking.
+if [ -e "$T/saw-forker" ]; then
+	pass "evil: the planted forking process ran as $guser during grading"
+else
+	fail "evil: the planted forking process was never seen: the test proves nothing"
+fi
+left=$(ps -o pid=,stat=,args= -u "$guser" 2>/dev/null | awk '$2 !~ /^Z/')
+if [ -z "$left" ]; then
+	pass "evil: no process of $guser left (the forking one died)"
+else
+	fail "evil: processes of $guser left: $(echo "$left" | head -3 | tr '\n' ';')"
+	for p in $(ps -u "$guser" -o pid=,args= | awk -v a="forker-$tag" '$2 == a {print $1}'); do
+		kill -KILL "$p" 2>/dev/null
+	done
+fi
+# (task1 fails: the tree broke its own out/task1; task2 is the next check.)
+if grep -q 'after the build: .*processes left behind, killed: .*forker' "$E/build.log" &&
+   [ "$(checks "$E" task2)" = "$kit_n2/$kit_n2" ]; then
+	pass "evil: the build's leftovers were killed and noted, and the next check ran (task2 $kit_n2/$kit_n2)"
+else
+	fail "evil: after the build: $(grep 'after the build' "$E/build.log" | tr '\n' ';'); task2 $(checks "$E" task2) (see $T/evil.out)"
+fi
+# 4. files left in /tmp, /var/tmp, /dev/shm.
+gfiles=$(find -P /tmp /var/tmp /dev/shm -xdev -user "$guser" 2>/dev/null | head -5)
+if [ -z "$gfiles" ] && [ ! -e "/tmp/grade-leak-$tag" ] && [ ! -e "/dev/shm/grade-leak-$tag" ] &&
+   [ ! -e "/var/tmp/grade-leak-$tag" ]; then
+	pass "evil: no file of $guser left in /tmp, /var/tmp, /dev/shm"
+else
+	fail "evil: files left: $gfiles $(ls -d /tmp/grade-leak-"$tag" /var/tmp/grade-leak-"$tag" /dev/shm/grade-leak-"$tag" 2>/dev/null)"
+fi
+# 5. the kit's tree and the other submissions.
+probe=$(grep -m1 'LEAK-PROBE ran' "$E/build.log" 2>/dev/null)
+if [ -n "$probe" ] && echo "$probe" | grep -q 'kit=\[\] other=\[\]'; then
+	pass "evil: the build saw neither the kit's tree nor another student's submission ($probe)"
+else
+	fail "evil: the build read what it should not: '${probe:-no probe line in build.log}'"
+fi
+# 6. the student's own route-v.sh is what task 5 runs.
+if grep -qs "STUDENT-ROUTE-V-$tag" "$E/task5/route-v.log" &&
+   grep -q '^FAIL task5: 7: route-v.sh routes 192.168.53.0/24 via the server' "$E/task5.log"; then
+	pass "evil: task 5 ran the student's route-v.sh (its marker in route-v.log) and failed its wrong route"
+else
+	fail "evil: task 5's route-v.sh: route-v.log '$(head -c 100 "$E/task5/route-v.log" 2>/dev/null | tr '\n' ' ')', $(grep -c '^FAIL task5: 7:' "$E/task5.log" 2>/dev/null) failed '7:' checks"
+fi
+# 7. forged output.
+if grep -qs '^PASS task2: forged' "$E/task2.log" && [ "$(grep -c '^task2: 99 passed' "$E/task2.log")" -ge 2 ] &&
+   [ "$(tail -1 "$E/task2.log")" = "task2: 99 passed, 0 failed" ]; then
+	pass "evil: forged PASS lines and summaries are in task2.log, the last line a forged summary (the attack ran)"
+else
+	fail "evil: the forgery did not reach task2.log: the test proves nothing ($(grep -E '^(task2:|PASS task2: forged)' "$E/task2.log" 2>/dev/null | tr '\n' ';'))"
+fi
+if [ "$(checks "$E" task2)" = "$kit_n2/$kit_n2" ] && [ "$(points "$E" task2)" = 15.00 ] &&
+   grep -q '^task2: .*forged output' "$E/grade.txt"; then
+	pass "evil: task2 scores the check's own tally ($kit_n2/$kit_n2), and the report flags the forged output"
+else
+	fail "evil: task2: $(row "$E" task2 | tr -s ' '); note: $(grep '^task2:' "$E/grade.txt" | head -2 | tr '\n' ';')"
+fi
+
+# ---- 7. a student file missing from the tree --------------------------------------------------
+nf=$T/subs-nofile/nofile
+make_tree "$nf"
+rm -f "$nf/task5-bidirectional/route-v.sh"
+grading/grade.sh --submission "$nf" --tasks task5 -o "$T/nofile" >"$T/nofile.out" 2>&1
+if grep -q '^FAIL task5: 7: route-v.sh routes 192.168.53.0/24 via the server' "$T/nofile/task5.log" &&
+   grep -q 'route-v.sh is missing from the submission' "$T/nofile/grade.txt"; then
+	pass "nofile: without its route-v.sh, task 5's route check fails and the report says why ($(checks "$T/nofile" task5))"
+else
+	fail "nofile: $(row "$T/nofile" task5 | tr -s ' '); $(grep -E '^FAIL task5: 7:|missing' "$T/nofile/task5.log" "$T/nofile/grade.txt" | head -3 | tr '\n' ';')"
 fi
 finish
