@@ -23,14 +23,6 @@
 
 #define LOGIN_TIMEOUT 30   /* s: throttling may hold an answer back */
 
-static bool
-is_ip_literal(const char *s)
-{
-	uint8_t a[16];
-
-	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
-}
-
 /* Per wake-up, then the TUN's turn (no starvation). */
 #define READ_FRAMES_MAX 64
 #define READ_BYTES_MAX  (256 * 1024)
@@ -468,7 +460,7 @@ client_connect(struct client *c)
 	 * (RFC 6066 allows only host names there). */
 	SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
 	                  X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
-	if ((is_ip_literal(c->opt->server)
+	if ((addr_is_literal(c->opt->server)
 	     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
 	                                     c->opt->server) != 1
 	     : SSL_set_tlsext_host_name(c->ssl, c->opt->server) != 1 ||

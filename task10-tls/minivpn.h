@@ -157,6 +157,7 @@ bool ka_expired(const struct keepalive *ka, uint64_t now);
 /* ---- net.c: TCP sockets ----------------------------------------------------- */
 
 int fd_nonblock(int fd);
+bool addr_is_literal(const char *s);  /* an IP address, not a name */
 int tcp_listen(const struct sockaddr_in *local);
 int tcp_tune(int fd);                 /* TCP_NODELAY, buffer sizes */
 /* Connects to host:port (or to connect_addr when not NULL). Blocking. */

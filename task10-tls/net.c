@@ -133,3 +133,12 @@ tcp_connect(const char *host, uint16_t port, const char *connect_addr,
 	}
 	return fd;
 }
+
+/* True when s is an IPv4 or IPv6 address literal, not a host name. */
+bool
+addr_is_literal(const char *s)
+{
+	uint8_t a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
