@@ -75,9 +75,9 @@ lab_stop responder
 # ---- 2.d: arbitrary bytes ------------------------------------------------------
 lab_bg u garbage "$BIN/tun-demo" --name "$PREFIX" --addr 192.168.53.99/24 --garbage
 if wait_for "the garbage writer to set up $IF" 5 tun_ready garbage; then
-	before=$(lab_exec u cat "/sys/class/net/$IF/statistics/rx_dropped")
+	before=$(lab_exec u cat "/sys/class/net/$IF/statistics/rx_dropped" 2>>"$OUT/cat.err")
 	lab_exec u ping -c 3 -i 0.2 -W 1 192.168.53.1 >"$OUT/ping-garbage.log" 2>&1
-	after=$(lab_exec u cat "/sys/class/net/$IF/statistics/rx_dropped")
+	after=$(lab_exec u cat "/sys/class/net/$IF/statistics/rx_dropped" 2>>"$OUT/cat.err")
 	expect_grep "2.d: arbitrary bytes get no reply" " 0 received" "$OUT/ping-garbage.log"
 	if [ "$((after - before))" -ge 3 ]; then
 		pass "2.d: the kernel dropped the $((after - before)) non-IP writes (rx_dropped $before -> $after)"

@@ -212,7 +212,7 @@ part7() {
 	lab_exec u ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-route.log" 2>&1
 	capture_stop t7b
 	expect_ping "7: with that one route, ping U -> V works again" 3 "$OUT/ping-route.log"
-	expect_pcap "$OUT/t7b-sw-br-int.pcap" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5 and dst 192.168.53.99 and ether dst host '"$(lab_exec server cat /sys/class/net/eth1/address)" \
+	expect_pcap "$OUT/t7b-sw-br-int.pcap" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5 and dst 192.168.53.99 and ether dst host '"$(lab_exec server cat /sys/class/net/eth1/address 2>>"$OUT/cat.err")" \
 		"7: V sends its replies to the server's MAC (the route's gateway)"
 	expect_pcap "$OUT/t7b-u-tun0.pcap" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5' \
 		"7: ... and they come back through the tunnel into U's tun0"

@@ -28,7 +28,7 @@ if ! wait_for "tap-arp to bring up tap0" 5 has_addr u tap0 192.168.53.99; then
 fi
 lab_exec u ip -o link show tap0 >"$OUT/link.txt" 2>&1
 expect_grep "9: tap0 is an Ethernet (TAP) interface, up" 'link/ether .*' "$OUT/link.txt"
-TAPMAC=$(lab_exec u cat /sys/class/net/tap0/address)
+TAPMAC=$(lab_exec u cat /sys/class/net/tap0/address 2>>"$OUT/cat.err")
 
 capture_start t u:tap0 || check_end
 lab_exec u arping -c 3 -w 4 -I tap0 192.168.53.33 >"$OUT/arping.log" 2>&1
