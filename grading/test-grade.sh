@@ -289,14 +289,15 @@ echo "STUDENT-ROUTE-V-$tag"
 ip route del default 2>/dev/null || true
 ip route add 192.168.53.0/24 via 192.168.60.6
 EOF
-# Its tun-demo forges the check's output. The check's log is root's, and
-# the programs run in the lab's user namespace with their output
-# redirected; but a command the check runs in the lab with its standard
-# error left to the log (task 2's `before=$(lab_exec u cat ...)`) holds
-# that log as fd 2 for a few milliseconds, as the same uid in the same user
-# namespace. A child of tun-demo watches /proc for it, takes the fd with
-# pidfd_getfd(), writes PASS lines and a summary at once, and another
-# summary right after the check's own.
+# Its tun-demo tries to forge the check's output. The check's log is
+# root's, and the programs run in the lab's user namespace with their output
+# redirected; a command the check ran in the lab with its standard error
+# left to the log used to hold that log as fd 2 for a few milliseconds
+# (task 2's `before=$(lab_exec u cat ...)`), as the same uid in the same user
+# namespace. A child of tun-demo watches /proc for such a descriptor, takes
+# it with pidfd_getfd(), and would write PASS lines and summaries. The
+# checks now send that standard error to a file: the forger must run (it
+# says so in its own log) and find nothing.
 cat >"$ev/task2-tun/forge.inc" <<'EOF'
 /* planted by grading/test-grade.sh: forge the check's output */
 #include <dirent.h>
@@ -348,14 +349,17 @@ forge(void)
 		return;
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
+	fprintf(stderr, "FORGER-STARTED\n");
 	closefrom(3);
 	for (int i = 0; i < 200000 && fd < 0; i++) {
 		fd = grab_log();
 		if (fd < 0)
 			usleep(100);
 	}
-	if (fd < 0)
+	if (fd < 0) {
+		fprintf(stderr, "FORGER-FOUND-NOTHING\n");
 		_exit(1);
+	}
 	dprintf(fd, "PASS task2: forged 1\nPASS task2: forged 2\ntask2: 99 passed, 0 failed\n");
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rd = open(path, O_RDONLY);
@@ -454,16 +458,19 @@ if grep -qs "STUDENT-ROUTE-V-$tag" "$E/task5/route-v.log" &&
 else
 	fail "evil: task 5's route-v.sh: route-v.log '$(head -c 100 "$E/task5/route-v.log" 2>/dev/null | tr '\n' ' ')', $(grep -c '^FAIL task5: 7:' "$E/task5.log" 2>/dev/null) failed '7:' checks"
 fi
-# 7. forged output.
-if grep -qs '^PASS task2: forged' "$E/task2.log" && [ "$(grep -c '^task2: 99 passed' "$E/task2.log")" -ge 2 ] &&
-   [ "$(tail -1 "$E/task2.log")" = "task2: 99 passed, 0 failed" ]; then
-	pass "evil: forged PASS lines and summaries are in task2.log, the last line a forged summary (the attack ran)"
+# 7. forged output: the forger ran, and found no way into the check's log.
+if grep -rqs 'FORGER-STARTED' "$E/task2/"; then
+	pass "evil: the forger ran inside the lab (its marker is in the task 2 logs)"
 else
-	fail "evil: the forgery did not reach task2.log: the test proves nothing ($(grep -E '^(task2:|PASS task2: forged)' "$E/task2.log" 2>/dev/null | tr '\n' ';'))"
+	fail "evil: no FORGER-STARTED in $E/task2/: the forger did not run, the test proves nothing"
 fi
-if [ "$(checks "$E" task2)" = "$kit_n2/$kit_n2" ] && [ "$(points "$E" task2)" = 15.00 ] &&
-   grep -q '^task2: .*forged output' "$E/grade.txt"; then
-	pass "evil: task2 scores the check's own tally ($kit_n2/$kit_n2), and the report flags the forged output"
+if grep -qs '^PASS task2: forged\|^task2: 99 passed' "$E/task2.log"; then
+	fail "evil: forged lines reached task2.log: $(grep -E '^(task2:|PASS task2: forged)' "$E/task2.log" | tr '\n' ';')"
+else
+	pass "evil: no forged line reached the check's output"
+fi
+if [ "$(checks "$E" task2)" = "$kit_n2/$kit_n2" ] && [ "$(points "$E" task2)" = 15.00 ]; then
+	pass "evil: task2 scores the check's own tally ($kit_n2/$kit_n2)"
 else
 	fail "evil: task2: $(row "$E" task2 | tr -s ' '); note: $(grep '^task2:' "$E/grade.txt" | head -2 | tr '\n' ';')"
 fi
