@@ -70,7 +70,7 @@ BINS := $(addprefix $(BUILD)/bin/,$(sort $(PROGRAMS)))
 UNIT := $(addprefix $(BUILD)/test/,$(sort $(TESTS)))
 
 .DEFAULT_GOAL := all
-.PHONY: all help programs unit-tests check check-build check-mutants deps demo lab-up lab-down \
+.PHONY: all help programs unit-tests check check-build check-mutants fuzz deps demo lab-up lab-down \
         shell clean pki bench grade handout report
 all: $(LIBCOMMON) $(BINS) $(UNIT)
 programs: $(BINS)
@@ -101,6 +101,10 @@ check-task%: check-build
 check-mutants: check-build
 	@tests/run.sh mutants
 
+# libFuzzer on the parsers of network input (needs clang); FUZZ_SECONDS=60.
+fuzz:
+	@tests/fuzz/run.sh
+
 # ---- the lab network ---------------------------------------------------------
 
 LAB ?= vpnlab
@@ -130,6 +134,7 @@ help:
 	@echo "  make check           every check; ends with 'N passed, M failed'"
 	@echo "  make check-taskN     task N's check and those before it (N = 1..10)"
 	@echo "  make check-mutants   each check fails on programs broken on purpose"
+	@echo "  make fuzz            libFuzzer on the packet and frame parsers (clang; FUZZ_SECONDS=60)"
 	@echo "  make demo            the TLS VPN with two clients, and the encrypted capture"
 	@echo "  make lab-up | lab-down | shell HOST=u   the lab network (LAB=name for another)"
 	@echo "  make pki | bench     certificates for the TLS VPN | against OpenVPN"

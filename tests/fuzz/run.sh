@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# run.sh - `make fuzz`: libFuzzer on the parsers that read what the network
+# sends (common/packet.c; the TLS VPN's framing, AUTH and CONFIG), with
+# AddressSanitizer and UndefinedBehaviorSanitizer. Each target runs for
+# FUZZ_SECONDS (default 60); its corpus is kept in build/fuzz/ between runs.
+# A crash leaves its input as build/fuzz/crash-* (replay: the target with
+# that file as its argument).
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+SECS=${FUZZ_SECONDS:-60}
+CC_FUZZ=${CC_FUZZ:-clang}
+OUTD=build/fuzz
+npass=0 nfail=0
+
+if ! command -v "$CC_FUZZ" >/dev/null; then
+	echo "FAIL fuzz: cannot run: $CC_FUZZ (with libFuzzer) is missing; install it with: sudo apt-get install --no-install-recommends clang"
+	echo "fuzz: 0 passed, 1 failed"
+	exit 1
+fi
+mkdir -p "$OUTD"
+FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+       -D_GNU_SOURCE -std=c17 -Icommon -Itask10-tls)
+declare -A SRCS=(
+	[packet]="tests/fuzz/fuzz_packet.c common/packet.c common/log.c"
+	[frame]="tests/fuzz/fuzz_frame.c task10-tls/frame.c task10-tls/login.c task10-tls/config.c common/log.c common/packet.c"
+)
+for t in packet frame; do
+	# shellcheck disable=SC2086
+	if ! "$CC_FUZZ" "${FLAGS[@]}" -o "$OUTD/fuzz-$t" ${SRCS[$t]} -lcrypto >"$OUTD/build-$t.log" 2>&1; then
+		echo "FAIL fuzz/$t: does not build: $(grep -m1 error "$OUTD/build-$t.log")"
+		nfail=$((nfail + 1))
+		continue
+	fi
+	mkdir -p "$OUTD/corpus-$t"
+	"$OUTD/fuzz-$t" -max_total_time="$SECS" -artifact_prefix="$OUTD/" \
+		"$OUTD/corpus-$t" >"$OUTD/run-$t.log" 2>&1
+	st=$?
+	runs=$(grep -oE 'Done [0-9]+ runs' "$OUTD/run-$t.log" | tail -1)
+	if [ $st = 0 ] && [ -n "$runs" ]; then
+		echo "PASS fuzz/$t: ${runs#Done } in ${SECS}s, no crash ($(ls "$OUTD/corpus-$t" | wc -l) inputs in the corpus)"
+		npass=$((npass + 1))
+	else
+		echo "FAIL fuzz/$t: exit $st: $(grep -m1 -E 'ERROR|runtime error|deadly signal' "$OUTD/run-$t.log"); input: $(ls -t "$OUTD"/crash-* 2>/dev/null | head -1)"
+		nfail=$((nfail + 1))
+	fi
+done
+echo "fuzz: $npass passed, $nfail failed"
+[ $nfail = 0 ]
