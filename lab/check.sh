@@ -168,17 +168,25 @@ wait_for() {
 }
 
 # On the docker backend the switch is the docker host, whose bridges carry
-# the compose file's names.
+# the compose file's names (docker/lab-docker.sh knows them).
 real_ifname() {
 	if [ "${LAB_BACKEND:-netns}" = docker ] && [ "$1" = sw ]; then
-		case $2 in
-		br-ext) echo vpnlab-ext; return ;;
-		br-int) echo vpnlab-int; return ;;
-		br-priv) echo vpnlab-priv; return ;;
-		esac
+		"$ROOT/docker/lab-docker.sh" bridge "$2"
+	else
+		echo "$2"
 	fi
-	echo "$2"
 }
+
+# BPF for IP fragments after the first (a non-zero offset). On the intranet
+# bridge, FRAG_OR_WHOLE: on docker only, the whole datagram too, since
+# docker's host bridge (br_netfilter with conntrack) reassembles fragments
+# before a capture on it sees them, and fragments them again towards V.
+FRAG_LATER='ip[6:2] & 0x1fff != 0'
+if [ "${LAB_BACKEND:-netns}" = docker ]; then
+	FRAG_OR_WHOLE="($FRAG_LATER or ip[2:2] > 1500)"
+else
+	FRAG_OR_WHOLE=$FRAG_LATER
+fi
 
 # capture_start NAME HOST:IF...: one pcap-capture for all the interfaces,
 # writing $OUT/NAME-HOST-IF.pcap; returns once every interface is open.

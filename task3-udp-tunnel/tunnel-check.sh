@@ -65,16 +65,8 @@ expect_reply_hops() {
 	_hop "$cli" "$n" "$rep" "$t: ... are written into the client's tun0"
 }
 
-# Fragment tests on the IPv4 header: MF set, or a non-zero offset.
-FRAG_LATER='ip[6:2] & 0x1fff != 0'
-# On the intranet bridge, the same, or the whole datagram: docker's host
-# bridge (br_netfilter with conntrack) reassembles fragments before a
-# capture on the bridge sees them, and fragments them again towards V.
-if [ "${LAB_BACKEND:-netns}" = docker ]; then
-	FRAG_OR_WHOLE='(ip[6:2] & 0x1fff != 0 or ip[2:2] > 1500)'
-else
-	FRAG_OR_WHOLE=$FRAG_LATER
-fi
+# FRAG_LATER and FRAG_OR_WHOLE (fragments, on the intranet) come from
+# lab/check.sh.
 
 expect_big_pings() {
 	local t=$1 cli=$2 ext=$3 int=$4 src=$5 dst=$6 replies=${7:-yes}
