@@ -95,6 +95,9 @@ run_mutant() {
 	label="check-$(basename "$(dirname "${check[0]}")" | sed -E 's/^(task[0-9]+).*/\1/')"
 	[ ${#check[@]} -gt 1 ] && label="$label (part ${check[*]:1})"
 	log=$dir/check.log
+	# This runner owns out/mutants/NAME: start it empty (the check itself
+	# empties only directories under its own tree's out/, or marked as its).
+	rm -rf "$ROOT/out/mutants/$name"
 	BIN=$dir/build/san/bin KIT_BIN=$KIT_BIN OUT=$ROOT/out/mutants/$name \
 		timeout --kill-after=10 "$TIMEOUT" bash "$dir/${check[0]}" "${check[@]:1}" >"$log" 2>&1
 	st=$?
