@@ -125,6 +125,7 @@ part6() {
 	# check writes into the fifo is what the user types.
 	# Opened read-write, the fifo never blocks the check, whatever socat does.
 	exec 7<>"$fifo"
+	# shellcheck disable=SC2016  # the inner shell gets its values as $1, $2
 	lab_bg u session bash -c 'exec socat -T 120 - "TCP:$2:$3,connect-timeout=3" <"$1"' session "$fifo" "$V" "$LINE_PORT"
 	echo "line-before-the-break" >&7
 	if ! wait_for "the first line at V" 5 grep -q line-before-the-break "$LINESRV_LOG"; then
