@@ -24,7 +24,7 @@ need_tool ping iputils-ping || check_end
 need_tool openssl openssl || check_end
 for p in minivpn-server minivpn-client; do need_prog "$BIN/$p" || check_end; done
 
-NAME=vpnlabserver.com
+NAME=$TLS_NAME
 PKI=$OUT/pki
 MARK=56504e2d4d41524b4552   # "VPN-MARKER", the ping payload pattern
 MARK_TEXT=VPN-MARKER
@@ -99,11 +99,11 @@ expect_grep "server auth: a CA that did not sign the server is refused, saying w
 	'server certificate rejected: untrusted issuer' "$OUT/untrusted.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/untrusted.status"
 
-try_client u wrong-name alice $GOOD_CA --server wrong-name.example --connect 10.9.0.11
+try_client u wrong-name alice $GOOD_CA --server wrong-name.example --connect "$SERVER_EXT"
 expect_grep "server auth: a host name not in the certificate is refused, saying why" \
 	'server certificate rejected: host name mismatch' "$OUT/wrong-name.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/wrong-name.status"
-try_client u ip-literal alice $GOOD_CA --server 10.9.0.11
+try_client u ip-literal alice $GOOD_CA --server "$SERVER_EXT"
 expect_grep "server auth: an IP address not in the certificate is refused (no CN fallback)" \
 	'server certificate rejected: address mismatch' "$OUT/ip-literal.log"
 
@@ -119,7 +119,7 @@ lab_stop expired-srv
 lab_bg u3 rogue "$BIN/minivpn-server" --cert "$PKI/rogue.crt" --key "$PKI/rogue.key" \
 	--shadow "$OUT/shadow" --pool 192.168.55.0/24 --tun rogue%d
 wait_for "the rogue server" 10 grep -q "listening on" "$OUT/rogue.log"
-try_client u mitm alice $GOOD_CA --connect 10.9.0.7
+try_client u mitm alice $GOOD_CA --connect "$U3"
 expect_grep "server auth: a man in the middle with a rogue CA's certificate for $NAME is refused" \
 	'server certificate rejected: untrusted issuer' "$OUT/mitm.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/mitm.status"
@@ -158,8 +158,8 @@ done
 A1=$(tun_addr u) A2=$(tun_addr u2) A3=$(tun_addr u3)
 expect_grep "server auth: the lab CA and the right name pass" 'server certificate OK' "$OUT/c1.log"
 note "tunnel addresses: u $A1, u2 $A2, u3 $A3"
-lab_exec u ip route show 192.168.60.0/24 >"$OUT/u-route.txt" 2>&1
-expect_grep "config push: u routes the intranet into tun0" '^192\.168\.60\.0/24 dev tun0' "$OUT/u-route.txt"
+lab_exec u ip route show "$INTRANET" >"$OUT/u-route.txt" 2>&1
+expect_grep "config push: u routes the intranet into tun0" "^$(re "$INTRANET") dev tun0" "$OUT/u-route.txt"
 if [ -n "$A1" ] && [ -n "$A2" ] && [ -n "$A3" ] && [ "$A1" != "$A2" ] && [ "$A2" != "$A3" ] && [ "$A1" != "$A3" ]; then
 	pass "pool: three clients got three different addresses ($A1, $A2, $A3)"
 else
@@ -167,10 +167,10 @@ else
 fi
 
 capture_start t sw:br-ext sw:br-int u:tun0 server:tun0 || check_end
-lab_exec u ping -c 3 -i 0.2 -W 2 -p "$MARK" 192.168.60.5 >"$OUT/ping-u.log" 2>&1
-lab_exec u2 ping -c 3 -i 0.2 -W 2 192.168.60.5 >"$OUT/ping-u2.log" 2>&1
-lab_exec u3 ping -c 3 -i 0.2 -W 2 192.168.60.5 >"$OUT/ping-u3.log" 2>&1
-lab_exec u ping -c 2 -i 0.3 -W 2 -s 3000 192.168.60.5 >"$OUT/ping-3000.log" 2>&1
+lab_exec u ping -c 3 -i 0.2 -W 2 -p "$MARK" "$V" >"$OUT/ping-u.log" 2>&1
+lab_exec u2 ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/ping-u2.log" 2>&1
+lab_exec u3 ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/ping-u3.log" 2>&1
+lab_exec u ping -c 2 -i 0.3 -W 2 -s 3000 "$V" >"$OUT/ping-3000.log" 2>&1
 capture_stop t
 E=$OUT/t-sw-br-ext.pcap I=$OUT/t-sw-br-int.pcap C=$OUT/t-u-tun0.pcap
 
@@ -179,7 +179,7 @@ for h in u u2 u3; do
 		' 3 received' "$OUT/ping-$h.log"
 done
 for a in "$A1" "$A2" "$A3"; do
-	expect_pcap "$I" --at-least 3 "icmp[icmptype]=icmp-echo and src $a and dst 192.168.60.5" \
+	expect_pcap "$I" --at-least 3 "icmp[icmptype]=icmp-echo and src $a and dst $V" \
 		"clients: requests from $a reach V on the intranet"
 done
 expect_pcap "$C" --at-least 3 "icmp[icmptype]=icmp-echoreply and dst $A1" \
@@ -188,26 +188,26 @@ expect_pcap "$C" --none "icmp and (dst $A2 or dst $A3)" \
 	"clients: no other client's packets reach u's tun0"
 
 # Encryption (SEED task 3/4 capture)
-expect_pcap "$E" --none 'ip and not tcp port 4433' \
-	"encryption: on the extranet, IP traffic is TCP 4433 only"
+expect_pcap "$E" --none "ip and not tcp port $TLS_PORT" \
+	"encryption: on the extranet, IP traffic is TCP $TLS_PORT only"
 expect_pcap "$E" --none 'icmp' "encryption: no ICMP on the extranet"
-expect_pcap "$E" --at-least 6 'tcp port 4433 and tcp[((tcp[12] & 0xf0) >> 2)] = 0x17' \
-	"encryption: TLS application-data records on TCP 4433"
+expect_pcap "$E" --at-least 6 "tcp port $TLS_PORT and tcp[((tcp[12] & 0xf0) >> 2)] = 0x17" \
+	"encryption: TLS application-data records on TCP $TLS_PORT"
 expect_pcap "$C" --marker "$MARK_TEXT" "encryption: the marker is in the ping payload inside the tunnel (control)"
 expect_pcap "$E" --no-marker "$MARK_TEXT" "encryption: the marker never appears in clear on the extranet"
 
 # Large packets
 expect_grep "large packets: ping -s 3000 through the tunnel" ' 2 received' "$OUT/ping-3000.log"
 # Non-first fragments (on docker, also the whole datagram: see lab/check.sh).
-expect_pcap "$I" --at-least 2 "src $A1 and dst 192.168.60.5 and $FRAG_OR_WHOLE" \
+expect_pcap "$I" --at-least 2 "src $A1 and dst $V and $FRAG_OR_WHOLE" \
 	"large packets: the 3028-byte datagrams cross the intranet (as fragments V reassembles)"
 
 # Spoofing: u2 sends with u's address
 capture_start s sw:br-int || check_end
 lab_exec u2 ip addr add "$A1/32" dev tun0
-lab_exec u2 ping -c 3 -i 0.2 -W 1 -I "$A1" 192.168.60.5 >"$OUT/ping-spoof.log" 2>&1
+lab_exec u2 ping -c 3 -i 0.2 -W 1 -I "$A1" "$V" >"$OUT/ping-spoof.log" 2>&1
 lab_exec u2 ip addr del "$A1/32" dev tun0
-lab_exec u2 ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-nospoof.log" 2>&1
+lab_exec u2 ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-nospoof.log" 2>&1
 capture_stop s
 expect_pcap "$OUT/s-sw-br-int.pcap" --at-least 2 "icmp[icmptype]=icmp-echo and src $A2" \
 	"spoofing: (control) u2's packets with its own address do get through"
@@ -226,12 +226,12 @@ kill -CONT "${BG_PID[c3]}"
 wait_for "u3 to come back" 20 grep -q "reconnecting" "$OUT/c3.log"
 
 # ---- tunnel breaking over TLS (SEED task 6 of the tunnel lab) ---------------------
-lab_bg u tcp bash -c 'exec 3<>/dev/tcp/192.168.60.5/23 || exit 1
+lab_bg u tcp bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
 	for i in $(seq 1 24); do
 		echo "tcp-line-$i" >&3
 		read -t 30 -r line <&3 || { echo "no echo for line $i"; exit 1; }
 		echo "echo: $line"; sleep 0.5
-	done; echo "TCP session survived"'
+	done; echo "TCP session survived"' tcp "$V" "$LINE_PORT"
 wait_for "the TCP session to start" 10 grep -q "tcp-line-2" "$OUT/tcp.log"
 lab_stop server
 lab_bg server server2 "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
@@ -243,7 +243,7 @@ expect_grep "restart: u keeps its tunnel address $A1" "alice@.*tunnel address $A
 expect_grep "restart: a TCP session through the tunnel survives the server restart" \
 	'TCP session survived' "$OUT/tcp.log"
 wait_for "u2 to log in again" 15 grep -q "bob@.*logged in" "$OUT/server2.log"
-lab_exec u2 ping -c 2 -i 0.2 -W 2 192.168.60.5 >"$OUT/ping-u2-after.log" 2>&1
+lab_exec u2 ping -c 2 -i 0.2 -W 2 "$V" >"$OUT/ping-u2-after.log" 2>&1
 expect_grep "restart: u2 pings V again after the restart" ' 2 received' "$OUT/ping-u2-after.log"
 
 # ---- clean teardown -----------------------------------------------------------------
@@ -273,8 +273,8 @@ lab_stop dave2
 # A flood of connections that never start TLS (300 from u3: more than all
 # the server's slots) does not lock out a real client.
 lab_bg u3 flood bash -c 'n=0; for i in $(seq 300); do
-		exec {fd}<>/dev/tcp/10.9.0.11/4433 2>/dev/null && n=$((n + 1)); done
-	echo "$n connections opened"; sleep 30'
+		exec {fd}<>"/dev/tcp/$1/$2" 2>/dev/null && n=$((n + 1)); done
+	echo "$n connections opened"; sleep 30' flood "$SERVER_EXT" "$TLS_PORT"
 wait_for "the flood" 20 grep -q "connections opened" "$OUT/flood.log"
 note "u3: $(cat "$OUT/flood.log")"
 lab_bg u c1b "$BIN/minivpn-client" $(client_args alice $GOOD_CA)
@@ -296,10 +296,10 @@ for i in $(seq 8); do
 	pids+=($!)
 done
 wait "${pids[@]}"
-checked=$(grep -c "carol@10.9.0.7.*login failed" "$OUT/server2.log")
+checked=$(grep -c "carol@$U3.*login failed" "$OUT/server2.log")
 if [ "$checked" -le 5 ]; then pass "ban: of 8 parallel guesses only $checked reached the password check"
 else fail "ban: $checked of 8 parallel guesses were checked (at most 5 expected)"; fi
-expect_grep "ban: the address gets banned" "carol@10.9.0.7.*address banned for a while" "$OUT/server2.log"
+expect_grep "ban: the address gets banned" "carol@$U3.*address banned for a while" "$OUT/server2.log"
 try_client u3 after-ban carol $GOOD_CA
 expect_grep "ban: the right password from a banned address is refused" \
 	'login refused by the server: banned' "$OUT/after-ban.log"
