@@ -59,18 +59,27 @@ for u in alice bob carol dave erin root wrong; do
 	(umask 077; echo "${!v}" >"$OUT/pw-$u")
 done
 
-client_args() {   # USER [extra args]: a client that logs in as USER
+# client_argv USER [extra args]: CLIENT_ARGV, the arguments of a client
+# that logs in as USER (an array: paths may hold spaces).
+client_argv() {
 	local user=$1; shift
-	echo --server "$NAME" --login "$user" --password-file "$OUT/pw-$user" "$@"
+	CLIENT_ARGV=(--server "$NAME" --login "$user" --password-file "$OUT/pw-$user" "$@")
 }
-GOOD_CA="--ca-dir $PKI/ca-dir"
+GOOD_CA=(--ca-dir "$PKI/ca-dir")
 # try_client HOST NAME USER [args]: one attempt (no reconnect), the CA given
 # in args; exit status in $OUT/NAME.status
 try_client() {
 	local host=$1 name=$2 user=$3; shift 3
-	lab_exec "$host" timeout 20 "$BIN/minivpn-client" $(client_args "$user" --no-reconnect "$@") \
+	client_argv "$user" --no-reconnect "$@"
+	lab_exec "$host" timeout 20 "$BIN/minivpn-client" "${CLIENT_ARGV[@]}" \
 		>"$OUT/$name.log" 2>&1 </dev/null
 	echo "exit $?" >"$OUT/$name.status"
+}
+# bg_client HOST NAME USER [args]: a client left running (lab_bg NAME).
+bg_client() {
+	local host=$1 name=$2 user=$3; shift 3
+	client_argv "$user" "$@"
+	lab_bg "$host" "$name" "$BIN/minivpn-client" "${CLIENT_ARGV[@]}"
 }
 tun_addr() {      # HOST: the IPv4 address of its tun0, if any
 	lab_exec "$1" ip -4 -o addr show dev tun0 2>/dev/null | sed -nE 's/.* inet ([0-9.]+).*/\1/p'
@@ -99,18 +108,18 @@ expect_grep "server auth: a CA that did not sign the server is refused, saying w
 	'server certificate rejected: untrusted issuer' "$OUT/untrusted.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/untrusted.status"
 
-try_client u wrong-name alice $GOOD_CA --server wrong-name.example --connect "$SERVER_EXT"
+try_client u wrong-name alice "${GOOD_CA[@]}" --server wrong-name.example --connect "$SERVER_EXT"
 expect_grep "server auth: a host name not in the certificate is refused, saying why" \
 	'server certificate rejected: host name mismatch' "$OUT/wrong-name.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/wrong-name.status"
-try_client u ip-literal alice $GOOD_CA --server "$SERVER_EXT"
+try_client u ip-literal alice "${GOOD_CA[@]}" --server "$SERVER_EXT"
 expect_grep "server auth: an IP address not in the certificate is refused (no CN fallback)" \
 	'server certificate rejected: address mismatch' "$OUT/ip-literal.log"
 
 lab_bg server expired-srv "$BIN/minivpn-server" --cert "$PKI/expired.crt" --key "$PKI/expired.key" \
 	--shadow "$OUT/shadow" --listen 0.0.0.0:4434 --pool 192.168.54.0/24 --tun exp%d
 wait_for "the expired server" 10 grep -q "listening on" "$OUT/expired-srv.log"
-try_client u expired alice $GOOD_CA --server "$NAME:4434"
+try_client u expired alice "${GOOD_CA[@]}" --server "$NAME:4434"
 expect_grep "server auth: an expired certificate is refused, saying why" \
 	'server certificate rejected: certificate expired' "$OUT/expired.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/expired.status"
@@ -119,7 +128,7 @@ lab_stop expired-srv
 lab_bg u3 rogue "$BIN/minivpn-server" --cert "$PKI/rogue.crt" --key "$PKI/rogue.key" \
 	--shadow "$OUT/shadow" --pool 192.168.55.0/24 --tun rogue%d
 wait_for "the rogue server" 10 grep -q "listening on" "$OUT/rogue.log"
-try_client u mitm alice $GOOD_CA --connect "$U3"
+try_client u mitm alice "${GOOD_CA[@]}" --connect "$U3"
 expect_grep "server auth: a man in the middle with a rogue CA's certificate for $NAME is refused" \
 	'server certificate rejected: untrusted issuer' "$OUT/mitm.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/mitm.status"
@@ -127,18 +136,18 @@ expect_no_grep "server auth: the rogue server never saw a login" 'logged in|logi
 lab_stop rogue
 
 # ---- client authentication (SEED task 5) ---------------------------------------
-try_client u2 wrong-pw alice $GOOD_CA --password-file "$OUT/pw-wrong"
+try_client u2 wrong-pw alice "${GOOD_CA[@]}" --password-file "$OUT/pw-wrong"
 expect_grep "client auth: a wrong password is refused with a reason" \
 	'login refused by the server: authentication failed' "$OUT/wrong-pw.log"
 expect_grep "client auth: ... and the client exits with status 3" '^exit 3$' "$OUT/wrong-pw.status"
-try_client u2 unknown mallory $GOOD_CA --password-file "$OUT/pw-wrong"
+try_client u2 unknown mallory "${GOOD_CA[@]}" --password-file "$OUT/pw-wrong"
 expect_grep "client auth: an unknown user is refused" \
 	'login refused by the server: authentication failed' "$OUT/unknown.log"
-try_client u expired-account erin $GOOD_CA
+try_client u expired-account erin "${GOOD_CA[@]}"
 expect_grep "client auth: an expired account is refused, right password or not" \
 	'login refused by the server: authentication failed' "$OUT/expired-account.log"
 expect_grep "client auth: ... and the server says why" 'login of erin refused: account expired' "$OUT/server.log"
-try_client u root-login root $GOOD_CA
+try_client u root-login root "${GOOD_CA[@]}"
 expect_grep "client auth: root may not log in, right password or not" \
 	'login refused by the server: authentication failed' "$OUT/root-login.log"
 # The client's TUN goes away with it, so ask the server: nobody logged in.
@@ -149,9 +158,9 @@ expect_no_grep "client auth: no password appears in the server's log" \
 	"$PW_WRONG|$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_ERIN|$PW_ROOT" "$OUT/server.log"
 
 # ---- three clients (SEED task 6: multiple clients) ------------------------------
-lab_bg u c1 "$BIN/minivpn-client" $(client_args alice $GOOD_CA)
-lab_bg u2 c2 "$BIN/minivpn-client" $(client_args bob $GOOD_CA)
-lab_bg u3 c3 "$BIN/minivpn-client" $(client_args carol $GOOD_CA)
+bg_client u c1 alice "${GOOD_CA[@]}"
+bg_client u2 c2 bob "${GOOD_CA[@]}"
+bg_client u3 c3 carol "${GOOD_CA[@]}"
 for h in u u2 u3; do
 	wait_for "a tunnel address on $h" 15 has_tun_addr "$h" || fail "$h: no tunnel address: $(tail -1 "$OUT/c${h#u}.log" 2>/dev/null)"
 done
@@ -257,13 +266,13 @@ expect_grep "teardown: the server frees the address of a client that leaves" \
 # ---- abuse ---------------------------------------------------------------------------
 # A user cannot take another user's address: dave asks for alice's (free
 # now, but leased to alice).
-lab_bg u steal "$BIN/minivpn-client" $(client_args dave $GOOD_CA --address "$A1")
+bg_client u steal dave "${GOOD_CA[@]}" --address "$A1"
 wait_for "dave to log in" 15 grep -q "dave@.*logged in" "$OUT/server2.log"
 expect_grep "steal: dave logs in" "dave@.*logged in" "$OUT/server2.log"
 expect_no_grep "steal: dave asking for alice's address $A1 does not get it" \
 	"dave@.*tunnel address $A1 " "$OUT/server2.log"
 # One session per user: dave logging in again from u2 replaces the first.
-lab_bg u2 dave2 "$BIN/minivpn-client" $(client_args dave $GOOD_CA)
+bg_client u2 dave2 dave "${GOOD_CA[@]}"
 wait_for "the first dave to be replaced" 15 grep -q "taken over" "$OUT/steal.log"
 expect_grep "one session per user: a second login replaces the first, which stops" \
 	'session taken over by a newer login as dave' "$OUT/steal.log"
@@ -277,7 +286,7 @@ lab_bg u3 flood bash -c 'n=0; for i in $(seq 300); do
 	echo "$n connections opened"; sleep 30' flood "$SERVER_EXT" "$TLS_PORT"
 wait_for "the flood" 20 grep -q "connections opened" "$OUT/flood.log"
 note "u3: $(cat "$OUT/flood.log")"
-lab_bg u c1b "$BIN/minivpn-client" $(client_args alice $GOOD_CA)
+bg_client u c1b alice "${GOOD_CA[@]}"
 wait_for "alice to log in during the flood" 15 grep -q "logged in as alice" "$OUT/c1b.log"
 expect_grep "flood: a client logs in while u3 holds hundreds of idle connections" \
 	'logged in as alice' "$OUT/c1b.log"
@@ -292,7 +301,7 @@ lab_stop flood
 lab_stop c3
 pids=()
 for i in $(seq 8); do
-	try_client u3 "guess$i" carol $GOOD_CA --password-file "$OUT/pw-wrong" &
+	try_client u3 "guess$i" carol "${GOOD_CA[@]}" --password-file "$OUT/pw-wrong" &
 	pids+=($!)
 done
 wait "${pids[@]}"
@@ -300,7 +309,7 @@ checked=$(grep -c "carol@$U3.*login failed" "$OUT/server2.log")
 if [ "$checked" -le 5 ]; then pass "ban: of 8 parallel guesses only $checked reached the password check"
 else fail "ban: $checked of 8 parallel guesses were checked (at most 5 expected)"; fi
 expect_grep "ban: the address gets banned" "carol@$U3.*address banned for a while" "$OUT/server2.log"
-try_client u3 after-ban carol $GOOD_CA
+try_client u3 after-ban carol "${GOOD_CA[@]}"
 expect_grep "ban: the right password from a banned address is refused" \
 	'login refused by the server: banned' "$OUT/after-ban.log"
 expect_grep "ban: ... and the client exits with status 3" '^exit 3$' "$OUT/after-ban.status"

@@ -130,6 +130,8 @@ all)
 	echo "---- unit tests ($BUILD/test)"
 	run_unit
 	run_component golden bash verifier/tests/run-golden.sh "$BIN"
+	# The lab's plan is lab/topology.sh alone: compose files and defaults agree.
+	run_component topology bash tests/topology.sh "$BIN"
 	for t in "${ORDER[@]}"; do run_task "$t"; done
 	# Each check must also be seen to fail on programs broken the way a
 	# student breaks them.
