@@ -468,6 +468,7 @@ main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
+	printf("load: %u of %u logged in at the end\n", nactive, opt.nclients);
 	for (unsigned i = 0; i < opt.nclients; i++) {
 		struct lconn *c = &conns[i];
 

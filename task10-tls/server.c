@@ -379,7 +379,9 @@ server_admit(struct server *srv, struct session *s)
 	if (srv->nactive >= srv->max_active) {
 		log_warnx("%s: %u clients logged in already", s->name,
 		          srv->nactive);
-		session_close(s, VPN_ERR_POOL_FULL, "too many clients");
+		/* It will not change soon: come back later, not at once. */
+		session_close(s, VPN_ERR_POOL_FULL, "too many clients; "
+		              ERROR_RETRY_TEXT "30 s");
 		return -1;
 	}
 	if (pool_alloc(&srv->pool, s->user, s->want, s, &s->addr) == -1) {
