@@ -19,9 +19,9 @@
 # The test fails when a region is not listed (added, moved to another
 # function), when a row names a region that does not exist, when a row has
 # no SEED step, and when a task README lacks the section. It reads the
-# regions from the markers: "SOLUTION BEGIN" in the reference tree, and
-# "TODO (student)" in a handout (a tree with a HANDOUT file), where the
-# stubs stand in their place.
+# regions from their "SOLUTION BEGIN" markers, so it belongs to the
+# reference tree: the handout leaves it out (tools/handout.sh), and a
+# handout's tools/stubs.sh (make todo) reads the same tables.
 #
 # One PASS/FAIL line per README (and one for the test's own self-check),
 # then "readmes: N passed, M failed".
@@ -33,13 +33,8 @@ npass=0 nfail=0
 pass() { echo "PASS readmes: $*"; npass=$((npass + 1)); }
 fail() { echo "FAIL readmes: $*"; nfail=$((nfail + 1)); }
 
-if [ -e HANDOUT ]; then
-	c_mark='/\* TODO \(student\):'
-	sh_mark='^[ \t]*# TODO \(student\):'
-else
-	c_mark='/\* SOLUTION BEGIN'
-	sh_mark='^[ \t]*# SOLUTION BEGIN'
-fi
+c_mark='/\* SOLUTION BEGIN'
+sh_mark='^[ \t]*# SOLUTION BEGIN'
 
 # regions: "OWNER<TAB>FILE<TAB>FUNCTION<TAB>LINE<TAB>HINT" per region, OWNER
 # the task directory whose README lists it ("common" for common/).
