@@ -320,9 +320,13 @@ expect_grep() {
 	fi
 }
 
+# expect_no_grep DESC REGEX FILE: no line of FILE matches. A missing or
+# empty FILE fails: a log that says nothing is no evidence of anything.
 expect_no_grep() {
 	local desc=$1 re=$2 file=$3 hit
-	if hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
+	if [ ! -s "$file" ]; then
+		fail "$desc: nothing to judge: ${file#"$ROOT"/} is $([ -e "$file" ] && echo empty || echo missing)"
+	elif hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
 		fail "$desc: found \"$hit\" in ${file#"$ROOT"/}"
 	else
 		pass "$desc"
