@@ -102,8 +102,8 @@ part5() {
 		"5: client: the unexpected peer's packet never reaches U's tun0"
 	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-after.log" 2>&1
 	expect_ping "5: after all that junk the tunnel still works" 2 "$OUT/ping-after.log"
-	expect_ok "5: vpn-server is still running" lab_alive server
-	expect_ok "5: vpn-client is still running" lab_alive client
+	expect_alive "5: vpn-server is still running" server
+	expect_alive "5: vpn-client is still running" client
 
 	# ---- the TUN device disappears under the client ----------------------------
 	lab_exec u ip link del tun0
