@@ -24,7 +24,8 @@ test-conffile_SRCS := $(T10)/tests/test_conffile.c $(T10)/conffile.c
 test-shadowfile_SRCS := $(T10)/tests/test_shadowfile.c $(T10)/shadowfile.c \
                         $(T10)/auth.c $(T10)/authmsg.c
 
-# make pki [PKI_NAME=host.example]: CA, server cert, rogue CA, expired cert.
+# make pki [PKI_NAME=host.example]: a CA and a server certificate; refused
+# when task10-tls/pki already has a CA (pki.sh --force, pki.sh issue-server).
 PKI_NAME ?= vpnlabserver.com
 pki:
 	@$(T10)/pki.sh --name $(PKI_NAME) --out $(T10)/pki
@@ -32,3 +33,6 @@ pki:
 # make bench: this VPN against OpenVPN (UDP and TCP) in the lab network.
 bench: programs
 	@$(T10)/bench.sh
+
+# make install / uninstall
+include $(T10)/install.mk
