@@ -21,6 +21,9 @@
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LABSH=$ROOT/lab/lab.sh
+# The lab's named addresses and ports (V, SERVER_EXT, TUN_U, UDP_PORT, ...).
+# shellcheck source=lab/topology.sh
+. "$ROOT/lab/topology.sh"
 BIN=${BIN:-$ROOT/build/san/bin}
 if [ -z "${KIT_BIN:-}" ]; then
 	KIT_BIN=$ROOT/build/san/bin
@@ -35,9 +38,47 @@ CHECK_FAILED=0
 declare -A BG_PID=()
 declare -A CAP_PID=()
 
-pass() { echo "PASS $CHECK_NAME: $*"; CHECK_PASSED=$((CHECK_PASSED + 1)); }
-fail() { echo "FAIL $CHECK_NAME: $*"; CHECK_FAILED=$((CHECK_FAILED + 1)); }
+# One line per assertion. CHECK_CRIT (set by `crit` for one assertion)
+# marks the line "[critical]": the grader caps a task whose critical
+# assertion fails (lab/tasks.conf, column cap).
+CHECK_CRIT=
+pass() {
+	echo "PASS $CHECK_NAME: ${CHECK_CRIT:+[critical] }$*"
+	CHECK_PASSED=$((CHECK_PASSED + 1))
+}
+fail() {
+	echo "FAIL $CHECK_NAME: ${CHECK_CRIT:+[critical] }$*"
+	CHECK_FAILED=$((CHECK_FAILED + 1))
+}
 note() { echo "     $*"; }
+
+# crit ASSERTION...: runs one assertion (pass, fail, expect_pcap, expect_grep,
+# ...) marked critical: a core claim of the task (the tunnel carries
+# packets, the certificate is verified, a wrong password is refused).
+crit() {
+	local st
+	CHECK_CRIT=1
+	"$@"
+	st=$?
+	CHECK_CRIT=
+	return "$st"
+}
+
+# skip REASON DESC: an assertion that was not tried because one it depends
+# on failed first. It counts as failed (a full run's tally stays the same)
+# but says it is a consequence, not a cause.
+skip() {
+	local reason=$1
+	shift
+	echo "SKIP $CHECK_NAME: ${CHECK_CRIT:+[critical] }$* (skipped: $reason)"
+	CHECK_FAILED=$((CHECK_FAILED + 1))
+}
+
+# re TEXT: TEXT with the regex metacharacters of an address escaped, for
+# grep -E: re 10.9.0.11 -> 10\.9\.0\.11.
+re() {
+	printf '%s' "$1" | sed 's/[].[^$*+?(){}|\\]/\\&/g'
+}
 
 # A check that cannot run says what is missing and how to get it.
 need_tool() {
@@ -230,7 +271,8 @@ expect_pcap() {
 	line=$("$KIT_BIN/pcap-verify" --label "$desc" "$file" "${rule[@]}" 2>&1)
 	local st=$?
 	[ -n "$line" ] || line="FAIL $desc: pcap-verify exited $st and said nothing"
-	echo "${line/#PASS /PASS $CHECK_NAME: }" | sed "s|^FAIL |FAIL $CHECK_NAME: |"
+	local tag=${CHECK_CRIT:+[critical] }
+	echo "${line/#PASS /PASS $CHECK_NAME: $tag}" | sed "s|^FAIL |FAIL $CHECK_NAME: $tag|"
 	if [ $st = 0 ]; then CHECK_PASSED=$((CHECK_PASSED + 1)); else CHECK_FAILED=$((CHECK_FAILED + 1)); fi
 }
 
