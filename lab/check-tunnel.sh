@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # check-tunnel.sh - assertions the tunnel checks share (tasks 3-9).
 # Sourced by a check after lab/check.sh. Defines:
 #

@@ -68,7 +68,8 @@ expect_grep "bad input: a packet shorter than its total length is logged" 'not a
 expect_grep "bad input: a header length beyond the total length is logged" 'not an IPv4 packet .*less than its header length 60' "$L"
 # A flood: one burst of 40 junk datagrams must not become 40 log lines.
 before=$(grep -c 'not an IPv4 packet' "$L")
-lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" $(for i in $(seq 40); do printf '6a756e6b '; done)
+mapfile -t junk < <(for _ in $(seq 40); do echo 6a756e6b; done)
+lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" "${junk[@]}"
 sleep 1.1
 lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" 6a756e6b
 sleep 0.3
@@ -79,7 +80,7 @@ else
 	fail "bad input: 41 junk datagrams made $((after - before)) log lines, expected 1 to 12 (log_limited)"
 fi
 expect_grep "bad input: the server says how many messages it held back" 'similar messages suppressed' "$L"
-expect_ok "bad input: tun-server is still running" lab_alive server
+expect_alive "bad input: tun-server is still running" server
 before=$(grep -c 'Inside:' "$L")
 lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-after.log" 2>&1
 sleep 0.2
@@ -89,7 +90,7 @@ if [ $((after - before)) -ge 2 ]; then
 else
 	fail "bad input: after the junk, the server printed $((after - before)) datagrams for 2 pings"
 fi
-expect_ok "the client is still running" lab_alive client
+expect_alive "the client is still running" client
 
 # ---- interoperation with a SEED-style Python peer -----------------------------------
 # seed-tun.py does what SEED's tun_client.py / tun_server.py do, in Python:

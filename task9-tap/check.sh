@@ -71,12 +71,12 @@ mac() { echo "$1" | sed -E 's/(..)(..)(..)(..)(..)(..)/\1:\2:\3:\4:\5:\6/'; }
 REQ=0001080006040001          # Ethernet, IPv4, 6, 4, op 1
 capture_start bad u:tap0 || check_end
 lab_exec u "$KIT_BIN/frame-inject" tap0 \
-	ffffffffffff${M2}0806${REQ}${M2}$(ip_hex 192.168.53.98)000000000000$(ip_hex 192.168.53.46) \
-	ffffffffffff${M1}080600010800 \
-	ffffffffffff${M3}0806${REQ}${M3}$(ip_hex 192.168.53.98) \
-	ffffffffffff${M4}08060006080006040001${M4}$(ip_hex "$TUN_U")000000000000$(ip_hex 192.168.53.44) \
-	ffffffffffff${M5}08060001080006040002${M5}$(ip_hex 192.168.53.97)000000000000$(ip_hex "$TUN_U") \
-	ffffffffffff${M6}0806${REQ}${M6}$(ip_hex 192.168.53.96)000000000000$(ip_hex 192.168.53.96) \
+	"ffffffffffff${M2}0806${REQ}${M2}$(ip_hex 192.168.53.98)000000000000$(ip_hex 192.168.53.46)" \
+	"ffffffffffff${M1}080600010800" \
+	"ffffffffffff${M3}0806${REQ}${M3}$(ip_hex 192.168.53.98)" \
+	"ffffffffffff${M4}08060006080006040001${M4}$(ip_hex "$TUN_U")000000000000$(ip_hex 192.168.53.44)" \
+	"ffffffffffff${M5}08060001080006040002${M5}$(ip_hex 192.168.53.97)000000000000$(ip_hex "$TUN_U")" \
+	"ffffffffffff${M6}0806${REQ}${M6}$(ip_hex 192.168.53.96)000000000000$(ip_hex 192.168.53.96)" \
 	>"$OUT/inject.log" 2>&1
 sleep 0.3
 capture_stop bad
@@ -101,7 +101,7 @@ expect_grep "bad input: the frame cut off after 18 bytes of ARP is logged with i
 expect_grep "bad input: the non-Ethernet ARP is logged with its sender and why" \
 	"$NOTFRAME.*$(mac $M4).*([Hh]ardware|type 6|Ethernet|802)" "$OUT/tap.log"
 expect_no_grep "bad input: no reply claims 192.168.53.44" 'Spoofed ARP reply: 192\.168\.53\.44' "$OUT/tap.log"
-expect_ok "bad input: tap-arp is still running" lab_alive tap
+expect_alive "bad input: tap-arp is still running" tap
 lab_exec u ip neigh flush dev tap0
 lab_exec u arping -c 1 -w 2 -I tap0 192.168.53.35 >"$OUT/arping-after.log" 2>&1
 expect_grep "bad input: ... and still answers" "reply from 192\.168\.53\.35 \[$(echo "$FAKE" | tr a-f A-F)\]" "$OUT/arping-after.log"
