@@ -7,7 +7,9 @@
 #   ping RTT U -> V                  (BENCH_PINGS pings, 20 ms apart)
 #
 # Rows: routed (no tunnel: U routes to V via the server, the ceiling),
-# minivpn (TLS 1.3 over TCP, AES-256-GCM), OpenVPN over UDP and over TCP
+# minivpn (TLS 1.3 over TCP, AES-256-GCM, --offload at both ends: TUN
+# offloads, superpackets in GSO frames), minivpn-plain (the same without
+# --offload: one DATA frame per packet, as the SEED-style protocol), OpenVPN over UDP and over TCP
 # (Debian's openvpn, TLS mode with the lab PKI, AES-256-GCM data channel,
 # 4 MiB socket buffers). The rows take turns, run by run (A B C D A B C D
 # ...). Printed side by side: min/median/max throughput, ratios of the
@@ -113,14 +115,16 @@ vpn_up() {   # NAME [CLIENT-HOSTS]
 	routed)
 		for h in $hosts; do run "$LABSH" exec "$h" ip route add "$INTRANET" via "$SERVER_EXT"; done
 		;;
-	minivpn)
+	minivpn|minivpn-plain)
+		local off=(--offload)
+		[ "$1" = minivpn ] || off=()
 		bg mv-server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
-			--shadow "$OUT/shadow" -q
+			--shadow "$OUT/shadow" -q "${off[@]}"
 		# shellcheck disable=SC2016  # the port reaches the inner shell as $1
 		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":$1 "' sh "$TLS_PORT" || die "minivpn-server did not start"
 		for h in $hosts; do
 			bg "mv-client-$h" "$h" "$BIN/minivpn-client" --server "$TLS_NAME" --ca-dir "$PKI/ca-dir" \
-				--login "bench${h#u}" --password-file "$OUT/pw"
+				--login "bench${h#u}" --password-file "$OUT/pw" "${off[@]}"
 		done
 		for h in $hosts; do
 			# shellcheck disable=SC2016  # the network reaches the inner shell as $1
@@ -149,7 +153,7 @@ vpn_down() {   # NAME [CLIENT-HOSTS]
 	local hosts=${2:-u} h
 	case $1 in
 	routed) for h in $hosts; do run "$LABSH" exec "$h" ip route del "$INTRANET" via "$SERVER_EXT"; done ;;
-	minivpn) for h in $hosts; do stop "mv-client-$h"; done; stop mv-server ;;
+	minivpn|minivpn-plain) for h in $hosts; do stop "mv-client-$h"; done; stop mv-server ;;
 	*) stop "$1-client"; stop "$1-server" ;;
 	esac
 }
@@ -173,7 +177,7 @@ vpn_jobs() {   # NAME: the PIDs of its background jobs
 	local n
 	for n in "${!PIDS[@]}"; do
 		case $1:$n in
-		minivpn:mv-*|openvpn-udp:openvpn-udp-*|openvpn-tcp:openvpn-tcp-*) echo "${PIDS[$n]}" ;;
+		minivpn:mv-*|minivpn-plain:mv-*|openvpn-udp:openvpn-udp-*|openvpn-tcp:openvpn-tcp-*) echo "${PIDS[$n]}" ;;
 		esac
 	done
 }
@@ -259,7 +263,7 @@ measure3() {
 
 # ---- interleaved runs: A B C D, A B C D, ... (so that drifts of the machine's
 # load or clock hit every VPN alike) -------------------------------------------------
-read -r -a VPNS <<<"${BENCH_VPNS:-routed minivpn openvpn-udp openvpn-tcp}"
+read -r -a VPNS <<<"${BENCH_VPNS:-routed minivpn minivpn-plain openvpn-udp openvpn-tcp}"
 IFS=, read -r -a LOSS_LIST <<<"0${LOSSES:+,$LOSSES}"
 for loss in "${LOSS_LIST[@]}"; do
 	loss_set "$loss"
@@ -274,7 +278,7 @@ for loss in "${LOSS_LIST[@]}"; do
 done
 loss_set 0
 MULTI_VPNS=()
-[ "$MULTI" = 0 ] || for n in routed minivpn; do [[ " ${VPNS[*]} " == *" $n "* ]] && MULTI_VPNS+=("$n"); done
+[ "$MULTI" = 0 ] || for n in routed minivpn minivpn-plain; do [[ " ${VPNS[*]} " == *" $n "* ]] && MULTI_VPNS+=("$n"); done
 for i in $(seq "$RUNS"); do
 	for name in "${MULTI_VPNS[@]}"; do
 		echo "== three clients, run $i: $name" >&2

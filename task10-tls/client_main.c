@@ -43,6 +43,8 @@ usage(FILE *f)
 "                      be readable by it)\n"
 "  --no-reconnect      exit when the connection drops\n"
 "  --max-backoff S     longest wait between reconnects (default 30)\n"
+"  --offload           ask the server for TUN offloads (superpackets of up\n"
+"                      to 64 KiB in GSO frames; docs/performance.md)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -71,6 +73,7 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "no-reconnect", no_argument, NULL, 'n' },
 	{ "max-backoff", required_argument, NULL, 'b' },
+	{ "offload", no_argument, NULL, 'O' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -130,6 +133,7 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 			       what, arg);
 		o->max_backoff = (unsigned)v;
 		break;
+	case 'O': o->offload = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
@@ -290,8 +294,8 @@ main(int argc, char **argv)
 		goto out;
 	if (fbuf_init(&c.rx, RX_BUF_LEN) == -1 || fbuf_init(&c.tx, TX_BUF_LEN) == -1)
 		goto out;
-	c.tunfd = tun_open(opt.tun, TUN_MODE_TUN, true, c.nc.ifname);
-	if (c.tunfd == -1)
+	if (opt.offload ? client_tun_open_vnet(&c) == -1 :
+	    (c.tunfd = tun_open(opt.tun, TUN_MODE_TUN, true, c.nc.ifname)) == -1)
 		goto out;
 	log_info("opened %s", c.nc.ifname);
 	if (strcmp(opt.run_as, "root") != 0 && privdrop(opt.run_as, true) == -1)
