@@ -18,9 +18,10 @@ minivpn-passwd_SRCS := $(T10)/passwd_main.c $(T10)/shadowfile.c \
 # The stress check's load client (stress.sh): logins without a TUN.
 minivpn-load_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/load.c
 
-TESTS += test-frame test-pool test-auth test-conffile test-shadowfile
+TESTS += test-frame test-pool test-auth test-conffile test-shadowfile test-offload
 test-frame_SRCS := $(T10)/tests/test_frame.c $(T10)/frame.c \
                    $(T10)/authmsg.c $(T10)/configmsg.c
+test-offload_SRCS := $(T10)/tests/test_offload.c $(T10)/offload.c $(T10)/frame.c
 test-pool_SRCS  := $(T10)/tests/test_pool.c $(T10)/pool.c $(T10)/throttle.c
 test-auth_SRCS  := $(T10)/tests/test_auth.c $(T10)/auth.c
 test-conffile_SRCS := $(T10)/tests/test_conffile.c $(T10)/conffile.c
