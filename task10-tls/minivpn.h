@@ -186,7 +186,12 @@ void tls_warn_expiry(X509 *cert, const char *whose);
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
 int privdrop(const char *user, bool keep_net_admin);
+int privdrop_unshared(const char *user);
 int no_core_dumps(void);
+
+/* ---- sandbox.c: the server's seccomp filter ---------------------------------- */
+
+int sandbox_server(void);
 
 /* ---- password.c: reading the client's password ------------------------------------ */
 
