@@ -53,7 +53,7 @@ static const int allowed[] = {
 /* What the sanitizers' reports and LeakSanitizer's exit check use. */
 static const int sanitizer_allowed[] = {
 	SCMP_SYS(openat), SCMP_SYS(open), SCMP_SYS(readlink),
-	SCMP_SYS(readlinkat), SCMP_SYS(getdents64), SCMP_SYS(pread64),
+	SCMP_SYS(readlinkat), SCMP_SYS(getdents), SCMP_SYS(getdents64), SCMP_SYS(pread64),
 	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(wait4), SCMP_SYS(ptrace),
 	SCMP_SYS(prctl), SCMP_SYS(sched_yield), SCMP_SYS(sigaltstack),
 	SCMP_SYS(rt_sigaction), SCMP_SYS(tgkill), SCMP_SYS(kill),

@@ -55,7 +55,8 @@ add_addrs() {
 add_addrs u2 "$LOAD_NET" "$LOAD_NADDR" || fail "set-up: addresses on u2"
 add_addrs u3 "$ATK_NET" "$ATK_NADDR" || fail "set-up: addresses on u3"
 
-SRV_ARGS=(--cert "$PKI/server.crt" --key "$PKI/server.key" --shadow "$OUT/shadow"
+# The lab has no user of the server's own: nobody, shared on purpose.
+SRV_ARGS=(--user nobody --shared-user --cert "$PKI/server.crt" --key "$PKI/server.key" --shadow "$OUT/shadow"
           --pool 192.168.48.0/22 --keepalive "5,15")
 # start_server NAME [wrapper...]: minivpn-server on the server host.
 start_server() {
@@ -229,6 +230,18 @@ start_server srv4 || fail "memory: the server did not start"
 pid=${BG_PID[srv4]}
 
 # ---- privileges, on the server of round 4 ------------------------------------------------
+# Without --shared-user the server refuses a user another process runs as.
+lab_bg server nobody-sleep setpriv --reuid=nobody --regid=nogroup --clear-groups sleep 20
+sleep 0.5
+lab_exec server timeout 10 "$BIN/minivpn-server" --user nobody --cert "$PKI/server.crt" \
+	--key "$PKI/server.key" --shadow "$OUT/shadow" --listen 0.0.0.0:4435 --tun shr%d \
+	--pool 192.168.56.0/24 >"$OUT/shared-user.log" 2>&1
+echo "exit $?" >"$OUT/shared-user.status"
+lab_stop nobody-sleep
+expect_grep "privileges: the server refuses to run as a user another process runs as" \
+	'refusing to run as nobody .*process [0-9]+ runs as it' "$OUT/shared-user.log"
+expect_grep "privileges: ... and exits with status 1" '^exit 1$' "$OUT/shared-user.status"
+
 expect_grep "privileges: the network-facing server runs under a seccomp filter (Seccomp: 2)" \
 	'^Seccomp:[[:space:]]+2$' "/proc/$pid/status"
 helpers=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)
