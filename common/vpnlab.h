@@ -30,6 +30,41 @@
 
 #define FMT(a, b) __attribute__((format(printf, a, b)))
 
+/* ---- big-endian fields (here, inline): the one get16/put16 --------------
+ *
+ * Network byte order, read and written a byte at a time: no cast of the
+ * buffer to a wider type (which may be misaligned), no shift of a promoted
+ * (signed) int. Each touches exactly the 2 or 4 bytes at p; the caller has
+ * checked that they are inside its buffer, as every parser in packet.c
+ * does before it reads a field.
+ */
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
 /* ---- log.c: leveled logging to stderr ----------------------------------- */
 
 enum log_level { LL_ERROR = 0, LL_WARN = 1, LL_INFO = 2, LL_DEBUG = 3 };
