@@ -170,6 +170,14 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key);
 SSL_CTX *tls_client_ctx(const char *ca_dir, const char *ca_file);
 /* "untrusted issuer", "host name mismatch", "expired", ... for a verify error */
 const char *tls_verify_category(long verify_result);
+/* what tls_write_fbuf() left to do */
+enum tls_io {
+	TLS_IO_ERROR = -1,      /* connection lost; OpenSSL's queue says why */
+	TLS_IO_DONE,            /* tx is empty */
+	TLS_IO_WANT_WRITE,      /* socket full: again once it is writable */
+	TLS_IO_WANT_READ,       /* OpenSSL must read first: again once readable */
+};
+enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
 
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
