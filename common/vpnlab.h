@@ -67,16 +67,22 @@ put32(uint8_t *p, uint32_t v)
 
 /* ---- log.c: leveled logging to stderr ----------------------------------- */
 
+/*
+ * A message is printed when its level is at most the verbosity (LL_INFO
+ * unless -v or -q). LL_ERROR: the program stops (fatal); LL_WARN: something
+ * failed or was refused, and the caller decides whether to go on. None of
+ * these functions changes errno.
+ */
 enum log_level { LL_ERROR = 0, LL_WARN = 1, LL_INFO = 2, LL_DEBUG = 3 };
 
 void log_init(const char *progname, int verbosity);  /* verbosity: LL_* */
 int  log_verbosity(void);
-void log_debug(const char *fmt, ...) FMT(1, 2);
-void log_info(const char *fmt, ...) FMT(1, 2);
-void log_warn(const char *fmt, ...) FMT(1, 2);   /* appends ": strerror(errno)" */
-void log_warnx(const char *fmt, ...) FMT(1, 2);  /* no errno */
-noreturn void fatal(const char *fmt, ...) FMT(1, 2);   /* log_warn + exit(1) */
-noreturn void fatalx(const char *fmt, ...) FMT(1, 2);  /* log_warnx + exit(1) */
+void log_debug(const char *fmt, ...) FMT(1, 2);  /* LL_DEBUG */
+void log_info(const char *fmt, ...) FMT(1, 2);   /* LL_INFO */
+void log_warn(const char *fmt, ...) FMT(1, 2);   /* LL_WARN, appends ": strerror(errno)" */
+void log_warnx(const char *fmt, ...) FMT(1, 2);  /* LL_WARN, no errno */
+noreturn void fatal(const char *fmt, ...) FMT(1, 2);   /* LL_ERROR, errno, exit(1) */
+noreturn void fatalx(const char *fmt, ...) FMT(1, 2);  /* LL_ERROR, exit(1) */
 /* Drains OpenSSL's error queue into one warning line after the message. */
 void log_openssl(const char *fmt, ...) FMT(1, 2);
 
