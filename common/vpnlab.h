@@ -133,6 +133,15 @@ int addr_parse_endpoint(const char *s, uint16_t default_port,
                         struct sockaddr_in *out);
 /* "9090" -> 9090: a whole number from 1 to 65535, or -1 with a message. */
 int addr_parse_port(const char *s, uint16_t *port);
+/*
+ * A server argument: "NAME", "NAME:PORT", "[ADDRESS]", "[ADDRESS]:PORT" or
+ * a bare IPv6 address ("::1": more than one ':' means no port) -> host
+ * (a C string of at most hostlen bytes) and *port, which is left as it was
+ * when no port is given. Returns 0, or -1 with a message. The host is
+ * not resolved; a name is only checked to hold no ':' or bracket.
+ */
+int addr_parse_host_port(const char *s, char *host, size_t hostlen,
+                         uint16_t *port);
 /* 0.0.0.0:PORT from the string "PORT" (a server's local endpoint). */
 int addr_any_port(const char *s, struct sockaddr_in *out);
 /* Formats "a.b.c.d:port" into buf (at least 22 bytes). Returns buf. */

@@ -26,7 +26,8 @@ usage(FILE *f)
 "drops.\n"
 "\n"
 "  --server NAME[:PORT]  the server's host name, as in its certificate\n"
-"                      (default port %d)\n"
+"                      (default port %d); an IPv6 address as [ADDR]:PORT,\n"
+"                      or bare without a port\n"
 "  --connect ADDR      connect to this IP address instead of resolving NAME\n"
 "                      (when NAME is not in DNS, as in the lab)\n"
 "  --ca-dir DIR        trusted CAs: a directory with hash links\n"
@@ -75,22 +76,17 @@ parse_args(int argc, char **argv, struct client_opts *o, int *verbosity)
 		{ NULL, 0, NULL, 0 },
 	};
 	static char host[256];
-	char *colon, *end;
+	char *end;
 	unsigned long v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			snprintf(host, sizeof(host), "%s", optarg);
-			colon = strrchr(host, ':');
-			if (colon != NULL) {
-				*colon = '\0';
-				v = strtoul(colon + 1, &end, 10);
-				if (*end != '\0' || v == 0 || v > 65535)
-					fatalx("--server: bad port '%s'", colon + 1);
-				o->port = (uint16_t)v;
-			}
+			if (addr_parse_host_port(optarg, host, sizeof(host),
+			                         &o->port) == -1)
+				fatalx("--server: expected NAME[:PORT], [ADDRESS]:PORT "
+				       "or an IPv6 address");
 			o->server = host;
 			break;
 		case 'c': o->connect = optarg; break;
