@@ -64,6 +64,7 @@ expect_fail() {
 }
 
 # ping_ok HOST ADDR: three echoes, all answered.
+# shellcheck disable=SC2317  # called through expect_ok and expect_fail
 pings() { "$L" exec "$1" ping -n -c "${3:-3}" -i 0.2 -W 1 "$2"; }
 
 # capture HOST IF NAME FILTER: start tcpdump inside HOST's container, writing
@@ -96,7 +97,7 @@ count_match() { grep -cE "$2" "$OUT/$1.txt"; }
 
 mkdir -p "$OUT"
 : >"$OUT/log"
-echo "docker: logs and captures in ${OUT#$root/}/"
+echo "docker: logs and captures in ${OUT#"$root"/}/"
 
 # ---- the engine --------------------------------------------------------------
 for tool in docker docker-compose; do
@@ -120,7 +121,7 @@ say "docker/lab-docker.sh down; image; up"
 if "$L" image >"$OUT/image.log" 2>&1; then
 	pass "lab image built from the tree (base image vpnlab-base)"
 else
-	fail "lab image did not build: see ${OUT#$root/}/image.log"
+	fail "lab image did not build: see ${OUT#"$root"/}/image.log"
 	tail -n 5 "$OUT/image.log" | sed 's/^/      /'
 	finish
 fi
@@ -128,7 +129,7 @@ trap 'echo; echo "docker: interrupted"; finish' INT TERM
 if "$L" up --private >"$OUT/up.log" 2>&1; then
 	pass "topology up (docker-compose.yml + docker-compose.private.yml)"
 else
-	fail "docker-compose up failed: see ${OUT#$root/}/up.log"
+	fail "docker-compose up failed: see ${OUT#"$root"/}/up.log"
 	tail -n 5 "$OUT/up.log" | sed 's/^/      /'
 	finish
 fi
@@ -144,15 +145,15 @@ fi
 all_hosts="u u2 u3 server v v2 v3 client-router p5 p6"
 up=0 down=""
 for h in $all_hosts; do
-	c=$("$L" container $h)
+	c=$("$L" container "$h")
 	if [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; then
 		up=$((up + 1))
 	else
 		down="$down $c"
 	fi
 done
-[ -z "$down" ] && pass "all $up containers running" ||
-	fail "containers not running:$down"
+if [ -z "$down" ]; then pass "all $up containers running"
+else fail "containers not running:$down"; fi
 
 expect_ok "the kit is mounted at $root in the containers" \
 	"$L" exec u test -f "$root/docker/check.sh"
@@ -168,10 +169,11 @@ fi
 addr_of() { "$L" exec "$1" ip -o -4 addr show dev "$2" | awk '{ print $4 }'; }
 check_addr() {
 	local got; got=$(addr_of "$1" "$2" 2>/dev/null)
-	[ "$got" = "$3" ] && pass "$1 $2 is $3" || fail "$1 $2: expected $3, saw '${got:-nothing}'"
+	if [ "$got" = "$3" ]; then pass "$1 $2 is $3"
+	else fail "$1 $2: expected $3, saw '${got:-nothing}'"; fi
 }
 # Every link of the plan (lab/topology.sh), as the containers see it.
-while read -r h ifname br addr; do
+while read -r h ifname _ addr; do
 	[ -n "$h" ] && check_addr "$h" "$ifname" "$addr"
 done <<<"$LAB_LINKS_BASE$LAB_LINKS_PRIVATE"
 
@@ -184,10 +186,12 @@ while read -r h dst via; do
 done <<<"$LAB_ROUTES_BASE$LAB_ROUTES_PRIVATE"
 for h in server client-router; do
 	f=$("$L" exec $h cat /proc/sys/net/ipv4/ip_forward)
-	[ "$f" = 1 ] && pass "$h forwards (ip_forward=1)" || fail "$h ip_forward: expected 1, saw '$f'"
+	if [ "$f" = 1 ]; then pass "$h forwards (ip_forward=1)"
+	else fail "$h ip_forward: expected 1, saw '$f'"; fi
 done
 f=$("$L" exec u cat /proc/sys/net/ipv4/ip_forward)
-[ "$f" = 0 ] && pass "u does not forward (ip_forward=0)" || fail "u ip_forward: expected 0, saw '$f'"
+if [ "$f" = 0 ]; then pass "u does not forward (ip_forward=0)"
+else fail "u ip_forward: expected 0, saw '$f'"; fi
 
 # ---- reachability, with captures -------------------------------------------------------
 if capture server eth0 server-eth0 icmp; then
@@ -195,9 +199,8 @@ if capture server eth0 server-eth0 icmp; then
 	n=$(capture_stop server server-eth0)
 	req=$(count_match server-eth0 "$(re "$U") > $(re "$SERVER_EXT"): ICMP echo request")
 	rep=$(count_match server-eth0 "$(re "$SERVER_EXT") > $(re "$U"): ICMP echo reply")
-	[ "$req" -ge 3 ] && [ "$rep" -ge 3 ] &&
-		pass "server eth0 capture: $req echo requests from u, $rep replies ($n packets, server-eth0.pcap)" ||
-		fail "server eth0 capture: expected >= 3 requests and replies, saw $req and $rep ($n packets)"
+	if [ "$req" -ge 3 ] && [ "$rep" -ge 3 ]; then pass "server eth0 capture: $req echo requests from u, $rep replies ($n packets, server-eth0.pcap)"
+	else fail "server eth0 capture: expected >= 3 requests and replies, saw $req and $rep ($n packets)"; fi
 else
 	fail "tcpdump did not start in server-router: $(cat "$OUT/server-eth0.err")"
 fi
@@ -211,8 +214,8 @@ expect_ok "u pings u2 (same extranet)" pings u "$U2" 1
 if capture v eth0 v-eth0 icmp; then
 	expect_fail "u cannot reach v ($V)" pings u "$V" 2
 	n=$(capture_stop v v-eth0)
-	[ "$n" = 0 ] && pass "v eth0 capture: nothing from u arrived (v-eth0.pcap)" ||
-		fail "v eth0 capture: expected no packet, saw $n"
+	if [ "$n" = 0 ]; then pass "v eth0 capture: nothing from u arrived (v-eth0.pcap)"
+	else fail "v eth0 capture: expected no packet, saw $n"; fi
 else
 	fail "tcpdump did not start in host-$V: $(cat "$OUT/v-eth0.err")"
 fi
@@ -250,7 +253,7 @@ else
 		if LAB_BACKEND=docker OUT="$OUT/$name" "$t" >"$OUT/$name.log" 2>&1; then
 			pass "$name on docker: $(tail -n 1 "$OUT/$name.log")"
 		else
-			fail "$name on docker: $(tail -n 1 "$OUT/$name.log") (${OUT#$root/}/$name.log)"
+			fail "$name on docker: $(tail -n 1 "$OUT/$name.log") (${OUT#"$root"/}/$name.log)"
 		fi
 	done
 fi

@@ -46,7 +46,7 @@ container() {
 		[ -n "$h" ] || continue
 		if [ "$1" = "$h" ] || [ "$1" = "$c" ]; then echo "$c"; return; fi
 	done <<<"$LAB_DOCKER_NAMES"
-	die "no lab host '$1' ($(echo $LAB_HOSTS_BASE $LAB_HOSTS_PRIVATE))"
+	die "no lab host '$1' ($LAB_HOSTS_BASE $LAB_HOSTS_PRIVATE)"
 }
 
 # A lab network (br-ext, or ext) -> the docker host's bridge for it.

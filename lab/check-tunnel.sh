@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # check-tunnel.sh - assertions the tunnel checks share (tasks 3-9).
 # Sourced by a check after lab/check.sh. Defines:
 #
@@ -109,7 +110,7 @@ send_bad_datagrams() {
 	lab_exec "$host" "$KIT_BIN/udp-inject" "$dest" \
 		68656c6c6f2c2074756e6e656c \
 		4500 \
-		450005dc0000000040010000$(ip_hex "$TUN_U")$(ip_hex "$V") \
-		4f0000140000000040010000$(ip_hex "$TUN_U")$(ip_hex "$V") \
+		"450005dc0000000040010000$(ip_hex "$TUN_U")$(ip_hex "$V")" \
+		"4f0000140000000040010000$(ip_hex "$TUN_U")$(ip_hex "$V")" \
 		60000000000c3a40fe800000000000000000000000000001ff0200000000000000000000000000018000000000000000
 }

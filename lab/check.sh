@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # check.sh - the library every task check sources.
 #
 # A check brings up a lab of its own (LAB=c-NAME-PID), runs its scenario,
@@ -100,7 +101,8 @@ check_begin() {
 	shift
 	local lab_args=("$@")
 	export LAB=${CHECK_LAB:-c-$CHECK_NAME-$$}
-	export LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+	LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+	export LAB_STATE
 	export LAB_LINESRV=$KIT_BIN/lab-linesrv
 	OUT=${OUT:-$ROOT/out/$CHECK_NAME}
 	# Only a directory a check made (it carries .vpnlab-out) is emptied: an
@@ -111,11 +113,16 @@ check_begin() {
 		echo "FAIL $CHECK_NAME: OUT=$OUT is not empty and not a check's output directory; unset OUT or remove it" >&2
 		exit 1
 	fi
-	mkdir -p "$OUT" && touch "$OUT/.vpnlab-out" || { echo "FAIL $CHECK_NAME: cannot create $OUT" >&2; exit 1; }
+	if ! mkdir -p "$OUT" || ! touch "$OUT/.vpnlab-out"; then
+		echo "FAIL $CHECK_NAME: cannot create $OUT" >&2
+		exit 1
+	fi
 	trap check_cleanup EXIT
 	trap 'echo "$CHECK_NAME: interrupted" >&2; exit 130' INT TERM
-	need_prog "$KIT_BIN/pcap-capture" && need_prog "$KIT_BIN/pcap-verify" &&
-		need_prog "$KIT_BIN/lab-linesrv" || check_end
+	if ! need_prog "$KIT_BIN/pcap-capture" || ! need_prog "$KIT_BIN/pcap-verify" ||
+		! need_prog "$KIT_BIN/lab-linesrv"; then
+		check_end
+	fi
 	if ! LAB_QUIET=0 "$LABSH" up "${lab_args[@]}" >"$OUT/lab-up.log" 2>&1; then
 		fail "the lab network did not come up: $(grep -m1 -E 'lab.sh:|Error|RTNETLINK|denied|not permitted' "$OUT/lab-up.log" || tail -1 "$OUT/lab-up.log") (all of it: ${OUT#"$ROOT"/}/lab-up.log)"
 		check_end
@@ -175,12 +182,12 @@ lab_alive() {
 # lab_stop NAME: SIGTERM, SIGKILL after 2 s. Leaves the exit status in
 # $OUT/NAME.status ("signal 15" when our SIGTERM ended it).
 lab_stop() {
-	local name=$1 pid=${BG_PID[$1]:-} i st
+	local name=$1 pid=${BG_PID[$1]:-} st
 	[ -n "$pid" ] || return 0
 	unset "BG_PID[$name]"
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 20); do
+		for _ in $(seq 20); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -198,9 +205,9 @@ lab_stop() {
 
 # wait_for DESC SECONDS CMD...: retries CMD every 0.1 s; 1 on time-out.
 wait_for() {
-	local desc=$1 secs=$2 i
+	local desc=$1 secs=$2
 	shift 2
-	for i in $(seq $((secs * 10))); do
+	for _ in $(seq $((secs * 10))); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -222,12 +229,13 @@ real_ifname() {
 # bridge, FRAG_OR_WHOLE: on docker only, the whole datagram too, since
 # docker's host bridge (br_netfilter with conntrack) reassembles fragments
 # before a capture on it sees them, and fragments them again towards V.
+# (Used by the checks that source this file.)
 FRAG_LATER='ip[6:2] & 0x1fff != 0'
+FRAG_OR_WHOLE=$FRAG_LATER
 if [ "${LAB_BACKEND:-netns}" = docker ]; then
 	FRAG_OR_WHOLE="($FRAG_LATER or ip[2:2] > 1500)"
-else
-	FRAG_OR_WHOLE=$FRAG_LATER
 fi
+export FRAG_LATER FRAG_OR_WHOLE
 
 # capture_start NAME HOST:IF...: one pcap-capture for all the interfaces,
 # writing $OUT/NAME-HOST-IF.pcap; returns once every interface is open.
@@ -250,13 +258,13 @@ capture_start() {
 }
 
 capture_stop() {
-	local name=$1 pid=${CAP_PID[$1]:-} i
+	local name=$1 pid=${CAP_PID[$1]:-}
 	[ -n "$pid" ] || return 0
 	unset "CAP_PID[$name]"
 	# pcap-capture reads for a few ms more after SIGINT, so what was in
 	# flight is kept. (Every wrapper execs, so $pid is pcap-capture's own.)
 	kill -INT "$pid" 2>/dev/null
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -272,6 +280,7 @@ expect_pcap() {
 	local st=$?
 	[ -n "$line" ] || line="FAIL $desc: pcap-verify exited $st and said nothing"
 	local tag=${CHECK_CRIT:+[critical] }
+	# shellcheck disable=SC2001  # every line of pcap-verify's answer, not one
 	echo "${line/#PASS /PASS $CHECK_NAME: $tag}" | sed "s|^FAIL |FAIL $CHECK_NAME: $tag|"
 	if [ $st = 0 ]; then CHECK_PASSED=$((CHECK_PASSED + 1)); else CHECK_FAILED=$((CHECK_FAILED + 1)); fi
 }
@@ -311,9 +320,13 @@ expect_grep() {
 	fi
 }
 
+# expect_no_grep DESC REGEX FILE: no line of FILE matches. A missing or
+# empty FILE fails: a log that says nothing is no evidence of anything.
 expect_no_grep() {
 	local desc=$1 re=$2 file=$3 hit
-	if hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
+	if [ ! -s "$file" ]; then
+		fail "$desc: nothing to judge: ${file#"$ROOT"/} is $([ -e "$file" ] && echo empty || echo missing)"
+	elif hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
 		fail "$desc: found \"$hit\" in ${file#"$ROOT"/}"
 	else
 		pass "$desc"

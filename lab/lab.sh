@@ -134,7 +134,7 @@ kill_userns_strays() {
 }
 
 start_keeper() {
-	local flags pid i
+	local flags pid
 	make_state
 	if [ "$(id -u)" = 0 ]; then
 		flags="--mount --propagation private"
@@ -145,10 +145,11 @@ start_keeper() {
 	# does not reach it.
 	# shellcheck disable=SC2086
 	[ "$QUIET" = 1 ] || echo "+ setsid unshare $flags sleep infinity &   # the keeper" >&2
+	# shellcheck disable=SC2086  # $flags is a list of options
 	setsid unshare $flags sleep infinity </dev/null >/dev/null 2>&1 9>&- &
 	pid=$!
 	echo "$pid $(proc_start "$pid")" >"$KEEPER_PID_FILE"
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		if [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" != "$(readlink /proc/self/ns/mnt)" ]; then
 			return 0
 		fi
@@ -346,6 +347,7 @@ teardown() {
 		n=$(ns "$h")
 		pids=$(lab_pids "$h")
 		if [ -n "$pids" ]; then
+			# shellcheck disable=SC2086  # a list of PIDs
 			run kill -TERM $pids 2>/dev/null || true
 		fi
 	done
@@ -400,7 +402,9 @@ up)
 	private=0
 	[ "${1:-}" = --private ] && private=1
 	if pid=$(keeper_pid); then
-		want=$(echo $HOSTS_BASE sw $([ $private = 1 ] && echo "$HOSTS_PRIVATE") | wc -w)
+		hosts="$HOSTS_BASE sw"
+		[ "$private" = 1 ] && hosts="$hosts $HOSTS_PRIVATE"
+		want=$(wc -w <<<"$hosts")
 		have=$(in_keeper "$pid" bash "$SELF" _count 2>/dev/null || echo 0)
 		if [ "$have" -ge "$want" ]; then
 			echo "lab $LAB is already up ($have namespaces); 'make lab-down' to remove it"
@@ -412,7 +416,9 @@ up)
 	inner=_build
 	if [ "$BACKEND" = docker ]; then
 		# V's line service is the lab's (logged in $STATE), not the image's.
-		VPNLAB_V_SERVICES= "$ROOT/docker/lab-docker.sh" up $([ $private = 1 ] && echo --private) ||
+		up_args=()
+		[ "$private" = 1 ] && up_args=(--private)
+		VPNLAB_V_SERVICES='' "$ROOT/docker/lab-docker.sh" up "${up_args[@]}" ||
 			die "the docker topology did not come up (see above; docker/README.md)"
 		inner=_dockerize
 	fi
@@ -486,6 +492,7 @@ _exec)
 	# ip netns exec gives the command its own mount namespace; bind this
 	# host's /etc files there; a UTS namespace of its own lets `hostname`
 	# say which lab host this is. Then become the command.
+	# shellcheck disable=SC2016  # the inner script gets its values as $1, $2
 	exec ip netns exec "$n" unshare --uts bash -c '
 		for f in "$1"/*; do
 			[ -e "$f" ] && [ -e "/etc/${f##*/}" ] && mount --bind "$f" "/etc/${f##*/}"

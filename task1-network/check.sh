@@ -24,6 +24,7 @@ expect_ok "V reaches the server's intranet address and V2, V3" v_pings
 lab_exec u ping -c 2 -W 1 -i 0.2 "$V" >"$OUT/u-ping-v.log" 2>&1
 expect_grep "U cannot reach V: ping says" "Network is unreachable" "$OUT/u-ping-v.log"
 expect_fail "U has no route to $V (ip route get fails)" lab_exec u ip route get "$V"
+# shellcheck disable=SC2016  # the inner shell gets its values as $1, $2
 expect_ok "the server reaches V's TCP service on port $LINE_PORT" \
 	lab_exec server bash -c 'exec 3<>"/dev/tcp/$1/$2" && echo task1-hello >&3 && read -t 2 l <&3 && [ "$l" = "echo: task1-hello" ]' tcp "$V" "$LINE_PORT"
 capture_stop net

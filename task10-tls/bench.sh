@@ -27,7 +27,8 @@ PINGS=${BENCH_PINGS:-50}
 RUNS=${BENCH_RUNS:-3}
 OUT=${OUT:-$ROOT/out/bench}
 export LAB=${BENCH_LAB:-bench-$$}
-export LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+export LAB_STATE
 export LAB_LINESRV=$BIN/lab-linesrv
 LABSH=$ROOT/lab/lab.sh
 # shellcheck source=lab/topology.sh
@@ -99,9 +100,11 @@ vpn_up() {   # NAME
 	minivpn)
 		bg mv-server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
 			--shadow "$OUT/shadow" -q
+		# shellcheck disable=SC2016  # the port reaches the inner shell as $1
 		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":$1 "' sh "$TLS_PORT" || die "minivpn-server did not start"
 		bg mv-client u "$BIN/minivpn-client" --server "$TLS_NAME" --ca-dir "$PKI/ca-dir" \
 			--login bench --password-file "$OUT/pw"
+		# shellcheck disable=SC2016  # the network reaches the inner shell as $1
 		wait_for 15 "$LABSH" exec u sh -c 'ip route | grep -q "$1 dev tun"' sh "$INTRANET" ||
 			die "minivpn-client did not connect: $(tail -1 "$OUT/mv-client.log")"
 		;;

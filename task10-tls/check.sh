@@ -235,6 +235,7 @@ kill -CONT "${BG_PID[c3]}"
 wait_for "u3 to come back" 20 grep -q "reconnecting" "$OUT/c3.log"
 
 # ---- tunnel breaking over TLS (SEED task 6 of the tunnel lab) ---------------------
+# shellcheck disable=SC2016  # the inner shell gets its values as $1, $2
 lab_bg u tcp bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
 	for i in $(seq 1 24); do
 		echo "tcp-line-$i" >&3
@@ -281,6 +282,7 @@ lab_stop dave2
 
 # A flood of connections that never start TLS (300 from u3: more than all
 # the server's slots) does not lock out a real client.
+# shellcheck disable=SC2016  # the inner shell gets its values as $1, $2
 lab_bg u3 flood bash -c 'n=0; for i in $(seq 300); do
 		exec {fd}<>"/dev/tcp/$1/$2" 2>/dev/null && n=$((n + 1)); done
 	echo "$n connections opened"; sleep 30' flood "$SERVER_EXT" "$TLS_PORT"

@@ -198,4 +198,30 @@ struct netconf {
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);
 
+/* ---- conffile.c: the programs' configuration file ------------------------------- */
+
+#define MINIVPN_VERSION "1.0"
+
+struct option;
+struct conf_entry {
+	int         val;       /* the getopt value of the option */
+	const char *name;      /* its long name */
+	char       *arg;       /* its value, NULL for a flag */
+	unsigned    line;
+};
+struct conffile {
+	const char        *path;
+	struct conf_entry *e;
+	size_t             n;
+	char               err[512];   /* "FILE:LINE: what was expected" */
+};
+/* Both return -1 with the reason in cf->err; conffile_free() either way. */
+int  conffile_load(struct conffile *cf, const char *path,
+                   const struct option *opts, const char *const *repeatable);
+int  conffile_parse(struct conffile *cf, const char *path, const char *text,
+                    size_t len, const struct option *opts,
+                    const char *const *repeatable);
+void conffile_free(struct conffile *cf);
+const char *conffile_arg(int argc, char **argv);
+
 #endif /* MINIVPN_H */

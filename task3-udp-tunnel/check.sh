@@ -68,7 +68,8 @@ expect_grep "bad input: a packet shorter than its total length is logged" 'not a
 expect_grep "bad input: a header length beyond the total length is logged" 'not an IPv4 packet .*less than its header length 60' "$L"
 # A flood: one burst of 40 junk datagrams must not become 40 log lines.
 before=$(grep -c 'not an IPv4 packet' "$L")
-lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" $(for i in $(seq 40); do printf '6a756e6b '; done)
+mapfile -t junk < <(for _ in $(seq 40); do echo 6a756e6b; done)
+lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" "${junk[@]}"
 sleep 1.1
 lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" 6a756e6b
 sleep 0.3

@@ -93,6 +93,9 @@ part5() {
 	capture_start t5b u:tun0 || return
 	lab_exec u2 "$KIT_BIN/udp-inject" "$U:${cport:-1}" "$spoof" 68656c6c6f
 	sleep 0.3
+	# A control: U's own ping goes into tun0 while the capture runs, so an
+	# empty capture cannot pass for "nothing was written".
+	lab_exec u ping -c 1 -W 1 "$V" >"$OUT/ping-t5b.log" 2>&1
 	capture_stop t5b
 	expect_grep "5: client: a datagram from an unexpected peer is logged" "from $(re "$U2"):[0-9]+, not from the server $(re "$SERVER_EXT"):$UDP_PORT; dropped" "$OUT/client.log"
 	expect_pcap "$OUT/t5b-u-tun0.pcap" --none 'src 192.168.60.66' \
@@ -125,6 +128,7 @@ part6() {
 	# check writes into the fifo is what the user types.
 	# Opened read-write, the fifo never blocks the check, whatever socat does.
 	exec 7<>"$fifo"
+	# shellcheck disable=SC2016  # the inner shell gets its values as $1, $2
 	lab_bg u session bash -c 'exec socat -T 120 - "TCP:$2:$3,connect-timeout=3" <"$1"' session "$fifo" "$V" "$LINE_PORT"
 	echo "line-before-the-break" >&7
 	if ! wait_for "the first line at V" 5 grep -q line-before-the-break "$LINESRV_LOG"; then

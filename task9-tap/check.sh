@@ -61,7 +61,7 @@ SRCMAC=020000000001
 capture_start bad u:tap0 || check_end
 lab_exec u "$KIT_BIN/frame-inject" tap0 \
 	ffffffffffff${SRCMAC}080600010800 \
-	ffffffffffff${SRCMAC}08060006080006040001${SRCMAC}$(ip_hex "$TUN_U")000000000000$(ip_hex 192.168.53.44) \
+	"ffffffffffff${SRCMAC}08060006080006040001${SRCMAC}$(ip_hex "$TUN_U")000000000000$(ip_hex 192.168.53.44)" \
 	>"$OUT/inject.log" 2>&1
 sleep 0.3
 capture_stop bad

@@ -12,7 +12,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 2
 BUILD=${VPNLAB_BUILD:-build/san}
 export BIN=${VPNLAB_BIN:-$ROOT/$BUILD/bin}
 STOPPED=0
@@ -24,7 +24,7 @@ CHECK_TIMEOUT=${CHECK_TIMEOUT:-300}
 # parts (task5: SEED tasks 5, 6, 7) runs each part on its own as taskPART.
 # shellcheck source=lab/tasks.sh
 . "$ROOT/lab/tasks.sh"
-tasks_load || exit 2
+tasks_load "$ROOT/lab/tasks.conf" || exit 2
 ORDER=()
 declare -A SCRIPT=() ALIAS=()
 for t in "${TASKS[@]}"; do
@@ -132,6 +132,7 @@ all)
 	run_component golden bash verifier/tests/run-golden.sh "$BIN"
 	# The lab's plan is lab/topology.sh alone: compose files and defaults agree.
 	run_component topology bash tests/topology.sh "$BIN"
+	run_component shellcheck bash tests/shellcheck.sh
 	for t in "${ORDER[@]}"; do run_task "$t"; done
 	# Each check must also be seen to fail on programs broken the way a
 	# student breaks them.

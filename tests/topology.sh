@@ -47,11 +47,11 @@ compose_facts() {
 
 # What topology.sh says, in the same form.
 plan_facts() {
-	local h ifname br addr dst via c b
+	local h br addr dst via c b
 	declare -A cont=() dbr=() gw=()
 	while read -r h c; do [ -n "$h" ] && cont[$h]=$c; done <<<"$LAB_DOCKER_NAMES"
 	while read -r br b; do [ -n "$br" ] && dbr[$br]=$b; done <<<"$LAB_DOCKER_BRIDGES"
-	while read -r h ifname br addr; do
+	while read -r h _ br addr; do
 		[ -n "$h" ] && echo "link $h ${cont[$h]:-?} ${dbr[$br]:-?} ${addr%/*}"
 	done <<<"$LAB_LINKS_BASE$LAB_LINKS_PRIVATE"
 	while read -r h dst via; do
