@@ -198,6 +198,15 @@ struct netconf {
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);
 
+/* ---- shadowfile.c: a shadow-format password file ------------------------------ */
+
+enum shadow_op { SHADOW_ADD, SHADOW_SET, SHADOW_LOCK, SHADOW_DEL };
+/* Logs each malformed line by number; returns how many, or -1. */
+int shadowfile_check(const char *path);
+/* Replaces path atomically with user added, given hash, locked, deleted. */
+int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
+                    const char *hash);
+
 /* ---- conffile.c: the programs' configuration file ------------------------------- */
 
 #define MINIVPN_VERSION "1.0"

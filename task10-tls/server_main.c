@@ -276,7 +276,6 @@ check_config(const struct server_opts *o)
 {
 	static struct pool pool;   /* large */
 	SSL_CTX *ctx;
-	FILE *f;
 
 	if (pool_init(&pool, o->pool_net, o->pool_prefix) == -1)
 		return 1;
@@ -284,14 +283,8 @@ check_config(const struct server_opts *o)
 	if (ctx == NULL)
 		return 1;
 	SSL_CTX_free(ctx);
-	if (o->shadow != NULL) {
-		f = fopen(o->shadow, "re");
-		if (f == NULL) {
-			log_warn("opening shadow file %s", o->shadow);
-			return 1;
-		}
-		fclose(f);
-	}
+	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
+		return 1;
 	log_info("configuration OK: certificate %s, pool of %u addresses, "
 	         "%u route(s), passwords from %s", o->cert, pool.size, o->nroutes,
 	         o->shadow ? o->shadow : "the system shadow database");
@@ -324,6 +317,9 @@ main(int argc, char **argv)
 	srv.lim_accept.burst = 5;
 	srv.lim_tun.burst = 5;
 
+	/* Malformed lines are named once here; libc skips them silently. */
+	if (opt.shadow != NULL && shadowfile_check(opt.shadow) == -1)
+		return 1;
 	srv.authfd = authproc_start(opt.shadow);
 	if (srv.authfd == -1)
 		return 1;
