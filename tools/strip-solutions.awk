@@ -25,7 +25,8 @@
 # Variables: file (the name for messages), style ("c", the default, or
 # "sh"), span (1: the REGION lines give the END line too, "file:begin-end:
 # hint", for tests/mutants/coverage.sh). Prints the new file on stdout and,
-# on stderr, one "REGION file:line: hint" line per region; exits 1 on a
+# on stderr, per region one "REGION file:line: hint" line and one
+# "STUBS file:line: N" line (N: how many STUB lines it kept); exits 1 on a
 # malformed region (nested, unterminated, END without BEGIN).
 
 function fail(msg) {
@@ -95,6 +96,7 @@ style == "sh" && /^[ \t]*# SOLUTION END/ {
 	if (hint == "") { hint = "write this part"; nhl = 1; hl[1] = hint }
 	emit_stub()
 	printf "REGION %s:%d%s: %s\n", file, begin_line, span ? "-" FNR : "", hint > "/dev/stderr"
+	printf "STUBS %s:%d: %d\n", file, begin_line, nstub > "/dev/stderr"
 	inside = 0
 	next
 }
@@ -164,6 +166,7 @@ inhint {
 	if (hint == "") { hint = "write this part"; nhl = 1; hl[1] = hint }
 	emit_stub()
 	printf "REGION %s:%d%s: %s\n", file, begin_line, span ? "-" FNR : "", hint > "/dev/stderr"
+	printf "STUBS %s:%d: %d\n", file, begin_line, nstub > "/dev/stderr"
 	nregions++
 	inside = 0
 	# Code after the marker on the same line stays.
