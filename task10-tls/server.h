@@ -19,12 +19,14 @@ struct server_opts {
 	struct vpn_route routes[CONFIG_ROUTES_MAX];
 	unsigned nroutes;
 	unsigned mtu, ka_interval, ka_timeout, max_clients;
+	const char *control;          /* control socket path, or NULL */
 };
 
 struct server {
 	struct session_loop loop;      /* what sessions see of the server */
 	const struct server_opts *opt;
 	int             epfd, tunfd, lfd, authfd;
+	int             ctlfd;         /* control socket, -1 without one */
 	char            tunname[IFNAMSIZ];
 	SSL_CTX        *ctx;
 	struct pool     pool;
@@ -44,10 +46,16 @@ struct server {
 };
 
 /* epoll tags: kind in the top byte, a session id below */
-enum { EV_LISTEN = 1, EV_TUN = 2, EV_AUTH = 3, EV_SESSION = 4 };
+enum { EV_LISTEN = 1, EV_TUN = 2, EV_AUTH = 3, EV_SESSION = 4, EV_CONTROL = 5 };
 #define EV_TAG(kind, id) ((uint64_t)(kind) << 56 | (uint32_t)(id))
 
 /* server.c */
 int  server_run(struct server *srv);
+
+/* control.c: the control socket (--control, --status, --disconnect) */
+#define CONTROL_PATH_DEFAULT "/run/minivpn/server.sock"
+int  control_listen(const char *path);
+void control_accept(struct server *srv);
+int  control_request(const char *path, const char *request);  /* exit status */
 
 #endif /* MINIVPN_SERVER_H */
