@@ -230,6 +230,7 @@ session_start(struct session *s, const struct vpn_config *cfg,
 		return -1;
 	}
 	s->state = SS_ACTIVE;
+	s->since = time(NULL);
 	ka_init(&s->ka, cfg->ka_interval, cfg->ka_timeout, now_ms());
 	inet_ntop(AF_INET, &s->addr, a, sizeof(a));
 	log_info("%s: logged in, tunnel address %s (%u client%s)", s->name, a,
@@ -368,6 +369,7 @@ session_on_data(struct session *s, const struct frame *f)
 		return;
 	}
 	s->pkts_in++;
+	s->bytes_in += ip.total_len;
 }
 
 static int
@@ -528,6 +530,7 @@ session_queue_packet(struct session *s, const uint8_t *pkt, size_t len)
 	memcpy(p, pkt, len);
 	frame_commit(&s->tx, FRAME_DATA, len);
 	s->pkts_out++;
+	s->bytes_out += len;
 	return true;
 }
 

@@ -140,6 +140,9 @@ all)
 	# Every task README lists the solution regions a student writes.
 	run_component readmes bash tools/test-readmes.sh
 	for t in "${ORDER[@]}"; do run_task "$t"; done
+	# The TLS VPN as an admin runs it: config files, the unit's
+	# capabilities, minivpn-passwd, the control socket (lab).
+	run_component deploy bash task10-tls/check-deploy.sh
 	# Each check must also be seen to fail on programs broken the way a
 	# student breaks them.
 	if [ -e HANDOUT ]; then
