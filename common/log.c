@@ -123,7 +123,7 @@ void
 log_limited(struct log_limit *lim, const char *fmt, ...)
 {
 	int saved = errno;
-	time_t now = time(NULL);
+	time_t now = time(NULL) / (lim->period ? lim->period : 1);
 	unsigned burst = lim->burst ? lim->burst : 5;
 	va_list ap;
 

@@ -56,7 +56,7 @@ usage(FILE *f)
 "Exit status: 0 stopped by a signal, 1 error (or connection lost with\n"
 "--no-reconnect), 2 server certificate rejected, 3 login refused, 4 the\n"
 "server sent a CONFIG we will not apply, 5 a newer login as the same user\n"
-"took over.\n",
+"took over, 6 refused for good (protocol version, user name).\n",
 	        VPN_PORT);
 }
 
@@ -205,6 +205,7 @@ client_loop(struct client *c)
 		enum client_outcome out;
 
 		c->was_active = false;
+		c->retry_hint = 0;
 		c->exit_status = EXIT_ERROR;
 		out = client_connect(c);
 		if (out == CO_STOP)
@@ -215,9 +216,14 @@ client_loop(struct client *c)
 			return 1;
 		if (c->was_active)
 			backoff = 1;
-		/* Jitter (half to all of the backoff), so that clients thrown
-		 * out together by a server restart do not return in step. */
-		wait = backoff * 500 + jitter(backoff * 500);
+		/* Full jitter (anywhere from 0 to the backoff), so that clients
+		 * thrown out together by a server restart spread out instead of
+		 * returning in waves; a busy server's hint of when to come back
+		 * comes first, spread over the same span again. */
+		if (c->retry_hint > 0)
+			wait = c->retry_hint * 1000 + jitter(c->retry_hint * 1000);
+		else
+			wait = jitter(backoff * 1000);
 		log_info("reconnecting in %u.%u s", wait / 1000, wait % 1000 / 100);
 		nap(wait);
 		if (signals_stop_requested())
@@ -238,6 +244,11 @@ main(int argc, char **argv)
 	struct invocation inv = { .verbosity = LL_INFO };
 	int ret = 1;
 
+	/* Descriptors our parent left open are not ours to hold. */
+	if (close_range(3, ~0u, 0) == -1) {
+		perror("minivpn-client: close_range");
+		return 1;
+	}
 	log_init(argv[0], LL_INFO);
 	parse_args(argc, argv, &opt, &inv);
 	log_init(argv[0], inv.verbosity);

@@ -6,14 +6,21 @@
  * then privileges are dropped for good, then the event loop runs.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "server.h"
+
+/* Descriptors besides sessions: stdio, epoll, TUN, listener, helper
+ * socket, netlink, what OpenSSL and libc open now and then. */
+#define FD_RESERVED 32
 
 static void
 usage(FILE *f)
@@ -39,7 +46,17 @@ usage(FILE *f)
 "                      (default nobody)\n"
 "  --keepalive I,T     keepalive every I s, peer dead after T s of silence\n"
 "                      (default %d,%d)\n"
-"  --max-clients N     (default: the pool's size)\n"
+"  --max-clients N     (default: the pool's size; fewer if the open-file\n"
+"                      limit cannot be raised to fit them)\n"
+"  --backlog N         connections the kernel queues before accept\n"
+"                      (default SOMAXCONN, %d)\n"
+"  --control PATH      a control socket for --status and --disconnect\n"
+"                      (root only; e.g. " CONTROL_PATH_DEFAULT ")\n"
+"  --status            list the sessions of the server at --control PATH\n"
+"                      (default " CONTROL_PATH_DEFAULT "): user, tunnel\n"
+"                      address, peer, since, bytes and packets in/out\n"
+"  --disconnect USER   close USER's session on that server (the client\n"
+"                      stops: exit status 3)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -48,7 +65,8 @@ usage(FILE *f)
 "  --check-config      check the options, certificate and key, then exit\n"
 "  --version           the program's and the protocol's version\n"
 "  -h, --help          this text\n",
-	        VPN_PORT, VPN_MTU_DEFAULT, KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT);
+	        VPN_PORT, VPN_MTU_DEFAULT, KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT,
+	        SOMAXCONN);
 }
 
 static unsigned
@@ -74,6 +92,10 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "keepalive", required_argument, NULL, 'K' },
 	{ "max-clients", required_argument, NULL, 'M' },
+	{ "backlog", required_argument, NULL, 'B' },
+	{ "control", required_argument, NULL, 'O' },
+	{ "status", no_argument, NULL, 'T' },
+	{ "disconnect", required_argument, NULL, 'D' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -88,6 +110,8 @@ static const char *const repeatable[] = { "route", NULL };
 struct invocation {
 	int  verbosity;
 	bool check_config;
+	const char *request;      /* --status, --disconnect: to the control socket */
+	char request_buf[64];
 	bool file_routes;         /* o->routes came from the config file */
 };
 
@@ -146,10 +170,22 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'M':
 		o->max_clients = parse_uint(arg, what, 1, 4093);
 		break;
+	case 'B':
+		o->backlog = parse_uint(arg, what, 1, 65535);
+		break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
 	case 'X': inv->check_config = true; break;
+	case 'O': o->control = arg; break;
+	case 'T': inv->request = "status"; break;
+	case 'D':
+		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
+			fatalx("%s: '%s' is not a user name", what, arg);
+		snprintf(inv->request_buf, sizeof(inv->request_buf),
+		         "disconnect %s", arg);
+		inv->request = inv->request_buf;
+		break;
 	case 'V':
 		printf("minivpn-server %s (protocol version %d)\n",
 		       MINIVPN_VERSION, VPN_PROTO_VERSION);
@@ -191,6 +227,8 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 		usage(stderr);
 		exit(2);
 	}
+	if (inv->request != NULL)
+		return;   /* a question to a running server: no set-up options */
 	if (o->cert == NULL || o->key == NULL) {
 		fprintf(stderr, "minivpn-server: --cert and --key are required\n");
 		usage(stderr);
@@ -215,6 +253,57 @@ epoll_add(int epfd, int fd, uint64_t tag)
 	return 0;
 }
 
+/*
+ * Every session is a socket: raises the open-file limit to what max_active
+ * clients, max_prelogin logins and our own descriptors need (up to the
+ * hard limit), or lowers the client limit to fit, and says so. Without
+ * this the server would find out at accept time (EMFILE), under load.
+ */
+static int
+server_fit_fds(struct server *srv)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)srv->max_active + srv->max_prelogin + FD_RESERVED;
+	unsigned avail;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
+		return -1;
+	}
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need
+		              ? rl.rlim_max : need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit(RLIMIT_NOFILE, %llu)",
+			         (unsigned long long)rl.rlim_cur);
+			return -1;
+		}
+	}
+	if (rl.rlim_cur < need) {
+		if (rl.rlim_cur < FD_RESERVED + 2 * PRELOGIN_PER_ADDR) {
+			log_warnx("open-file limit %llu: too low to serve anyone",
+			          (unsigned long long)rl.rlim_cur);
+			return -1;
+		}
+		avail = (unsigned)(rl.rlim_cur - FD_RESERVED);
+		/* A quarter for logins in progress, at most what was planned. */
+		if (srv->max_prelogin > avail / 4)
+			srv->max_prelogin = avail / 4 > PRELOGIN_PER_ADDR
+			                    ? avail / 4 : PRELOGIN_PER_ADDR;
+		log_warnx("open-file limit %llu (hard limit %llu) is below the "
+		          "%llu needed: serving %u clients instead of %u",
+		          (unsigned long long)rl.rlim_cur,
+		          (unsigned long long)rl.rlim_max, (unsigned long long)need,
+		          avail - srv->max_prelogin, srv->max_active);
+		srv->max_active = avail - srv->max_prelogin;
+	}
+	log_info("serving up to %u clients, %u more connections logging in "
+	         "(open-file limit %llu), %u password checkers", srv->max_active,
+	         srv->max_prelogin, (unsigned long long)rl.rlim_cur,
+	         srv->nworkers);
+	return 0;
+}
+
 /* Everything that needs root: the TUN and its address, the listener. */
 static int
 server_setup(struct server *srv, const struct server_opts *o)
@@ -227,16 +316,23 @@ server_setup(struct server *srv, const struct server_opts *o)
 	srv->max_active = o->max_clients ? o->max_clients : srv->pool.size - 3;
 	if (srv->max_active > srv->pool.size - 3)
 		srv->max_active = srv->pool.size - 3;
-	/* Logged-in clients, plus a separate budget for logins in progress. */
-	srv->max_conns = srv->max_active + PRELOGIN_MAX;
+	/* Logged-in clients, plus a separate budget for logins in progress
+	 * (more for many clients: a restart brings them all back at once). */
+	srv->max_prelogin = srv->max_active / 4 > PRELOGIN_MAX
+	                    ? srv->max_active / 4 : PRELOGIN_MAX;
+	if (server_fit_fds(srv) == -1)
+		return -1;
+	srv->max_conns = srv->max_active + srv->max_prelogin;
 	srv->sess = calloc(srv->max_conns, sizeof(*srv->sess));
-	if (srv->sess == NULL) {
+	srv->queue = calloc(srv->max_conns, sizeof(*srv->queue));
+	if (srv->sess == NULL || srv->queue == NULL) {
 		log_warn("allocating %u session slots", srv->max_conns);
 		return -1;
 	}
 	srv->ctx = tls_server_ctx(o->cert, o->key);
 	if (srv->ctx == NULL)
 		return -1;
+	tls_warn_expiry(SSL_CTX_get0_certificate(srv->ctx), "server");
 	srv->tunfd = tun_open(o->tun, TUN_MODE_TUN, true, srv->tunname);
 	if (srv->tunfd == -1)
 		return -1;
@@ -247,7 +343,7 @@ server_setup(struct server *srv, const struct server_opts *o)
 	inet_ntop(AF_INET, &me, a, sizeof(a));
 	log_info("%s: address %s/%d, mtu %u", srv->tunname, a,
 	         srv->pool.prefixlen, o->mtu);
-	srv->lfd = tcp_listen(&o->listen);
+	srv->lfd = tcp_listen(&o->listen, o->backlog);
 	if (srv->lfd == -1)
 		return -1;
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -259,6 +355,12 @@ server_setup(struct server *srv, const struct server_opts *o)
 	    epoll_add(srv->epfd, srv->tunfd, EV_TAG(EV_TUN, 0)) == -1 ||
 	    epoll_add(srv->epfd, srv->authfd, EV_TAG(EV_AUTH, 0)) == -1)
 		return -1;
+	if (o->control != NULL) {
+		srv->ctlfd = control_listen(o->control);
+		if (srv->ctlfd == -1 ||
+		    epoll_add(srv->epfd, srv->ctlfd, EV_TAG(EV_CONTROL, 0)) == -1)
+			return -1;
+	}
 	log_info("listening on %s (TLS 1.3), pool %s/%d, passwords from %s",
 	         addr_endpoint_str(&o->listen, ep, sizeof(ep)),
 	         inet_ntop(AF_INET, &o->pool_net, a, sizeof(a)), o->pool_prefix,
@@ -299,28 +401,43 @@ main(int argc, char **argv)
 		.mtu = VPN_MTU_DEFAULT, .ka_interval = KEEPALIVE_INTERVAL,
 		.ka_timeout = KEEPALIVE_TIMEOUT,
 		.listen = { .sin_family = AF_INET, .sin_port = htons(VPN_PORT) },
+		.backlog = SOMAXCONN,
 	};
 	static struct server srv;   /* large (packet buffer); one per process */
 	struct invocation inv = { .verbosity = LL_INFO };
 	int ret;
 
+	/* Descriptors our parent left open (a socket, a file) are not ours
+	 * to hold, and would go to the helper and count against our limit. */
+	if (close_range(3, ~0u, 0) == -1) {
+		perror("minivpn-server: close_range");
+		return 1;
+	}
 	inet_pton(AF_INET, "192.168.53.0", &opt.pool_net);
 	log_init(argv[0], LL_INFO);
 	parse_args(argc, argv, &opt, &inv);
 	log_init(argv[0], inv.verbosity);
+	if (inv.request != NULL)
+		return control_request(opt.control ? opt.control
+		                       : CONTROL_PATH_DEFAULT, inv.request);
 	if (inv.check_config)
 		return check_config(&opt);
 	if (no_core_dumps() == -1)
 		return 1;
 	srv.opt = &opt;
-	srv.epfd = srv.tunfd = srv.lfd = -1;
-	srv.lim_accept.burst = 5;
+	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = -1;
 	srv.lim_tun.burst = 5;
+	/* What peers that never logged in cause: 5 lines of each kind per
+	 * 30 s, then one with the count of the rest. */
+	srv.lim_accept = srv.lim_hello = srv.lim_prelogin = srv.lim_refused =
+		(struct log_limit){ .burst = 5, .period = 30 };
+	srv.nworkers = authproc_workers();
+	srv.check_ms = CHECK_MS_INITIAL;
 
 	/* Malformed lines are named once here; libc skips them silently. */
 	if (opt.shadow != NULL && shadowfile_check(opt.shadow) == -1)
 		return 1;
-	srv.authfd = authproc_start(opt.shadow);
+	srv.authfd = authproc_start(opt.shadow, srv.nworkers);
 	if (srv.authfd == -1)
 		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
@@ -329,12 +446,15 @@ main(int argc, char **argv)
 		return 1;
 	ret = server_run(&srv);
 
+	if (srv.ctlfd != -1)
+		close(srv.ctlfd);
 	close(srv.epfd);
 	close(srv.lfd);
 	close(srv.tunfd);
 	close(srv.authfd);
 	SSL_CTX_free(srv.ctx);
 	free(srv.sess);
+	free(srv.queue);
 	log_info("stopped");
 	return ret == 0 ? 0 : 1;
 }

@@ -62,7 +62,7 @@ if [ -z "$extra" ]; then pass "layout: nothing installed beyond the list"
 else fail "layout: unexpected files: $extra"; fi
 for u in server client; do
 	f=$D$P/lib/systemd/system/minivpn-$u@.service
-	if grep -qx "ExecStart=$P/sbin/minivpn-$u --config /etc/minivpn/%i.conf" "$f" 2>/dev/null; then
+	if grep -qE "^ExecStart=$P/sbin/minivpn-$u --config /etc/minivpn/%i.conf( |$)" "$f" 2>/dev/null; then
 		pass "units: minivpn-$u@.service runs $P/sbin/minivpn-$u with /etc/minivpn/NAME.conf"
 	else
 		fail "units: minivpn-$u@.service has no ExecStart of $P/sbin/minivpn-$u --config /etc/minivpn/%i.conf"
