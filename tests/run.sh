@@ -5,7 +5,9 @@
 #   tests/run.sh all        everything `make check` runs
 #   tests/run.sh taskN      task N's check and those of the tasks before it
 #   tests/run.sh unit       only the cmocka unit tests
-#   tests/run.sh mutants    only the mutation tests (tests/mutants/)
+#   tests/run.sh mutants    only the mutation tests (tests/mutants/): that
+#                           every solution region has a mutant, then each
+#                           mutant (MUTANTS_JOBS at a time, default 2)
 #
 # VPNLAB_BUILD (default build/san) holds the programs under test. ^C stops
 # after the running check has cleaned up after itself.
@@ -146,10 +148,12 @@ all)
 	if [ -e HANDOUT ]; then
 		echo "---- mutants: not in a handout (they need the reference solution)"
 	else
+		run_component mutant-coverage bash tests/mutants/coverage.sh
 		run_component mutants bash tests/mutants/run.sh
 	fi
 	;;
 mutants)
+	run_component mutant-coverage bash tests/mutants/coverage.sh
 	run_component mutants bash tests/mutants/run.sh
 	;;
 unit)
