@@ -1,5 +1,5 @@
 /*
- * log.c - leveled logging to stderr.
+ * log.c - leveled logging (to stderr, the journal or syslog: logdest.c).
  *
  * In the style of OpenBSD's log.c: log_warn() says what was attempted and
  * appends strerror(errno); fatal() is for what cannot go on. -v raises the
@@ -41,14 +41,14 @@ static void
 vlog(int level, const char *prefix, const char *fmt, va_list ap,
      const char *suffix)
 {
-	int saved = errno;     /* stdio may set it */
-	char line[1024];
+	int saved = errno;     /* stdio and syslog may set it */
+	char line[1024], text[1200];
 
 	if (level <= log_level) {
 		vsnprintf(line, sizeof(line), fmt, ap);
-		fprintf(stderr, "%s: %s%s%s%s\n", log_prog, prefix, line,
-		        suffix ? ": " : "", suffix ? suffix : "");
-		fflush(stderr);
+		snprintf(text, sizeof(text), "%s%s%s%s", prefix, line,
+		         suffix ? ": " : "", suffix ? suffix : "");
+		log_dest_write(level, log_prog, text);   /* logdest.c */
 	}
 	errno = saved;
 }

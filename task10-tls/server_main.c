@@ -57,6 +57,9 @@ usage(FILE *f)
 "                      address, peer, since, bytes and packets in/out\n"
 "  --disconnect USER   close USER's session on that server (the client\n"
 "                      stops: exit status 3)\n"
+"  --syslog            log to syslog (facility daemon) instead of stderr;\n"
+"                      stderr lines carry a time stamp, except under\n"
+"                      systemd, whose journal records its own\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -96,6 +99,7 @@ static const struct option longopts[] = {
 	{ "control", required_argument, NULL, 'O' },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
+	{ "syslog", no_argument, NULL, 'S' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -110,6 +114,7 @@ static const char *const repeatable[] = { "route", NULL };
 struct invocation {
 	int  verbosity;
 	bool check_config;
+	bool syslog;              /* --syslog: syslog(3) instead of stderr */
 	const char *request;      /* --status, --disconnect: to the control socket */
 	char request_buf[64];
 	bool file_routes;         /* o->routes came from the config file */
@@ -173,6 +178,7 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'B':
 		o->backlog = parse_uint(arg, what, 1, 65535);
 		break;
+	case 'S': inv->syslog = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
@@ -417,6 +423,9 @@ main(int argc, char **argv)
 	log_init(argv[0], LL_INFO);
 	parse_args(argc, argv, &opt, &inv);
 	log_init(argv[0], inv.verbosity);
+	/* Time stamps on a terminal or in a file, the journal's own priority
+	 * prefix under systemd, syslog when asked: the same lines. */
+	log_dest_set(log_dest_auto(inv.syslog), "minivpn-server");
 	if (inv.request != NULL)
 		return control_request(opt.control ? opt.control
 		                       : CONTROL_PATH_DEFAULT, inv.request);

@@ -1,7 +1,7 @@
 /*
  * test_log.c - unit tests of common/log.c (cmocka): each function prints at
- * the level it is named for, and none changes errno, even when writing to
- * stderr fails (stderr on /dev/full).
+ * the level it is named for (and the journal gets that priority), and none
+ * changes errno, even when writing to stderr fails (stderr on /dev/full).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +128,18 @@ test_levels(void **state)
 	out = written(path);
 	assert_non_null(strstr(out, "test-log: debug: seen-debug\n"));
 	assert_non_null(strstr(out, "test-log: seen-info\n"));
+
+	/* the journal's priorities (syslog.h): a warning is 4, not 3 (error) */
+	log_dest_set(LOG_DEST_JOURNAL, "test-log");
+	stderr_to(path, O_WRONLY | O_TRUNC);
+	errno = ENOENT;
+	log_warn("seen-warn");
+	log_warnx("seen-warnx");
+	log_info("seen-info");
+	restore_stderr();
+	log_dest_set(LOG_DEST_PLAIN, "test-log");
+	assert_string_equal(written(path), "<4>seen-warn: No such file or directory\n"
+	                    "<4>seen-warnx\n<6>seen-info\n");
 	unlink(path);
 }
 
