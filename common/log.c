@@ -38,14 +38,14 @@ static void
 vlog(int level, const char *prefix, const char *fmt, va_list ap,
      const char *suffix)
 {
-	char line[1024];
+	char line[1024], text[1200];
 
 	if (level > log_level)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "%s: %s%s%s%s\n", log_prog, prefix, line,
-	        suffix ? ": " : "", suffix ? suffix : "");
-	fflush(stderr);
+	snprintf(text, sizeof(text), "%s%s%s%s", prefix, line,
+	         suffix ? ": " : "", suffix ? suffix : "");
+	log_dest_write(level, log_prog, text);   /* logdest.c */
 }
 
 void
@@ -116,7 +116,7 @@ fatalx(const char *fmt, ...)
 void
 log_limited(struct log_limit *lim, const char *fmt, ...)
 {
-	time_t now = time(NULL);
+	time_t now = time(NULL) / (lim->period ? lim->period : 1);
 	unsigned burst = lim->burst ? lim->burst : 5;
 	va_list ap;
 

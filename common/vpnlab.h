@@ -45,14 +45,24 @@ noreturn void fatalx(const char *fmt, ...) FMT(1, 2);  /* log_warnx + exit(1) */
 /* Drains OpenSSL's error queue into one warning line after the message. */
 void log_openssl(const char *fmt, ...) FMT(1, 2);
 
+/* ---- logdest.c: where log lines go ------------------------------------------ */
+
+enum log_dest { LOG_DEST_PLAIN, LOG_DEST_STAMPED, LOG_DEST_JOURNAL, LOG_DEST_SYSLOG };
+/* syslog when asked, the journal when stderr is systemd's, else stamped. */
+enum log_dest log_dest_auto(bool want_syslog);
+void log_dest_set(enum log_dest d, const char *prog);
+void log_dest_write(int level, const char *prog, const char *text);
+
 /*
  * Rate limit for messages about bad input: a flood of malformed packets
  * must not become a flood of log lines. log_limited() prints at most
- * `burst` lines per second per limiter and says how many it held back.
+ * `burst` lines per window of `period` seconds per limiter and says how
+ * many it held back.
  */
 struct log_limit {
-	unsigned burst;       /* lines allowed per second (0 means 5) */
-	time_t   window;      /* the second being counted */
+	unsigned burst;       /* lines allowed per window (0 means 5) */
+	unsigned period;      /* the window in seconds (0 means 1) */
+	time_t   window;      /* the window being counted */
 	unsigned used;        /* lines printed in that second */
 	unsigned suppressed;  /* lines held back since the last printed one */
 };

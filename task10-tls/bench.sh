@@ -78,7 +78,7 @@ wait_for() {   # SECONDS CMD...
 # ---- the lab, certificates, users ---------------------------------------------
 "$LABSH" up >"$OUT/lab-up.log" 2>&1 || die "lab did not come up: $(tail -1 "$OUT/lab-up.log")"
 PKI=$OUT/pki
-"$ROOT/task10-tls/pki.sh" --out "$PKI" >"$OUT/pki.log" 2>&1 || die "pki.sh failed"
+"$ROOT/task10-tls/pki.sh" --force --out "$PKI" >"$OUT/pki.log" 2>&1 || die "pki.sh failed"
 # OpenVPN's TLS mode wants a client certificate too.
 (cd "$PKI" && umask 077 &&
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out client.key 2>/dev/null &&

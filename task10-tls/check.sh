@@ -26,15 +26,17 @@ for p in minivpn-server minivpn-client; do need_prog "$BIN/$p" || check_end; don
 
 NAME=$TLS_NAME
 PKI=$OUT/pki
+TPKI=$OUT/test-pki   # the rogue and expired certificates, apart from the CA's PKI
 MARK=56504e2d4d41524b4552   # "VPN-MARKER", the ping payload pattern
 MARK_TEXT=VPN-MARKER
 
 # ---- set-up: certificates, users -------------------------------------------------
-if ! "$ROOT/task10-tls/pki.sh" --name "$NAME" --out "$PKI" >"$OUT/pki.log" 2>&1; then
+if ! "$ROOT/task10-tls/pki.sh" --name "$NAME" --out "$PKI" >"$OUT/pki.log" 2>&1 ||
+   ! "$ROOT/task10-tls/pki.sh" test-certs --ca "$PKI" --name "$NAME" --out "$TPKI" >>"$OUT/pki.log" 2>&1; then
 	fail "make pki failed: $(tail -1 "$OUT/pki.log")"
 	check_end
 fi
-bad_keys=$(find "$PKI" -name '*.key' -perm /077 | wc -l)
+bad_keys=$(find "$PKI" "$TPKI" -name '*.key' -perm /077 | wc -l)
 if [ "$bad_keys" = 0 ]; then pass "pki: no private key is readable by group or others"
 else fail "pki: $bad_keys private keys readable by group or others"; fi
 expect_ok "pki: the CA directory has a hash link" \
@@ -103,7 +105,7 @@ else
 fi
 
 # ---- server authentication (SEED task 4) ---------------------------------------
-try_client u untrusted alice --ca-file "$PKI/rogue-ca.crt"
+try_client u untrusted alice --ca-file "$TPKI/rogue-ca.crt"
 expect_grep "server auth: a CA that did not sign the server is refused, saying why" \
 	'server certificate rejected: untrusted issuer' "$OUT/untrusted.log"
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/untrusted.status"
@@ -116,7 +118,7 @@ try_client u ip-literal alice "${GOOD_CA[@]}" --server "$SERVER_EXT"
 expect_grep "server auth: an IP address not in the certificate is refused (no CN fallback)" \
 	'server certificate rejected: address mismatch' "$OUT/ip-literal.log"
 
-lab_bg server expired-srv "$BIN/minivpn-server" --cert "$PKI/expired.crt" --key "$PKI/expired.key" \
+lab_bg server expired-srv "$BIN/minivpn-server" --cert "$TPKI/expired.crt" --key "$TPKI/expired.key" \
 	--shadow "$OUT/shadow" --listen 0.0.0.0:4434 --pool 192.168.54.0/24 --tun exp%d
 wait_for "the expired server" 10 grep -q "listening on" "$OUT/expired-srv.log"
 try_client u expired alice "${GOOD_CA[@]}" --server "$NAME:4434"
@@ -125,7 +127,7 @@ expect_grep "server auth: an expired certificate is refused, saying why" \
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/expired.status"
 lab_stop expired-srv
 
-lab_bg u3 rogue "$BIN/minivpn-server" --cert "$PKI/rogue.crt" --key "$PKI/rogue.key" \
+lab_bg u3 rogue "$BIN/minivpn-server" --cert "$TPKI/rogue.crt" --key "$TPKI/rogue.key" \
 	--shadow "$OUT/shadow" --pool 192.168.55.0/24 --tun rogue%d
 wait_for "the rogue server" 10 grep -q "listening on" "$OUT/rogue.log"
 try_client u mitm alice "${GOOD_CA[@]}" --connect "$U3"

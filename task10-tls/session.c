@@ -30,6 +30,11 @@
 #define READ_FRAMES_MAX 64
 #define READ_BYTES_MAX  (256 * 1024)
 
+/* Buffers of a session idle this long give their pages back, when they
+ * hold more than this. */
+#define IDLE_RELEASE_MS 5000
+#define IDLE_KEEP_BYTES 8192
+
 /* The OpenSSL error queue as one line, for rate-limited per-peer messages. */
 static const char *
 ssl_errors(char *buf, size_t len)
@@ -119,6 +124,30 @@ bad:
 }
 
 /*
+ * s is closed with its check not decided yet. When the client left (code
+ * BYE: it closed or the connection broke) that counts as a failed login of
+ * its address, or AUTH-and-close would be a free way to keep the password
+ * helper busy; when the server closed it (shutdown, busy), it does not.
+ */
+static void
+session_abandon(struct session *s, enum vpn_error code)
+{
+	char a[INET_ADDRSTRLEN];
+	bool left = code == VPN_ERR_BYE;
+
+	if (throttle_end(s->loop->throttle, s->peer.sin_addr, s->user,
+	                 left ? AUTH_ABANDONED : AUTH_ERROR, now_ms()))
+		log_warnx("%s: address banned for %u s: %u failed or abandoned "
+		          "logins", inet_ntop(AF_INET, &s->peer.sin_addr, a,
+		                              sizeof(a)),
+		          THROTTLE_BAN_SECS, THROTTLE_BAN_AFTER);
+	else if (left)
+		log_limited(s->loop->lim_prelogin, "%s: left before the password "
+		            "check's verdict (counted as a failed login)", s->name);
+	s->throttled = false;
+}
+
+/*
  * Sends ERROR(code, reason) when TLS is up and code is not BYE-by-peer,
  * has the loop forget it (its address included), then frees everything the
  * session holds.
@@ -144,13 +173,12 @@ session_close(struct session *s, enum vpn_error code, const char *reason)
 		         (unsigned long long)s->pkts_in,
 		         (unsigned long long)s->pkts_out,
 		         (unsigned long long)s->drops);
-	else
-		log_info("%s: connection closed before login (%s: %s)", s->name,
-		         vpn_error_name(code), reason);
+	else   /* anyone can cause this: rate-limited */
+		log_limited(s->loop->lim_prelogin, "%s: connection closed before "
+		            "login (%s: %s)", s->name, vpn_error_name(code), reason);
 	s->loop->forget(s->loop, s);
-	if (s->throttled)   /* abandoned check: no longer in flight */
-		(void)throttle_end(s->loop->throttle, s->peer.sin_addr, s->user,
-		                   AUTH_ERROR, now_ms());
+	if (s->throttled)
+		session_abandon(s, code);
 	if (close(s->fd) == -1)   /* also takes it out of the epoll set */
 		log_warn("%s: close", s->name);
 	SSL_free(s->ssl);
@@ -168,8 +196,9 @@ session_handshake(struct session *s)
 
 	if (r == 1) {
 		s->state = SS_LOGIN;
-		log_info("%s: TLS handshake done (%s, %s)", s->name,
-		         SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl));
+		log_limited(s->loop->lim_hello, "%s: TLS handshake done (%s, %s)",
+		            s->name, SSL_get_version(s->ssl),
+		            SSL_get_cipher_name(s->ssl));
 		return session_watch(s, false);
 	}
 	switch (SSL_get_error(s->ssl, r)) {
@@ -201,6 +230,7 @@ session_start(struct session *s, const struct vpn_config *cfg,
 		return -1;
 	}
 	s->state = SS_ACTIVE;
+	s->since = time(NULL);
 	ka_init(&s->ka, cfg->ka_interval, cfg->ka_timeout, now_ms());
 	inet_ntop(AF_INET, &s->addr, a, sizeof(a));
 	log_info("%s: logged in, tunnel address %s (%u client%s)", s->name, a,
@@ -253,10 +283,14 @@ session_on_auth(struct session *s, const struct frame *f)
 	char msg[96];
 	unsigned wait, delay;
 	uint64_t now = now_ms();
+	int r;
 
-	if (login_parse(f->payload, f->len, &lg, &why) == -1) {
+	if ((r = login_parse(f->payload, f->len, &lg, &why)) < 0) {
 		login_wipe(&lg);
-		session_close(s, VPN_ERR_PROTOCOL, why);
+		/* -2: a version or user name we will never take; the client
+		 * must not come back with it. */
+		log_limited(s->loop->lim_refused, "%s: bad AUTH: %s", s->name, why);
+		session_close(s, r == -2 ? VPN_ERR_REFUSED : VPN_ERR_PROTOCOL, why);
 		return -1;
 	}
 	/* The password is now in lg; wipe it from the receive buffer too. */
@@ -271,16 +305,25 @@ session_on_auth(struct session *s, const struct frame *f)
 		login_wipe(&lg);
 		snprintf(msg, sizeof(msg), "too many failed logins from this "
 		         "address; try again in %u s", wait);
-		log_warnx("%s: refused, too many failed logins from this "
-		          "address (try again in %u s)", s->name, wait);
+		log_limited(s->loop->lim_refused, "%s: refused, too many failed "
+		            "logins from this address (try again in %u s)",
+		            s->name, wait);
 		session_close(s, VPN_ERR_BANNED, msg);
 		return -1;
 	}
 	s->throttled = true;
 	s->verdict_ms = now + (delay > LOGIN_FLOOR_MS ? delay : LOGIN_FLOOR_MS);
-	if (s->loop->ask(s->loop, s, &lg) == -1) {
+	if ((r = s->loop->ask(s->loop, s, &lg)) != 0) {
 		login_wipe(&lg);
-		session_close(s, VPN_ERR_INTERNAL, "password check unavailable");
+		if (r == -1) {
+			session_close(s, VPN_ERR_INTERNAL, "password check "
+			              "unavailable");
+			return -1;
+		}
+		snprintf(msg, sizeof(msg), "too many logins waiting for their "
+		         "check; " ERROR_RETRY_TEXT "%d s", r);
+		log_limited(s->loop->lim_refused, "%s: refused: %s", s->name, msg);
+		session_close(s, VPN_ERR_BUSY, msg);
 		return -1;
 	}
 	login_wipe(&lg);
@@ -326,6 +369,7 @@ session_on_data(struct session *s, const struct frame *f)
 		return;
 	}
 	s->pkts_in++;
+	s->bytes_in += ip.total_len;
 }
 
 static int
@@ -486,6 +530,7 @@ session_queue_packet(struct session *s, const uint8_t *pkt, size_t len)
 	memcpy(p, pkt, len);
 	frame_commit(&s->tx, FRAME_DATA, len);
 	s->pkts_out++;
+	s->bytes_out += len;
 	return true;
 }
 
@@ -522,6 +567,15 @@ session_tick(struct session *s, uint64_t now)
 			         (unsigned long long)(now - s->ka.last_rx_ms) / 1000);
 			session_close(s, VPN_ERR_TIMEOUT, msg);
 			return -1;
+		}
+		/* Idle for a while: the buffers' pages go back (a burst of
+		 * traffic may have touched all 320 KiB of them). */
+		if (s->tx.len == 0 && s->rx.len == 0 &&
+		    (s->tx.hw > IDLE_KEEP_BYTES || s->rx.hw > IDLE_KEEP_BYTES) &&
+		    now - s->ka.last_rx_ms >= IDLE_RELEASE_MS &&
+		    now - s->ka.last_tx_ms >= IDLE_RELEASE_MS) {
+			fbuf_release(&s->tx);
+			fbuf_release(&s->rx);
 		}
 		if (ka_send_due(&s->ka, now) && s->tx.len == 0) {
 			if (frame_append(&s->tx, FRAME_KEEPALIVE, NULL, 0) == 0)

@@ -38,7 +38,12 @@ struct session_loop {
 	int               tunfd;
 	const char       *tunname;
 	struct throttle  *throttle;     /* login attempts per source address */
-	struct log_limit *lim_accept;   /* shared by all handshake failures */
+	/* What a peer that never logged in can make us say, by kind, each
+	 * shared by all such peers: an attacker fills its own limiter only. */
+	struct log_limit *lim_accept;   /* handshake failures, making room */
+	struct log_limit *lim_hello;    /* handshakes done */
+	struct log_limit *lim_prelogin; /* closes before login, abandoned checks */
+	struct log_limit *lim_refused;  /* AUTHs refused: banned, busy */
 	struct log_limit *lim_tun;      /* shared by all TUN write errors */
 	/* Wake s when its socket is readable, and writable too if out. */
 	int  (*watch)(struct session_loop *loop, struct session *s, bool out);
@@ -46,8 +51,11 @@ struct session_loop {
 	 * epoll cannot see what OpenSSL holds, so the loop calls session_io()
 	 * again without waiting while more is set. */
 	void (*more)(struct session_loop *loop, struct session *s, bool more);
-	/* Sends lg to the password helper and sets s->req_id; the answer comes
-	 * back through session_auth_done(). Returns -1 if it could not. */
+	/* Queues lg for the password helper (in arrival order) and sets
+	 * s->req_id; the answer comes back through session_auth_done(). Returns
+	 * 0, -1 if it could not, or N > 0 when the queue is so long that the
+	 * client should come back in N seconds instead. Forgetting s drops
+	 * its question if it is still queued. */
 	int  (*ask)(struct session_loop *loop, struct session *s,
 	            const struct login *lg);
 	/* s is being closed: the loop drops it and what it holds there (its
@@ -81,6 +89,8 @@ struct session {
 	bool            dirty;         /* queued for a flush this round */
 	struct log_limit lim_spoof, lim_bad;
 	uint64_t        pkts_in, pkts_out, drops;
+	uint64_t        bytes_in, bytes_out;   /* IP bytes, for --status */
+	time_t          since;         /* logged in at (wall clock) */
 };
 
 /*
