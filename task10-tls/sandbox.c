@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <sys/socket.h>
 
 #include "minivpn.h"
 
@@ -64,8 +65,10 @@ static const int sanitizer_allowed[] = {
 };
 #endif
 
+/* syslog: log lines go to syslog(3), which reconnects to /dev/log (a new
+ * AF_UNIX socket) when syslogd restarted: allow exactly that. */
 int
-sandbox_server(void)
+sandbox_server(bool syslog)
 {
 	uint32_t deflt = SCMP_ACT_KILL_PROCESS;
 	scmp_filter_ctx f;
@@ -90,6 +93,11 @@ sandbox_server(void)
 		                          0)) < 0)
 			goto bad;
 #endif
+	if (syslog &&
+	    ((r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+	                           SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0 ||
+	     (r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0)) < 0))
+		goto bad;
 	if ((r = seccomp_load(f)) < 0) {
 		errno = -r;
 		log_warn("loading the seccomp filter");

@@ -578,6 +578,9 @@ server_run(struct server *srv)
 			case EV_AUTH:
 				server_auth_replies(srv);
 				break;
+			case EV_CONTROL:
+				control_accept(srv);
+				break;
 			case EV_SESSION:
 				s = server_session(srv, (uint32_t)tag);
 				if (s != NULL)

@@ -52,6 +52,16 @@ usage(FILE *f)
 "                      limit cannot be raised to fit them)\n"
 "  --backlog N         connections the kernel queues before accept\n"
 "                      (default SOMAXCONN, %d)\n"
+"  --control PATH      a control socket for --status and --disconnect\n"
+"                      (root only; e.g. " CONTROL_PATH_DEFAULT ")\n"
+"  --status            list the sessions of the server at --control PATH\n"
+"                      (default " CONTROL_PATH_DEFAULT "): user, tunnel\n"
+"                      address, peer, since, bytes and packets in/out\n"
+"  --disconnect USER   close USER's session on that server (the client\n"
+"                      stops: exit status 3)\n"
+"  --syslog            log to syslog (facility daemon) instead of stderr;\n"
+"                      stderr lines carry a time stamp, except under\n"
+"                      systemd, whose journal records its own\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -88,7 +98,11 @@ static const struct option longopts[] = {
 	{ "keepalive", required_argument, NULL, 'K' },
 	{ "max-clients", required_argument, NULL, 'M' },
 	{ "backlog", required_argument, NULL, 'B' },
-	{ "shared-user", no_argument, NULL, 'S' },
+	{ "shared-user", no_argument, NULL, 'U' },
+	{ "control", required_argument, NULL, 'O' },
+	{ "status", no_argument, NULL, 'T' },
+	{ "disconnect", required_argument, NULL, 'D' },
+	{ "syslog", no_argument, NULL, 'S' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -103,6 +117,9 @@ static const char *const repeatable[] = { "route", NULL };
 struct invocation {
 	int  verbosity;
 	bool check_config;
+	bool syslog;              /* --syslog: syslog(3) instead of stderr */
+	const char *request;      /* --status, --disconnect: to the control socket */
+	char request_buf[64];
 	bool file_routes;         /* o->routes came from the config file */
 };
 
@@ -161,14 +178,24 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'M':
 		o->max_clients = parse_uint(arg, what, 1, 4093);
 		break;
-	case 'S': o->shared_user = true; break;
+	case 'U': o->shared_user = true; break;
 	case 'B':
 		o->backlog = parse_uint(arg, what, 1, 65535);
 		break;
+	case 'S': inv->syslog = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
 	case 'X': inv->check_config = true; break;
+	case 'O': o->control = arg; break;
+	case 'T': inv->request = "status"; break;
+	case 'D':
+		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
+			fatalx("%s: '%s' is not a user name", what, arg);
+		snprintf(inv->request_buf, sizeof(inv->request_buf),
+		         "disconnect %s", arg);
+		inv->request = inv->request_buf;
+		break;
 	case 'V':
 		printf("minivpn-server %s (protocol version %d)\n",
 		       MINIVPN_VERSION, VPN_PROTO_VERSION);
@@ -210,6 +237,8 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 		usage(stderr);
 		exit(2);
 	}
+	if (inv->request != NULL)
+		return;   /* a question to a running server: no set-up options */
 	if (o->cert == NULL || o->key == NULL) {
 		fprintf(stderr, "minivpn-server: --cert and --key are required\n");
 		usage(stderr);
@@ -336,6 +365,12 @@ server_setup(struct server *srv, const struct server_opts *o)
 	    epoll_add(srv->epfd, srv->tunfd, EV_TAG(EV_TUN, 0)) == -1 ||
 	    epoll_add(srv->epfd, srv->authfd, EV_TAG(EV_AUTH, 0)) == -1)
 		return -1;
+	if (o->control != NULL) {
+		srv->ctlfd = control_listen(o->control);
+		if (srv->ctlfd == -1 ||
+		    epoll_add(srv->epfd, srv->ctlfd, EV_TAG(EV_CONTROL, 0)) == -1)
+			return -1;
+	}
 	log_info("listening on %s (TLS 1.3), pool %s/%d, passwords from %s",
 	         addr_endpoint_str(&o->listen, ep, sizeof(ep)),
 	         inet_ntop(AF_INET, &o->pool_net, a, sizeof(a)), o->pool_prefix,
@@ -392,12 +427,18 @@ main(int argc, char **argv)
 	log_init(argv[0], LL_INFO);
 	parse_args(argc, argv, &opt, &inv);
 	log_init(argv[0], inv.verbosity);
+	/* Time stamps on a terminal or in a file, the journal's own priority
+	 * prefix under systemd, syslog when asked: the same lines. */
+	log_dest_set(log_dest_auto(inv.syslog), "minivpn-server");
+	if (inv.request != NULL)
+		return control_request(opt.control ? opt.control
+		                       : CONTROL_PATH_DEFAULT, inv.request);
 	if (inv.check_config)
 		return check_config(&opt);
 	if (no_core_dumps() == -1)
 		return 1;
 	srv.opt = &opt;
-	srv.epfd = srv.tunfd = srv.lfd = -1;
+	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = -1;
 	srv.lim_tun.burst = 5;
 	/* What peers that never logged in cause: 5 lines of each kind per
 	 * 30 s, then one with the count of the rest. */
@@ -418,10 +459,12 @@ main(int argc, char **argv)
 	    privdrop(opt.user, false) == -1)
 		return 1;
 	/* From here on only what the event loop needs (sandbox.c). */
-	if (sandbox_server() == -1)
+	if (sandbox_server(inv.syslog) == -1)
 		return 1;
 	ret = server_run(&srv);
 
+	if (srv.ctlfd != -1)
+		close(srv.ctlfd);
 	close(srv.epfd);
 	close(srv.lfd);
 	close(srv.tunfd);

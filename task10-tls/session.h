@@ -89,6 +89,8 @@ struct session {
 	bool            dirty;         /* queued for a flush this round */
 	struct log_limit lim_spoof, lim_bad;
 	uint64_t        pkts_in, pkts_out, drops;
+	uint64_t        bytes_in, bytes_out;   /* IP bytes, for --status */
+	time_t          since;         /* logged in at (wall clock) */
 };
 
 /*
