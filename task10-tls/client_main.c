@@ -26,7 +26,8 @@ usage(FILE *f)
 "drops.\n"
 "\n"
 "  --server NAME[:PORT]  the server's host name, as in its certificate\n"
-"                      (default port %d)\n"
+"                      (default port %d); an IPv6 address as [ADDR]:PORT,\n"
+"                      or bare without a port\n"
 "  --connect ADDR      connect to this IP address instead of resolving NAME\n"
 "                      (when NAME is not in DNS, as in the lab)\n"
 "  --ca-dir DIR        trusted CAs: a directory with hash links\n"
@@ -100,20 +101,14 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
           const char *arg, const char *what)
 {
 	static char host[256];
-	char *colon, *end;
+	char *end;
 	unsigned long v;
 
 	switch (c) {
 	case 's':
-		snprintf(host, sizeof(host), "%s", arg);
-		colon = strrchr(host, ':');
-		if (colon != NULL) {
-			*colon = '\0';
-			v = strtoul(colon + 1, &end, 10);
-			if (*end != '\0' || v == 0 || v > 65535)
-				fatalx("%s: bad port '%s'", what, colon + 1);
-			o->port = (uint16_t)v;
-		}
+		if (addr_parse_host_port(arg, host, sizeof(host), &o->port) == -1)
+			fatalx("%s: expected NAME[:PORT], [ADDRESS]:PORT or an IPv6 "
+			       "address", what);
 		o->server = host;
 		break;
 	case 'c': o->connect = arg; break;

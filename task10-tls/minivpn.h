@@ -182,6 +182,14 @@ const char *tls_verify_category(long verify_result);
  * CERT_WARN_DAYS. */
 void tls_warn_expiry(X509 *cert, const char *whose);
 #define CERT_WARN_DAYS 30
+/* what tls_write_fbuf() left to do */
+enum tls_io {
+	TLS_IO_ERROR = -1,      /* connection lost; OpenSSL's queue says why */
+	TLS_IO_DONE,            /* tx is empty */
+	TLS_IO_WANT_WRITE,      /* socket full: again once it is writable */
+	TLS_IO_WANT_READ,       /* OpenSSL must read first: again once readable */
+};
+enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
 
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
