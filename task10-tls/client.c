@@ -156,16 +156,11 @@ on_config(struct client *c, const struct frame *f)
 		c->exit_status = EXIT_CONFIG;
 		return -1;
 	}
-	/* A route over the server's own address would send the tunnel's
-	 * own packets into the tunnel. */
-	if (c->server_addr.s_addr != 0 &&
-	    config_routes_cover(&cfg, c->server_addr)) {
-		inet_ntop(AF_INET, &c->server_addr, a, sizeof(a));
-		log_warnx("bad CONFIG from the server: a route covers the server's "
-		          "own address %s (it would loop into the tunnel)", a);
-		c->exit_status = EXIT_CONFIG;
-		return -1;
-	}
+	/* A route over the server's own address (a full tunnel) would send
+	 * the tunnel's own packets into the tunnel: netconf keeps a host
+	 * route to the server outside it first. With an outer address that
+	 * is not IPv4 there is nothing to keep out. */
+	c->nc.server = c->server_addr;
 	inet_ntop(AF_INET, &cfg.addr, a, sizeof(a));
 	log_info("logged in as %s: tunnel address %s/%d, mtu %u, %u route%s",
 	         c->opt->user, a, cfg.prefixlen, cfg.mtu, cfg.nroutes,
