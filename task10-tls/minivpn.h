@@ -219,6 +219,12 @@ int shadowfile_check(const char *path);
 int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
                     const char *hash);
 
+/* ---- nat.c: --nat IFACE, the server's own nftables table ------------------------- */
+
+/* Sets the table up and forks its keeper; returns the fd whose closing
+ * (at exit) makes the keeper remove it, or -1. */
+int nat_start(const char *ifname, struct in_addr net, int prefixlen);
+
 /* ---- conffile.c: the programs' configuration file ------------------------------- */
 
 #define MINIVPN_VERSION "1.0"

@@ -6,6 +6,7 @@
  * then privileges are dropped for good, then the event loop runs.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -50,6 +51,11 @@ usage(FILE *f)
 "                      limit cannot be raised to fit them)\n"
 "  --backlog N         connections the kernel queues before accept\n"
 "                      (default SOMAXCONN, %d)\n"
+"  --nat IFACE         masquerade the pool's packets leaving IFACE (the\n"
+"                      LAN side); an nftables table of the server's own,\n"
+"                      removed when it stops\n"
+"  --client-to-client  let clients reach each other's tunnel addresses\n"
+"                      (default: dropped and logged)\n"
 "  --control PATH      a control socket for --status and --disconnect\n"
 "                      (root only; e.g. " CONTROL_PATH_DEFAULT ")\n"
 "  --status            list the sessions of the server at --control PATH\n"
@@ -97,6 +103,8 @@ static const struct option longopts[] = {
 	{ "max-clients", required_argument, NULL, 'M' },
 	{ "backlog", required_argument, NULL, 'B' },
 	{ "control", required_argument, NULL, 'O' },
+	{ "client-to-client", no_argument, NULL, 'P' },
+	{ "nat", required_argument, NULL, 'N' },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
@@ -184,6 +192,8 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'C': break;          /* read before the command line */
 	case 'X': inv->check_config = true; break;
 	case 'O': o->control = arg; break;
+	case 'P': o->client_to_client = true; break;
+	case 'N': o->nat = arg; break;
 	case 'T': inv->request = "status"; break;
 	case 'D':
 		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
@@ -393,6 +403,10 @@ check_config(const struct server_opts *o)
 	SSL_CTX_free(ctx);
 	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
 		return 1;
+	if (o->nat != NULL && if_nametoindex(o->nat) == 0) {
+		log_warn("--nat: no interface %s here", o->nat);
+		return 1;
+	}
 	log_info("configuration OK: certificate %s, pool of %u addresses, "
 	         "%u route(s), passwords from %s", o->cert, pool.size, o->nroutes,
 	         o->shadow ? o->shadow : "the system shadow database");
@@ -448,6 +462,10 @@ main(int argc, char **argv)
 		return 1;
 	srv.authfd = authproc_start(opt.shadow, srv.nworkers);
 	if (srv.authfd == -1)
+		return 1;
+	/* Its keeper is forked here too: before any key or socket exists. */
+	if (opt.nat != NULL &&
+	    nat_start(opt.nat, opt.pool_net, opt.pool_prefix) == -1)
 		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
 		return 1;

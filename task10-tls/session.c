@@ -358,6 +358,18 @@ session_on_data(struct session *s, const struct frame *f)
 	/* SOLUTION STUB: log_limited(&s->lim_spoof, "%s: task 10: the source address check is not written yet (task10-tls/session.c): packet dropped", s->name); */
 	/* SOLUTION STUB: return; */
 	/* SOLUTION END */
+	/* Another client's address: the kernel would route it back out of
+	 * the TUN to that client. Off unless --client-to-client. */
+	if (!s->loop->client_to_client &&
+	    (ip.dst.s_addr & s->loop->pool_mask) == s->loop->pool_net &&
+	    ip.dst.s_addr != s->loop->server_addr.s_addr) {
+		s->drops++;
+		inet_ntop(AF_INET, &ip.dst, src, sizeof(src));
+		log_limited(&s->lim_spoof, "%s: dropped a packet to %s: traffic "
+		            "between clients is off (--client-to-client)", s->name,
+		            src);
+		return;
+	}
 	/* ip.total_len, not f->len: bytes past the IPv4 length are junk. */
 	if (write(s->loop->tunfd, f->payload, ip.total_len) == -1) {
 		s->drops++;
