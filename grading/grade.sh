@@ -55,6 +55,7 @@ GRADE_TMP=${GRADE_TMP:-/tmp}
 NPROC_LIMIT=${GRADE_NPROC_LIMIT:-1024}        # processes + threads of the grading user
 FSIZE_LIMIT=${GRADE_FSIZE_LIMIT:-1048576}     # KiB: no file written may grow past 1 GiB
 TMPFS_SIZE=${GRADE_TMPFS_SIZE:-512m}
+DEFAULT_CAP=0.5                               # a task with a failed critical check: at most half
 KEEP_MAX=50M                                  # larger logs/captures are not kept
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -66,10 +67,11 @@ usage() {
 	exit 2
 }
 
-submission= tasks_wanted= outdir=$KIT/out/grade student=
+submission= tasks_wanted= outdir=$KIT/out/grade student= setup_user=0
 while [ $# -gt 0 ]; do
 	case $1 in
-	--submission) submission=${2:?--submission takes a directory}; shift 2 ;;
+	--submission) submission=${2:?--submission takes a directory or an archive}; shift 2 ;;
+	--setup-user) setup_user=1; shift ;;
 	--tasks) tasks_wanted=${2?--tasks takes a list}; shift 2 ;;
 	-o) outdir=${2:?-o takes a directory}; shift 2 ;;
 	--student) student=${2:?--student takes a name}; shift 2 ;;
@@ -78,10 +80,35 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $outdir in /*) ;; *) outdir=$PWD/$outdir ;; esac
+# A submission is a directory or an archive (.tar, .tar.gz, .tgz, .zip);
+# the student's name: --student, else the first line of a STUDENT file at
+# the top of the tree (or of the directory it is nested in), else the
+# directory's or the archive's name.
+archive=
+student_from=
 if [ -n "$submission" ]; then
-	[ -d "$submission" ] || die "submission '$submission' is not a directory"
-	submission=$(cd "$submission" && pwd)
-	[ -n "$student" ] || student=$(basename "$submission")
+	if [ -d "$submission" ]; then
+		submission=$(cd "$submission" && pwd)
+		default_name=$(basename "$submission")
+	elif [ -f "$submission" ]; then
+		submission=$(cd "$(dirname "$submission")" && pwd)/$(basename "$submission")
+		case $submission in
+		*.tar) archive=tar default_name=$(basename "$submission" .tar) ;;
+		*.tar.gz) archive=tar default_name=$(basename "$submission" .tar.gz) ;;
+		*.tgz) archive=tar default_name=$(basename "$submission" .tgz) ;;
+		*.zip)
+			command -v unzip >/dev/null ||
+				die "'$submission' is a zip archive and unzip is not installed: install it (apt-get install unzip) or unpack it by hand"
+			archive=zip default_name=$(basename "$submission" .zip) ;;
+		*) die "submission '$submission' is neither a directory nor an archive (.tar, .tar.gz, .tgz, .zip)" ;;
+		esac
+	else
+		die "submission '$submission' is not a directory or an archive"
+	fi
+	if [ -n "$student" ]; then student_from="given (--student)"
+	elif [ -n "$archive" ]; then student=$default_name student_from="the archive's name"
+	else student=$default_name student_from="the directory's name"
+	fi
 else
 	student=${student:-kit}
 fi
@@ -89,10 +116,11 @@ fi
 # ---- the weights ------------------------------------------------------------
 
 [ -r "$WEIGHTS" ] || die "cannot read $WEIGHTS"
+WEIGHTS_NAME=${WEIGHTS#"$KIT"/}
 declare -a ORDER=() STUDENT_FILES=()
-declare -A WEIGHT=() NCHECKS=() TLIMIT=()
+declare -A WEIGHT=() NCHECKS=() TLIMIT=() CAP=()
 lineno=0
-while read -r t w n lim rest || [ -n "${t:-}" ]; do
+while read -r t w n lim cap rest || [ -n "${t:-}" ]; do
 	lineno=$((lineno + 1))
 	case $t in '' | '#'*) continue ;; esac
 	if [ "$t" = file ]; then
@@ -109,6 +137,8 @@ while read -r t w n lim rest || [ -n "${t:-}" ]; do
 	[[ $w =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$WEIGHTS:$lineno: points '$w' is not a number"
 	[[ ${n:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: checks '$n' is not a number or -"
 	[[ ${lim:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: timeout '$lim' is not a number or -"
+	[[ $cap == '#'* ]] && { rest="$cap $rest"; cap=; }
+	[[ ${cap:--} =~ ^(-|0(\.[0-9]+)?|1(\.0*)?)$ ]] || die "$WEIGHTS:$lineno: cap '$cap' is not a fraction from 0 to 1 or -"
 	[ -z "$rest" ] || [[ $rest == '#'* ]] || die "$WEIGHTS:$lineno: too many columns"
 	[ -z "${WEIGHT[$t]:-}" ] || die "$WEIGHTS:$lineno: $t is listed twice"
 	ORDER+=("$t")
@@ -116,6 +146,8 @@ while read -r t w n lim rest || [ -n "${t:-}" ]; do
 	NCHECKS[$t]=${n:--}
 	TLIMIT[$t]=${lim:--}
 	[ "${TLIMIT[$t]}" = - ] && TLIMIT[$t]=$CHECK_TIMEOUT
+	CAP[$t]=${cap:--}
+	[ "${CAP[$t]}" = - ] && CAP[$t]=$DEFAULT_CAP
 done <"$WEIGHTS"
 [ ${#ORDER[@]} -gt 0 ] || die "$WEIGHTS lists no task"
 
@@ -166,6 +198,8 @@ else
 	RUN_AS_NAME="$(id -un) (not root: student code runs as you; grade as root for the sandbox user)"
 fi
 MY_USERNS=$(readlink /proc/self/ns/user)
+# (grade-all creates its slots' users one after another before grading.)
+[ "$setup_user" = 1 ] && exit 0
 
 # One grader at a time per grading user: the clean-up kills by user.
 mkdir -p "$GRADE_TMP"
@@ -236,6 +270,9 @@ if [ "$(id -u)" = 0 ]; then
 else
 	NS=()
 fi
+# Unpacking an archive and finding where a tree starts: run by the
+# grading user (its text, read now: the sandbox hides the kit).
+UNPACK_SH=$(cat "$KIT/grading/unpack.sh") || die "cannot read $KIT/grading/unpack.sh"
 CLK_TCK=$(getconf CLK_TCK)
 LAB_PREFIX=g$$
 
@@ -397,16 +434,57 @@ task_programs() {
 
 # ---- build ---------------------------------------------------------------------------------
 
-build_status=skipped build_secs=0 build_error= build_cmd=
+build_status=skipped build_secs=0 build_error= build_cmd= TREE_NOTE= HANDOUT_NOTE=
 if [ -n "$submission" ]; then
 	BIN=$WORK/src/build/san/bin
 	say "$student: copying $submission"
-	# Root reads the submission (tar archives links as links); the grading
-	# user writes the copy, so nothing in it is root's.
 	"${AS_USER[@]}" mkdir "$WORK/src" </dev/null || die "cannot create $WORK/src"
-	tar -C "$submission" --exclude=./build --exclude=./out --exclude=./.git -cf - . |
-		"${AS_USER[@]}" bash -c 'umask 022; exec tar -C "$1" --no-same-owner -xf -' untar "$WORK/src" ||
-		die "cannot copy $submission"
+	if [ -z "$archive" ]; then
+		# Root reads the submission (tar archives links as links); the
+		# grading user writes the copy, so nothing in it is root's.
+		tar -C "$submission" --exclude=./build --exclude=./out --exclude=./.git -cf - . |
+			"${AS_USER[@]}" bash -c 'umask 022; exec tar -C "$1" --no-same-owner -xf -' untar "$WORK/src" ||
+			die "cannot copy $submission"
+	else
+		# Root only reads the archive; the grading user copies it into WORK
+		# and unpacks it there, in the sandbox, under a time limit.
+		"${AS_USER[@]}" bash -c 'umask 022; exec cat >"$1"' copy "$WORK/submission.$archive" \
+			<"$submission" || die "cannot copy $submission"
+		sandboxed 300 "$LOGS/unpack.log" \
+			bash -c "$UNPACK_SH" unpack "$archive" "$WORK/submission.$archive" "$WORK/src"
+		rc=$?
+		[ "$rc" = 0 ] || die "cannot unpack $submission: $(grep -m1 'unpack:' "$LOGS/unpack.log" || tail -1 "$LOGS/unpack.log")"
+		grep '^unpack: note: ' "$LOGS/unpack.log" | sed 's/^unpack: note: //' >"$LOGS/unpack.notes"
+		"${AS_USER[@]}" rm -f "$WORK/submission.$archive" </dev/null
+	fi
+	# Where the tree really starts (a handout/ inside NAME/), and a STUDENT
+	# file on the way down: looked for by the grading user.
+	"${AS_USER[@]}" bash -c "$UNPACK_SH" unpack find-tree "$WORK/src" </dev/null >"$LOGS/tree" 2>/dev/null ||
+		die "cannot look into the copy of $submission"
+	inner=$(sed -n 's/^inner=//p' "$LOGS/tree")
+	sname=$(sed -n 's/^student=//p' "$LOGS/tree" | tr -cd 'A-Za-z0-9._@+ -' | cut -c1-64)
+	sname=$(echo "$sname" | sed 's/^ *//; s/ *$//')
+	if [ -n "$sname" ] && [ "$student_from" != "given (--student)" ]; then
+		student=$sname student_from="its STUDENT file"
+	fi
+	if [ -n "$inner" ] && [ "$inner" != . ]; then
+		"${AS_USER[@]}" bash -c 'mv -- "$1" "$1.outer" && mv -- "$1.outer/$2" "$1" && rm -rf -- "$1.outer"' \
+			move "$WORK/src" "$inner" </dev/null || die "cannot move $inner of $submission up"
+		if [ -n "$archive" ]; then
+			TREE_NOTE="the archive's tree is in $inner/ (its Makefile is there): graded that tree"
+		else
+			TREE_NOTE="the tree is one level too deep: its Makefile is in $(basename "$submission")/$inner/, not at the top; graded $inner/"
+		fi
+	fi
+	# The handout's build (tools/module.mk) keeps stubs' unused-code warnings
+	# from being errors when a file HANDOUT is at the top. A submission
+	# without it (copied without it, or a clone of the kit) is built the
+	# same way, not with -Werror on handout code it does not use.
+	if "${AS_USER[@]}" test ! -e "$WORK/src/HANDOUT" </dev/null; then
+		"${AS_USER[@]}" bash -c 'echo "Written by the grader: the submission had no HANDOUT file." >"$1"' \
+			handout "$WORK/src/HANDOUT" </dev/null || die "cannot write $WORK/src/HANDOUT"
+		HANDOUT_NOTE="no HANDOUT file in the submission: added, so it is built with the handout's warning flags like every other"
+	fi
 	# Every selected task's programs; all of them when every task is graded.
 	targets=()
 	if [ -n "$tasks_wanted" ]; then
@@ -458,7 +536,7 @@ build_error=$(first_error)
 
 # ---- the checks ----------------------------------------------------------------------------
 
-declare -A T_PASS=() T_FAIL=() T_DEN=() T_POINTS=() T_STATUS=() T_NOTE=() T_SECS=() T_DIR=()
+declare -A T_PASS=() T_FAIL=() T_DEN=() T_POINTS=() T_STATUS=() T_NOTE=() T_SECS=() T_DIR=() T_CAPNOTE=()
 rm -rf "$outdir"/task*.log "$outdir"/task*/ "$outdir"/grade.{txt,json,csv} "$outdir"/build.log
 mkdir -p "$outdir"
 [ -f "$LOGS/build.log" ] && cp "$LOGS/build.log" "$outdir/build.log"
@@ -483,6 +561,19 @@ if [ -n "$submission" ]; then
 		fi
 	done
 fi
+
+# The check's output names the scratch directory, which is deleted after
+# grading: rewrite it to cite what is kept (OUTDIR/TASK/..., the kit's and
+# the student's relative paths). Root edits its own copy of the log; the
+# text is only matched, never run.
+SHOWN_OUT=${outdir#"$KIT"/}
+cite_kept_paths() {
+	[ -f "$1" ] || return 0
+	A="$WORK/out/$2" B="$SHOWN_OUT/$2" C="$WORK/out/" D="$SHOWN_OUT/" E="$WORK/src/" \
+		F="$JUDGE/" G="$SCRATCH" perl -i -pe '
+		s/\Q$ENV{A}\E/$ENV{B}/g; s/\Q$ENV{C}\E/$ENV{D}/g; s/\Q$ENV{E}\E//g;
+		s/\Q$ENV{F}\E//g; s/\Q$ENV{G}\E/(scratch)/g' "$1"
+}
 
 points_of() { awk -v w="$1" -v p="$2" -v d="$3" 'BEGIN { printf "%.2f", (d > 0 ? w * p / d : 0) }'; }
 
@@ -524,19 +615,24 @@ grade_task() {
 	rc=$?
 	T_SECS[$t]=$(( $(date +%s) - s ))
 	left=$(sweep)
+	cite_kept_paths "$log" "$t"
 
 	# The count is the check's own tally, its "TASK: N passed, M failed"
-	# line. Student programs run as the same user as the check, so they
-	# could print lines of their own into its output: anything that does
-	# not add up (more than one tally, a tally the PASS and FAIL lines do
-	# not match) is flagged, and the lowest passed and highest failed
-	# figures are taken. PASS lines alone count only when there is no tally
-	# at all (the check was killed before it printed one).
-	local tallies nt p_lines f_lines
+	# line (a SKIP line, an assertion not run because one it depends on
+	# failed, counts as failed there). Student programs run as the same
+	# user as the check, so they could print lines of their own into its
+	# output: anything that does not add up (more than one tally, a tally
+	# the PASS, FAIL and SKIP lines do not match) is flagged, and the lowest
+	# passed and highest failed figures are taken. PASS lines alone count
+	# only when there is no tally at all (the check was killed before it
+	# printed one).
+	local tallies nt p_lines f_lines s_lines last notrun crit ncrit cap_pts raw
 	tallies=$(grep -aE "^$t: [0-9]+ passed, [0-9]+ failed\$" "$log" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
 	nt=$(printf '%s' "$tallies" | grep -c .)
 	p_lines=$(grep -acE "^PASS $t: " "$log")
-	f_lines=$(grep -acE "^FAIL $t: " "$log")
+	s_lines=$(grep -acE "^SKIP $t: " "$log")
+	f_lines=$(( $(grep -acE "^FAIL $t: " "$log") + s_lines ))
+	last=$(grep -aE "^(PASS|FAIL|SKIP) $t: " "$log" | tail -1 | cut -c1-160)
 	line=
 	if [ "$nt" -gt 0 ]; then
 		line=$(echo "$tallies" | tail -1)
@@ -545,7 +641,7 @@ grade_task() {
 		[ "$nt" = 1 ] ||
 			T_NOTE[$t]+="the output holds $nt summary lines ($(echo "$tallies" | awk '{printf "%s%s/%s", (NR > 1 ? ", " : ""), $1, $1 + $2}')): forged output? counted $p passed, $f failed; "
 		if [ "$p" != "$p_lines" ] || [ "$f" != "$f_lines" ]; then
-			T_NOTE[$t]+="the summary says $p passed, $f failed but the output has $p_lines PASS and $f_lines FAIL lines: forged output?; "
+			T_NOTE[$t]+="the summary says $p passed, $f failed but the output has $p_lines PASS and $f_lines FAIL or SKIP lines: forged output?; "
 			[ "$p_lines" -lt "$p" ] && p=$p_lines
 			[ "$f_lines" -gt "$f" ] && f=$f_lines
 		fi
@@ -574,17 +670,44 @@ grade_task() {
 		fi
 		;;
 	esac
-	if [ -z "$status" ]; then
-		if [ "$f" -gt 0 ]; then status="$f failed"; else status=ok; fi
-	fi
-	T_STATUS[$t]=$status
 	if [ "$n" != - ] && [ $((p + f)) -ne "$n" ] && [ "$f" = 0 ]; then
-		T_NOTE[$t]+="the run made $((p + f)) checks, $WEIGHTS says $n: update its 'checks' column; "
+		T_NOTE[$t]+="the run made $((p + f)) checks, $WEIGHTS_NAME says $n: update its 'checks' column; "
 	fi
 	T_PASS[$t]=$p T_FAIL[$t]=$f
 	den=$((p + f))
 	[ "$n" != - ] && [ "$n" -gt "$den" ] && den=$n
 	T_DEN[$t]=$den
+	# A check that stopped early (its program never started, or died):
+	# the assertions it never reached are lost points too, and say so.
+	notrun=$((den - p - f))
+	if [ -z "$status" ]; then
+		if [ "$f" -gt 0 ] && [ "$notrun" -gt 0 ]; then status="$f failed, $notrun not run"
+		elif [ "$f" -gt 0 ]; then status="$f failed"
+		elif [ "$notrun" -gt 0 ]; then status="$notrun not run"
+		else status=ok
+		fi
+	elif [ "$notrun" -gt 0 ]; then
+		status+=", $notrun not run"
+	fi
+	[ "$notrun" -gt 0 ] &&
+		T_NOTE[$t]+="$notrun of the $den assertions never ran (the check stopped after: ${last:-its start}); "
+	[ "$s_lines" -gt 0 ] &&
+		T_NOTE[$t]+="$s_lines of the $f failed were skipped (an assertion they depend on failed); "
+	raw=$(points_of "${WEIGHT[$t]}" "$p" "$den")
+	T_POINTS[$t]=$raw
+	# Severity: a failed (or skipped) critical assertion caps the task at
+	# CAP of its points, whatever else passed. Caps only lower a score, so
+	# a forged "PASS ... [critical]" line gains nothing.
+	crit=$(grep -aE "^(FAIL|SKIP) $t: \[critical\] " "$log" | sed -E "s/^(FAIL|SKIP) $t: \[critical\] //")
+	ncrit=$(printf '%s' "$crit" | grep -c .)
+	if [ "$ncrit" -gt 0 ]; then
+		cap_pts=$(awk -v w="${WEIGHT[$t]}" -v c="${CAP[$t]}" 'BEGIN { printf "%.2f", w * c }')
+		T_POINTS[$t]=$(awk -v r="$raw" -v c="$cap_pts" 'BEGIN { printf "%.2f", (r > c ? c : r) }')
+		status+=", capped"
+		T_CAPNOTE[$t]="capped: critical check failed: $(echo "$crit" | head -1 | cut -c1-200)$([ "$ncrit" -gt 1 ] && echo " (and $((ncrit - 1)) more critical)"): at most ${CAP[$t]} of the task, ${T_POINTS[$t]} / ${WEIGHT[$t]} (without the cap $raw)"
+		T_NOTE[$t]="${T_CAPNOTE[$t]}; ${T_NOTE[$t]}"
+	fi
+	T_STATUS[$t]=$status
 	[ -n "$left" ] && T_NOTE[$t]+="clean-up: $(echo "$left" | awk 'NR > 1 {printf "; "} {printf "%s", $0}'); "
 	T_NOTE[$t]=${T_NOTE[$t]%; }
 
@@ -604,8 +727,8 @@ grade_task() {
 }
 
 for t in "${ORDER[@]}"; do
+	T_POINTS[$t]=0.00
 	grade_task "$t"
-	T_POINTS[$t]=$(points_of "${WEIGHT[$t]}" "${T_PASS[$t]}" "${T_DEN[$t]}")
 done
 
 total=$(for t in "${ORDER[@]}"; do echo "${T_POINTS[$t]}"; done | awk '{s += $1} END {printf "%.2f", s}')
@@ -613,8 +736,22 @@ max=$(for t in "${ORDER[@]}"; do echo "${WEIGHT[$t]}"; done | awk '{s += $1} END
 
 # ---- reports -------------------------------------------------------------------------------
 
+# Notes on the submission itself (how its tree was found and built), and
+# on the lab: task 1 checks the kit's lab alone, for no points; when it
+# fails, the lab did not come up on this machine, and every other task's
+# result says more about the machine than about the student.
+SUB_NOTES=()
+[ -n "$TREE_NOTE" ] && SUB_NOTES+=("$TREE_NOTE")
+[ -f "$LOGS/unpack.notes" ] && while IFS= read -r l; do SUB_NOTES+=("$l"); done <"$LOGS/unpack.notes"
+[ -n "$HANDOUT_NOTE" ] && SUB_NOTES+=("$HANDOUT_NOTE")
+for t in "${ORDER[@]}"; do
+	if [ "${WEIGHT[$t]}" = 0 ] && [ "${T_STATUS[$t]}" != ok ]; then
+		SUB_NOTES+=("$t (0 points, a precondition) did not pass: the kit's own lab did not work here, so the other tasks' results may not be the student's doing; fix the machine (see $t.log) and grade again")
+	fi
+done
+
 report() {
-	local t
+	local t n
 	echo "Grade: $student"
 	echo "  graded:     $(date '+%Y-%m-%d %H:%M:%S %z') by grading/grade.sh"
 	if [ -n "$submission" ]; then
@@ -623,6 +760,8 @@ report() {
 		echo "  submission: the kit's own programs ($BIN)"
 	fi
 	echo "  code ran as: $RUN_AS_NAME"
+	[ -n "$submission" ] && echo "  student:    $student (from $student_from)"
+	for n in "${SUB_NOTES[@]}"; do echo "  note:       $n"; done
 	if [ -n "$submission" ]; then
 		case $build_status in
 		ok) echo "  build:      ok in ${build_secs}s ($build_cmd)" ;;
@@ -665,13 +804,19 @@ json() {
 	echo "  \"submission\": $(json_str "${submission:-}"),"
 	echo "  \"graded_at\": $(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),"
 	echo "  \"ran_as\": $(json_str "$RUN_AS_NAME"),"
+	echo "  \"student_from\": $(json_str "$student_from"),"
+	printf '  "notes": ['
+	local n nsep=
+	for n in "${SUB_NOTES[@]}"; do printf '%s%s' "$nsep" "$(json_str "$n")"; nsep=', '; done
+	echo '],'
 	echo "  \"build\": {\"status\": $(json_str "$build_status"), \"seconds\": $build_secs," \
 		"\"command\": $(json_str "$build_cmd"), \"first_error\": $(json_str "$([ "$build_status" = ok ] || echo "$build_error")")},"
 	echo "  \"tasks\": ["
 	for t in "${ORDER[@]}"; do
-		printf '%s    {"task": %s, "check": %s, "weight": %s, "passed": %s, "failed": %s, "checks": %s, "points": %s, "status": %s, "seconds": %s, "note": %s}' \
+		printf '%s    {"task": %s, "check": %s, "weight": %s, "passed": %s, "failed": %s, "checks": %s, "points": %s, "cap": %s, "capped": %s, "status": %s, "seconds": %s, "note": %s}' \
 			"$sep" "$(json_str "$t")" "$(json_str "${T_DIR[$t]:+${T_DIR[$t]}/check.sh}")" \
 			"${WEIGHT[$t]}" "${T_PASS[$t]}" "${T_FAIL[$t]}" "${T_DEN[$t]}" "${T_POINTS[$t]}" \
+			"${CAP[$t]}" "$([ -n "${T_CAPNOTE[$t]:-}" ] && echo true || echo false)" \
 			"$(json_str "${T_STATUS[$t]}")" "${T_SECS[$t]}" "$(json_str "${T_NOTE[$t]}")"
 		sep=$',\n'
 	done
@@ -689,7 +834,7 @@ csv_field() {
 }
 
 csv() {
-	local t notes=
+	local t n notes=
 	{ printf 'student'; for t in "${ORDER[@]}"; do printf ',%s' "$t"; done; echo ',total,max,notes'; }
 	for t in "${ORDER[@]}"; do
 		[ "${T_STATUS[$t]}" = ok ] && continue
@@ -697,6 +842,9 @@ csv() {
 	done
 	[ -n "$submission" ] && [ "$build_status" != ok ] && [ "$build_status" != skipped ] &&
 		notes="build $build_status; $notes"
+	local pre=
+	for n in "${SUB_NOTES[@]}"; do pre+="$n; "; done
+	notes=$pre$notes
 	printf '%s' "$(csv_field "$student")"
 	for t in "${ORDER[@]}"; do printf ',%s' "${T_POINTS[$t]}"; done
 	printf ',%s,%s,%s\n' "$total" "$max" "$(csv_field "${notes%; }")"
