@@ -632,7 +632,7 @@ grade_task() {
 	p_lines=$(grep -acE "^PASS $t: " "$log")
 	s_lines=$(grep -acE "^SKIP $t: " "$log")
 	f_lines=$(( $(grep -acE "^FAIL $t: " "$log") + s_lines ))
-	last=$(grep -aE "^(PASS|FAIL|SKIP) $t: " "$log" | tail -1 | cut -c1-160)
+	last=$(grep -aE "^(PASS|FAIL|SKIP) $t: " "$log" | grep -avE "^FAIL $t: sanitizer report in " | tail -1 | cut -c1-160)
 	line=
 	if [ "$nt" -gt 0 ]; then
 		line=$(echo "$tallies" | tail -1)
