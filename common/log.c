@@ -116,7 +116,7 @@ fatalx(const char *fmt, ...)
 void
 log_limited(struct log_limit *lim, const char *fmt, ...)
 {
-	time_t now = time(NULL);
+	time_t now = time(NULL) / (lim->period ? lim->period : 1);
 	unsigned burst = lim->burst ? lim->burst : 5;
 	va_list ap;
 

@@ -48,11 +48,13 @@ void log_openssl(const char *fmt, ...) FMT(1, 2);
 /*
  * Rate limit for messages about bad input: a flood of malformed packets
  * must not become a flood of log lines. log_limited() prints at most
- * `burst` lines per second per limiter and says how many it held back.
+ * `burst` lines per window of `period` seconds per limiter and says how
+ * many it held back.
  */
 struct log_limit {
-	unsigned burst;       /* lines allowed per second (0 means 5) */
-	time_t   window;      /* the second being counted */
+	unsigned burst;       /* lines allowed per window (0 means 5) */
+	unsigned period;      /* the window in seconds (0 means 1) */
+	time_t   window;      /* the window being counted */
 	unsigned used;        /* lines printed in that second */
 	unsigned suppressed;  /* lines held back since the last printed one */
 };

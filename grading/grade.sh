@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # grade.sh - score the kit's own programs, or one student's tree, task by task.
 #
-#   grading/grade.sh [--submission DIR] [--tasks "task1 task2"]
+#   grading/grade.sh [--submission DIR|ARCHIVE] [--tasks "task1 task2"]
 #                    [-o OUTDIR] [--student NAME]
 #
 # Without --submission it grades the kit's own build (build/san/bin). With
 # it, DIR is a student's tree that keeps the task contracts (the handout
-# with their code in it):
+# with their code in it), or an archive of one (.tar, .tar.gz, .tgz, and
+# .zip when unzip is installed):
 #
 #   1. DIR is copied (by the grading user) to a scratch directory (without
-#      build/, out/, .git) and built with its own Makefile, `make -k SAN=1
-#      programs`, under a time limit, with no network (unshare -rn) and as
-#      the grading user;
+#      build/, out/, .git), or the archive unpacked there by the grading
+#      user (grading/unpack.sh: no member outside the tree, no link out of
+#      it); a tree one level too deep (handout/ inside alice/) is graded
+#      from where its Makefile is, with a note; a HANDOUT file is added if
+#      missing (the handout's warning flags, for every submission alike).
+#      It is built with its own Makefile, `make -k SAN=1 programs`, under a
+#      time limit, with no network (unshare -rn) and as the grading user;
 #   2. every task's check is the KIT's check.sh (never the student's: the
 #      student may have changed it, the lab or the verifier), run with
 #      BIN=the student's programs and KIT_BIN=the kit's own tools, both from
 #      a snapshot in the scratch directory, under a time limit. The only
-#      student files the judge takes are the scripts weights.conf lists as
-#      "file" (a check runs them): missing in the tree, the check fails;
+#      student files the judge takes are the scripts the table lists in
+#      its "files" column (a check runs them): missing in the tree, the
+#      check fails;
 #   3. after each step, every process of the grading user is killed, so one
 #      student's program cannot cost the next one anything.
+#
+# The student's name: --student, else the first line of a STUDENT file in
+# the tree, else the directory's or the archive's name.
 #
 # As root, the build and the checks run as an unprivileged user
 # (GRADE_USER, default vpngrader, created if missing), each in a private
@@ -29,23 +38,31 @@
 # machine. Root never opens a path inside the student's scratch directory:
 # logs are root's, and every copy out of it is made by the grading user.
 # As a normal user the build and checks run as that user, unsandboxed.
+# One grader at a time per grading user (grade-all -j N gives each its
+# own); --setup-user only creates GRADE_USER and exits.
 #
-# Points come from grading/weights.conf. Writes, in OUTDIR (default
-# out/grade): grade.txt (the table and every failed check: what a student
-# is handed back), grade.json, grade.csv (one header, one row), build.log,
-# TASK.log (each check's output) and TASK/ (its logs and captures).
+# The tasks, their points, check counts, time limits and caps come from the
+# task table lab/tasks.conf. A task scores points * passed / checks; one
+# with a failed critical assertion ("FAIL taskN: [critical] ...") at most
+# cap * points. Writes, in OUTDIR (default out/grade): grade.txt (the table
+# and every failed check: what a student is handed back), grade.json,
+# grade.csv (one header, one row), build.log, TASK.log (each check's
+# output, its paths rewritten to cite OUTDIR) and TASK/ (its logs and
+# captures).
 #
-# Environment: GRADE_WEIGHTS (weights file), GRADE_BUILD_TIMEOUT (600 s),
-# GRADE_CHECK_TIMEOUT (300 s, unless weights.conf says), GRADE_KILL_AFTER
-# (10 s: SIGKILL that long after SIGTERM), GRADE_USER, GRADE_KEEP=1 (keep
-# the scratch directory), GRADE_TMP (where scratch directories go, /tmp),
-# GRADE_TMPFS_SIZE (the sandbox's /tmp, /var/tmp, /dev/shm: 512m each),
-# GRADE_HIDE (more directories to hide from student code, space-separated).
+# Environment: GRADE_TASKS_CONF (another task table), GRADE_BUILD_TIMEOUT
+# (600 s), GRADE_CHECK_TIMEOUT (300 s, unless the table says),
+# GRADE_KILL_AFTER (10 s: SIGKILL that long after SIGTERM), GRADE_USER,
+# GRADE_KEEP=1 (keep the scratch directory), GRADE_TMP (where scratch
+# directories go, /tmp), GRADE_TMPFS_SIZE (the sandbox's /tmp, /var/tmp,
+# /dev/shm: 512m each), GRADE_HIDE (more directories to hide from student
+# code, space-separated).
 set -uo pipefail
 export LC_ALL=C
 
 KIT=$(cd "$(dirname "$0")/.." && pwd)
-WEIGHTS=${GRADE_WEIGHTS:-$KIT/grading/weights.conf}
+TABLE=${GRADE_TASKS_CONF:-$KIT/lab/tasks.conf}
+TABLE_NAME=${TABLE#"$KIT"/}
 BUILD_TIMEOUT=${GRADE_BUILD_TIMEOUT:-600}
 CHECK_TIMEOUT=${GRADE_CHECK_TIMEOUT:-300}
 KILL_AFTER=${GRADE_KILL_AFTER:-10}
@@ -113,47 +130,35 @@ else
 	student=${student:-kit}
 fi
 
-# ---- the weights ------------------------------------------------------------
+# ---- the task table -----------------------------------------------------------
 
-[ -r "$WEIGHTS" ] || die "cannot read $WEIGHTS"
-WEIGHTS_NAME=${WEIGHTS#"$KIT"/}
-declare -a ORDER=() STUDENT_FILES=()
+# lab/tasks.conf (lab/tasks.sh reads it): per task its directory, points,
+# the number of checks of a full run, the time limit, the cap, the
+# student's programs the check runs from $BIN, the kit's tools it runs
+# from $KIT_BIN, and the scripts the student writes that it runs.
+# shellcheck source=../lab/tasks.sh
+. "$KIT/lab/tasks.sh" || die "cannot read $KIT/lab/tasks.sh"
+tasks_load "$TABLE" || die "the task table $TABLE is not usable (see above)"
+declare -a ORDER=("${TASKS[@]}") STUDENT_FILES=()
 declare -A WEIGHT=() NCHECKS=() TLIMIT=() CAP=()
-lineno=0
-while read -r t w n lim cap rest || [ -n "${t:-}" ]; do
-	lineno=$((lineno + 1))
-	case $t in '' | '#'*) continue ;; esac
-	if [ "$t" = file ]; then
-		# file TASKDIR/NAME: a script the student writes that a check runs
-		# from its own directory; never the check itself.
-		[[ $w =~ ^task[0-9]+-[A-Za-z0-9_-]+/[A-Za-z0-9_.-]+$ ]] && [[ $w != */.* ]] ||
-			die "$WEIGHTS:$lineno: 'file $w': name a file TASKDIR/NAME of a task directory"
-		[[ ${w##*/} != *check*.sh ]] || die "$WEIGHTS:$lineno: 'file $w': a check is never the student's"
-		[ -z "$n" ] || [[ $n == '#'* ]] || die "$WEIGHTS:$lineno: too many columns"
-		STUDENT_FILES+=("$w")
-		continue
-	fi
-	[[ $t =~ ^task[0-9]+$ ]] || die "$WEIGHTS:$lineno: '$t' is not a task name (task1, task2, ...)"
-	[[ $w =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$WEIGHTS:$lineno: points '$w' is not a number"
-	[[ ${n:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: checks '$n' is not a number or -"
-	[[ ${lim:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: timeout '$lim' is not a number or -"
-	[[ $cap == '#'* ]] && { rest="$cap $rest"; cap=; }
-	[[ ${cap:--} =~ ^(-|0(\.[0-9]+)?|1(\.0*)?)$ ]] || die "$WEIGHTS:$lineno: cap '$cap' is not a fraction from 0 to 1 or -"
-	[ -z "$rest" ] || [[ $rest == '#'* ]] || die "$WEIGHTS:$lineno: too many columns"
-	[ -z "${WEIGHT[$t]:-}" ] || die "$WEIGHTS:$lineno: $t is listed twice"
-	ORDER+=("$t")
-	WEIGHT[$t]=$w
-	NCHECKS[$t]=${n:--}
-	TLIMIT[$t]=${lim:--}
+for t in "${ORDER[@]}"; do
+	WEIGHT[$t]=${TASK_POINTS[$t]}
+	NCHECKS[$t]=${TASK_CHECKS[$t]}
+	TLIMIT[$t]=${TASK_TIMEOUT[$t]}
 	[ "${TLIMIT[$t]}" = - ] && TLIMIT[$t]=$CHECK_TIMEOUT
-	CAP[$t]=${cap:--}
+	CAP[$t]=${TASK_CAP[$t]:--}
 	[ "${CAP[$t]}" = - ] && CAP[$t]=$DEFAULT_CAP
-done <"$WEIGHTS"
-[ ${#ORDER[@]} -gt 0 ] || die "$WEIGHTS lists no task"
+	for f in ${TASK_FILES[$t]}; do
+		# a check itself is never the student's
+		[[ $f != *check*.sh ]] && [[ $f != .* ]] ||
+			die "$TABLE_NAME: $t: '$f' cannot be a student's file (a check, or a hidden file)"
+		STUDENT_FILES+=("$t ${TASK_DIR[$t]}/$f")
+	done
+done
 
 if [ -n "$tasks_wanted" ]; then
 	for t in $tasks_wanted; do
-		[ -n "${WEIGHT[$t]:-}" ] || die "no task '$t' in $WEIGHTS (have: ${ORDER[*]})"
+		[ -n "${WEIGHT[$t]:-}" ] || die "no task '$t' in $TABLE_NAME (have: ${ORDER[*]})"
 	done
 	sel=()
 	for t in "${ORDER[@]}"; do
@@ -162,12 +167,10 @@ if [ -n "$tasks_wanted" ]; then
 	ORDER=("${sel[@]}")
 fi
 
-# The kit's directory for a task: task2 -> task2-tun (empty if none).
+# The kit's directory for a task (task2 -> task2-tun), empty if the kit
+# has none.
 task_dir() {
-	local d
-	for d in "$KIT/$1"-*/; do
-		[ -d "$d" ] && { basename "$d"; return; }
-	done
+	[ -d "$KIT/${TASK_DIR[$1]}" ] && echo "${TASK_DIR[$1]}"
 }
 
 # ---- who runs student code ----------------------------------------------------
@@ -401,15 +404,9 @@ sandboxed() {
 
 # ---- the judge: the kit's checks and tools, snapshotted ------------------------------
 
-# Kit tools are what the checks call through $KIT_BIN, and the lab's own.
-kit_tools() {
-	{
-		echo pcap-capture; echo pcap-verify; echo lab-linesrv
-		cat "$KIT"/lab/*.sh "$KIT"/task*/*.sh 2>/dev/null |
-			grep -oE '\$\{?KIT_BIN\}?/[A-Za-z0-9_.-]+' | sed -E 's/.*\///'
-	} | sort -u
-}
-KIT_TOOLS=$(kit_tools)
+# Kit tools: the three every check has, and each task's from the table.
+KIT_TOOLS=$({ echo pcap-capture; echo pcap-verify; echo lab-linesrv
+	for t in "${ORDER[@]}"; do printf '%s\n' ${TASK_TOOLS[$t]}; done; } | grep -v '^$' | sort -u)
 for tool in $KIT_TOOLS; do
 	[ -x "$KIT_BUILD/bin/$tool" ] ||
 		die "the kit's tool $KIT_BUILD/bin/$tool is missing: build the kit first ('make SAN=1 programs')"
@@ -421,15 +418,9 @@ done
 	tar --null -T - -cf -) | tar -C "$JUDGE" -xf - || die "cannot copy the kit's checks"
 chmod -R a+rX,go-w "$JUDGE"
 
-# Programs a task's check runs from $BIN: those the kit's task directory
-# builds, minus the kit's tools, plus any "$BIN/name" its scripts name.
+# Programs a task's check runs from $BIN: the table's "programs".
 task_programs() {
-	local dir=$1
-	{
-		[ -f "$KIT/$dir/module.mk" ] &&
-			sed -nE 's/^PROGRAMS[[:space:]]*\+=[[:space:]]*//p' "$KIT/$dir/module.mk" | tr ' \t' '\n\n'
-		cat "$KIT/$dir"/*.sh 2>/dev/null | grep -oE '\$\{?BIN\}?/[A-Za-z0-9_.-]+' | sed -E 's/.*\///'
-	} | grep -v '^$' | sort -u | grep -vxF -f <(echo "$KIT_TOOLS")
+	printf '%s\n' ${TASK_PROGRAMS[$1]}
 }
 
 # ---- build ---------------------------------------------------------------------------------
@@ -491,7 +482,7 @@ if [ -n "$submission" ]; then
 		for t in "${ORDER[@]}"; do
 			d=$(task_dir "$t")
 			[ -n "$d" ] || continue
-			for p in $(task_programs "$d"); do targets+=("build/san/bin/$p"); done
+			for p in $(task_programs "$t"); do targets+=("build/san/bin/$p"); done
 		done
 	else
 		targets=(programs)
@@ -542,14 +533,14 @@ mkdir -p "$outdir"
 [ -f "$LOGS/build.log" ] && cp "$LOGS/build.log" "$outdir/build.log"
 
 # The scripts a student writes that a check runs from its own directory
-# (weights.conf's "file" lines): the judge copy gets the student's, read by
+# (the table's "files"): the judge copy gets the student's, read by
 # the grading user. One the tree lacks is not in the judge at all, so its
 # check fails; it never falls back to the kit's reference.
 declare -A FILE_NOTE=()
 if [ -n "$submission" ]; then
-	for f in ${STUDENT_FILES[@]+"${STUDENT_FILES[@]}"}; do
+	for sf in ${STUDENT_FILES[@]+"${STUDENT_FILES[@]}"}; do
+		t=${sf%% *} f=${sf#* }
 		rm -f "$JUDGE/$f"
-		t=${f%%-*}
 		[ -d "$JUDGE/${f%/*}" ] || continue
 		if "${AS_USER[@]}" bash -c '[ -f "$1" ] && exec head -c 1048576 -- "$1"' copy "$WORK/src/$f" \
 			</dev/null >"$JUDGE/$f.new" 2>/dev/null; then
@@ -586,11 +577,11 @@ grade_task() {
 	T_DEN[$t]=$([ "$n" = - ] && echo 0 || echo "$n")
 	if [ -z "$dir" ] || [ ! -f "$KIT/$dir/check.sh" ]; then
 		T_STATUS[$t]="no check"
-		T_NOTE[$t]="the kit has no ${dir:-$t-*}/check.sh yet: 0 points for everyone"
+		T_NOTE[$t]="the kit has no ${TASK_DIR[$t]}/check.sh yet: 0 points for everyone"
 		return
 	fi
 	missing=
-	for prog in $(task_programs "$dir"); do
+	for prog in $(task_programs "$t"); do
 		[ -x "$BIN/$prog" ] || missing="$missing $prog"
 	done
 	if [ -n "$missing" ]; then
@@ -671,7 +662,7 @@ grade_task() {
 		;;
 	esac
 	if [ "$n" != - ] && [ $((p + f)) -ne "$n" ] && [ "$f" = 0 ]; then
-		T_NOTE[$t]+="the run made $((p + f)) checks, $WEIGHTS_NAME says $n: update its 'checks' column; "
+		T_NOTE[$t]+="the run made $((p + f)) checks, $TABLE_NAME says $n: update its 'checks' column; "
 	fi
 	T_PASS[$t]=$p T_FAIL[$t]=$f
 	den=$((p + f))

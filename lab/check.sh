@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # check.sh - the library every task check sources.
 #
 # A check brings up a lab of its own (LAB=c-NAME-PID), runs its scenario,
@@ -21,6 +22,9 @@
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LABSH=$ROOT/lab/lab.sh
+# The lab's named addresses and ports (V, SERVER_EXT, TUN_U, UDP_PORT, ...).
+# shellcheck source=lab/topology.sh
+. "$ROOT/lab/topology.sh"
 BIN=${BIN:-$ROOT/build/san/bin}
 if [ -z "${KIT_BIN:-}" ]; then
 	KIT_BIN=$ROOT/build/san/bin
@@ -35,9 +39,47 @@ CHECK_FAILED=0
 declare -A BG_PID=()
 declare -A CAP_PID=()
 
-pass() { echo "PASS $CHECK_NAME: $*"; CHECK_PASSED=$((CHECK_PASSED + 1)); }
-fail() { echo "FAIL $CHECK_NAME: $*"; CHECK_FAILED=$((CHECK_FAILED + 1)); }
+# One line per assertion. CHECK_CRIT (set by `crit` for one assertion)
+# marks the line "[critical]": the grader caps a task whose critical
+# assertion fails (lab/tasks.conf, column cap).
+CHECK_CRIT=
+pass() {
+	echo "PASS $CHECK_NAME: ${CHECK_CRIT:+[critical] }$*"
+	CHECK_PASSED=$((CHECK_PASSED + 1))
+}
+fail() {
+	echo "FAIL $CHECK_NAME: ${CHECK_CRIT:+[critical] }$*"
+	CHECK_FAILED=$((CHECK_FAILED + 1))
+}
 note() { echo "     $*"; }
+
+# crit ASSERTION...: runs one assertion (pass, fail, expect_pcap, expect_grep,
+# ...) marked critical: a core claim of the task (the tunnel carries
+# packets, the certificate is verified, a wrong password is refused).
+crit() {
+	local st
+	CHECK_CRIT=1
+	"$@"
+	st=$?
+	CHECK_CRIT=
+	return "$st"
+}
+
+# skip REASON DESC: an assertion that was not tried because one it depends
+# on failed first. It counts as failed (a full run's tally stays the same)
+# but says it is a consequence, not a cause.
+skip() {
+	local reason=$1
+	shift
+	echo "SKIP $CHECK_NAME: ${CHECK_CRIT:+[critical] }$* (skipped: $reason)"
+	CHECK_FAILED=$((CHECK_FAILED + 1))
+}
+
+# re TEXT: TEXT with the regex metacharacters of an address escaped, for
+# grep -E: re 10.9.0.11 -> 10\.9\.0\.11.
+re() {
+	printf '%s' "$1" | sed 's/[].[^$*+?(){}|\\]/\\&/g'
+}
 
 # A check that cannot run says what is missing and how to get it.
 need_tool() {
@@ -59,7 +101,8 @@ check_begin() {
 	shift
 	local lab_args=("$@")
 	export LAB=${CHECK_LAB:-c-$CHECK_NAME-$$}
-	export LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+	LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+	export LAB_STATE
 	export LAB_LINESRV=$KIT_BIN/lab-linesrv
 	OUT=${OUT:-$ROOT/out/$CHECK_NAME}
 	# Only a directory a check made (it carries .vpnlab-out) is emptied: an
@@ -70,11 +113,16 @@ check_begin() {
 		echo "FAIL $CHECK_NAME: OUT=$OUT is not empty and not a check's output directory; unset OUT or remove it" >&2
 		exit 1
 	fi
-	mkdir -p "$OUT" && touch "$OUT/.vpnlab-out" || { echo "FAIL $CHECK_NAME: cannot create $OUT" >&2; exit 1; }
+	if ! mkdir -p "$OUT" || ! touch "$OUT/.vpnlab-out"; then
+		echo "FAIL $CHECK_NAME: cannot create $OUT" >&2
+		exit 1
+	fi
 	trap check_cleanup EXIT
 	trap 'echo "$CHECK_NAME: interrupted" >&2; exit 130' INT TERM
-	need_prog "$KIT_BIN/pcap-capture" && need_prog "$KIT_BIN/pcap-verify" &&
-		need_prog "$KIT_BIN/lab-linesrv" || check_end
+	if ! need_prog "$KIT_BIN/pcap-capture" || ! need_prog "$KIT_BIN/pcap-verify" ||
+		! need_prog "$KIT_BIN/lab-linesrv"; then
+		check_end
+	fi
 	if ! LAB_QUIET=0 "$LABSH" up "${lab_args[@]}" >"$OUT/lab-up.log" 2>&1; then
 		fail "the lab network did not come up: $(grep -m1 -E 'lab.sh:|Error|RTNETLINK|denied|not permitted' "$OUT/lab-up.log" || tail -1 "$OUT/lab-up.log") (all of it: ${OUT#"$ROOT"/}/lab-up.log)"
 		check_end
@@ -99,7 +147,12 @@ check_cleanup() {
 
 # Ends the check: sanitizer reports in any log fail it; prints the tally.
 check_end() {
-	local f
+	local f name
+	# A program that ended by itself is often the first cause of what
+	# failed: say so before the tally.
+	for name in "${!BG_PID[@]}"; do
+		bg_exit_note "$name" && [ "$CHECK_FAILED" -gt 0 ] && note "$EXIT_NOTE"
+	done
 	for name in "${!BG_PID[@]}"; do lab_stop "$name"; done
 	for f in "$OUT"/*.log; do
 		[ -e "$f" ] || continue
@@ -131,15 +184,45 @@ lab_alive() {
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
+# bg_exit_note NAME: when NAME (started by lab_bg) has ended by itself,
+# sets EXIT_NOTE to what a FAIL line should say first - how it ended and
+# the last lines of its log - and returns 0; returns 1 while it runs.
+# (Not in $(...): the status is the check's own shell's to collect.)
+bg_exit_note() {
+	local name=$1 pid=${BG_PID[$1]:-} st how
+	EXIT_NOTE=
+	[ -n "$pid" ] || return 1
+	kill -0 "$pid" 2>/dev/null && return 1
+	wait "$pid" 2>/dev/null
+	st=$?
+	unset "BG_PID[$name]"
+	if [ "$st" -gt 128 ]; then how="signal $((st - 128))"; else how="exit $st"; fi
+	echo "$how" >"$OUT/$name.status"
+	EXIT_NOTE="$name ended by itself ($how); last lines of ${OUT#"$ROOT"/}/$name.log: $(tail -3 "$OUT/$name.log" 2>/dev/null | tr '\n' ' ' | cut -c1-300)"
+	return 0
+}
+
+# expect_alive DESC NAME: NAME is still running; if not, the FAIL says how
+# it ended and what it said last.
+expect_alive() {
+	if bg_exit_note "$2"; then
+		fail "$1: $EXIT_NOTE"
+	elif [ -z "${BG_PID[$2]:-}" ]; then
+		fail "$1: no program '$2' was started"
+	else
+		pass "$1"
+	fi
+}
+
 # lab_stop NAME: SIGTERM, SIGKILL after 2 s. Leaves the exit status in
 # $OUT/NAME.status ("signal 15" when our SIGTERM ended it).
 lab_stop() {
-	local name=$1 pid=${BG_PID[$1]:-} i st
+	local name=$1 pid=${BG_PID[$1]:-} st
 	[ -n "$pid" ] || return 0
 	unset "BG_PID[$name]"
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 20); do
+		for _ in $(seq 20); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -157,9 +240,9 @@ lab_stop() {
 
 # wait_for DESC SECONDS CMD...: retries CMD every 0.1 s; 1 on time-out.
 wait_for() {
-	local desc=$1 secs=$2 i
+	local desc=$1 secs=$2
 	shift 2
-	for i in $(seq $((secs * 10))); do
+	for _ in $(seq $((secs * 10))); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -181,12 +264,13 @@ real_ifname() {
 # bridge, FRAG_OR_WHOLE: on docker only, the whole datagram too, since
 # docker's host bridge (br_netfilter with conntrack) reassembles fragments
 # before a capture on it sees them, and fragments them again towards V.
+# (Used by the checks that source this file.)
 FRAG_LATER='ip[6:2] & 0x1fff != 0'
+FRAG_OR_WHOLE=$FRAG_LATER
 if [ "${LAB_BACKEND:-netns}" = docker ]; then
 	FRAG_OR_WHOLE="($FRAG_LATER or ip[2:2] > 1500)"
-else
-	FRAG_OR_WHOLE=$FRAG_LATER
 fi
+export FRAG_LATER FRAG_OR_WHOLE
 
 # capture_start NAME HOST:IF...: one pcap-capture for all the interfaces,
 # writing $OUT/NAME-HOST-IF.pcap; returns once every interface is open.
@@ -209,13 +293,13 @@ capture_start() {
 }
 
 capture_stop() {
-	local name=$1 pid=${CAP_PID[$1]:-} i
+	local name=$1 pid=${CAP_PID[$1]:-}
 	[ -n "$pid" ] || return 0
 	unset "CAP_PID[$name]"
 	# pcap-capture reads for a few ms more after SIGINT, so what was in
 	# flight is kept. (Every wrapper execs, so $pid is pcap-capture's own.)
 	kill -INT "$pid" 2>/dev/null
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -230,7 +314,9 @@ expect_pcap() {
 	line=$("$KIT_BIN/pcap-verify" --label "$desc" "$file" "${rule[@]}" 2>&1)
 	local st=$?
 	[ -n "$line" ] || line="FAIL $desc: pcap-verify exited $st and said nothing"
-	echo "${line/#PASS /PASS $CHECK_NAME: }" | sed "s|^FAIL |FAIL $CHECK_NAME: |"
+	local tag=${CHECK_CRIT:+[critical] }
+	# shellcheck disable=SC2001  # every line of pcap-verify's answer, not one
+	echo "${line/#PASS /PASS $CHECK_NAME: $tag}" | sed "s|^FAIL |FAIL $CHECK_NAME: $tag|"
 	if [ $st = 0 ]; then CHECK_PASSED=$((CHECK_PASSED + 1)); else CHECK_FAILED=$((CHECK_FAILED + 1)); fi
 }
 
@@ -269,11 +355,50 @@ expect_grep() {
 	fi
 }
 
+# expect_no_grep DESC REGEX FILE: no line of FILE matches. A missing or
+# empty FILE fails: a log that says nothing is no evidence of anything.
 expect_no_grep() {
 	local desc=$1 re=$2 file=$3 hit
-	if hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
+	if [ ! -s "$file" ]; then
+		fail "$desc: nothing to judge: ${file#"$ROOT"/} is $([ -e "$file" ] && echo empty || echo missing)"
+	elif hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
 		fail "$desc: found \"$hit\" in ${file#"$ROOT"/}"
 	else
 		pass "$desc"
 	fi
+}
+
+# cpu_ticks PID: the CPU time PID has used so far (user + system, in clock
+# ticks): fields 14 and 15 of /proc/PID/stat, counted after the ")" that
+# ends the command name.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
+# expect_idle_cpu DESC NAME...: with no traffic, over one second, each
+# program started by lab_bg NAME uses at most 10% of a CPU. A program that
+# polls instead of waiting (a zero poll timeout, a non-blocking read in a
+# loop) spins at 100%; one that waits in poll/select/read uses nothing.
+expect_idle_cpu() {
+	local desc=$1 n t0 t1 hz used pct
+	local -A before=()
+	shift
+	hz=$(getconf CLK_TCK)
+	for n; do before[$n]=$(cpu_ticks "${BG_PID[$n]:-0}"); done
+	t0=$(date +%s%N)
+	sleep 1
+	t1=$(date +%s%N)
+	for n; do
+		used=$(cpu_ticks "${BG_PID[$n]:-0}")
+		if [ -z "$used" ] || [ -z "${before[$n]}" ]; then
+			fail "$desc: $n: no CPU figure (/proc/${BG_PID[$n]:-?}/stat): it is not running"
+			continue
+		fi
+		pct=$(( (used - before[$n]) * 100 * 1000000000 / (hz * (t1 - t0)) ))
+		if [ "$pct" -le 10 ]; then
+			pass "$desc: $n used ${pct}% of a CPU over $(( (t1 - t0) / 1000000 )) ms with no traffic"
+		else
+			fail "$desc: $n used ${pct}% of a CPU over $(( (t1 - t0) / 1000000 )) ms with no traffic (at most 10%): it spins instead of waiting"
+		fi
+	done
 }

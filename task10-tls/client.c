@@ -69,6 +69,7 @@ log_peer_cert(struct client *c)
 	}
 	log_info("server certificate OK: subject %s, issuer %s, name %s "
 	         "verified", subj, iss, c->opt->server);
+	tls_warn_expiry(cert, "server");
 	log_info("TLS handshake done (%s, %s)", SSL_get_version(c->ssl),
 	         SSL_get_cipher_name(c->ssl));
 }
@@ -132,6 +133,11 @@ on_error_frame(struct client *c, const struct frame *f)
 		          vpn_error_name(code), text);
 		c->exit_status = EXIT_LOGIN;
 		return CO_FATAL;
+	case VPN_ERR_REFUSED:
+		/* A version or user name the server never takes. */
+		log_warnx("login refused by the server for good: %s", text);
+		c->exit_status = EXIT_REFUSED;
+		return CO_FATAL;
 	case VPN_ERR_REPLACED:
 		/* Reconnecting would throw the other session out in turn. */
 		log_warnx("session taken over by a newer login as %s: %s",
@@ -139,6 +145,8 @@ on_error_frame(struct client *c, const struct frame *f)
 		c->exit_status = EXIT_REPLACED;
 		return CO_FATAL;
 	default:
+		/* BUSY (and a close to make room) say when to come back. */
+		c->retry_hint = frame_error_retry(f);
 		log_warnx("server closed the connection: %s: %s",
 		          vpn_error_name(code), text);
 		return CO_RETRY;

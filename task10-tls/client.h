@@ -36,6 +36,7 @@ enum {
 	EXIT_LOGIN    = 3,   /* login refused (wrong password, banned) */
 	EXIT_CONFIG   = 4,   /* the server sent a CONFIG we will not apply */
 	EXIT_REPLACED = 5,   /* a newer login as the same user took over */
+	EXIT_REFUSED  = 6,   /* refused for good: protocol version, user name */
 };
 
 struct client {
@@ -54,6 +55,7 @@ struct client {
 	struct in_addr server_addr;   /* outer address (IPv4), 0 if unknown */
 	bool           more;          /* stopped reading at its budget */
 	bool           was_active;
+	unsigned       retry_hint;    /* s: the server's "retry in", or 0 */
 	bool           want_write;
 	unsigned       mtu;
 	uint64_t       deadline_ms;

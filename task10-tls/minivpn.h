@@ -22,13 +22,15 @@
 
 /* ---- frame.c: framing over the TLS stream ---------------------------- */
 
-/* A byte buffer; the valid bytes are data[off .. off+len). */
+/* A byte buffer; the valid bytes are data[off .. off+len); nothing was
+ * ever written at or past hw. */
 struct fbuf {
 	uint8_t *data;
-	size_t   cap, off, len;
+	size_t   cap, off, len, hw;
 };
 int      fbuf_init(struct fbuf *b, size_t cap);
 void     fbuf_free(struct fbuf *b);        /* wipes, then frees */
+void     fbuf_release(struct fbuf *b);     /* empty: wipes, pages back */
 void     fbuf_compact(struct fbuf *b);
 uint8_t *fbuf_tail(struct fbuf *b, size_t *room);
 void     fbuf_consume(struct fbuf *b, size_t n);
@@ -48,10 +50,11 @@ int  frame_append_error(struct fbuf *tx, enum vpn_error code,
                         const char *reason);
 void frame_parse_error(const struct frame *f, enum vpn_error *code,
                        char *text, size_t textlen);
+unsigned frame_error_retry(const struct frame *f);
 const char *frame_type_name(uint8_t type);
 const char *vpn_error_name(enum vpn_error code);
 
-/* ---- login.c: the AUTH message ----------------------------------------- */
+/* ---- authmsg.c: the AUTH message --------------------------------------- */
 
 struct login {
 	struct in_addr want;                  /* requested address or 0 */
@@ -65,7 +68,7 @@ int  login_parse(const uint8_t *p, size_t len, struct login *lg,
 void login_wipe(struct login *lg);
 bool login_user_valid(const uint8_t *user, size_t len);
 
-/* ---- config.c: the CONFIG message ---------------------------------------- */
+/* ---- configmsg.c: the CONFIG message ------------------------------------- */
 
 struct vpn_route {
 	struct in_addr dst;
@@ -105,7 +108,10 @@ void *pool_owner(const struct pool *p, struct in_addr addr);
 
 /* ---- auth.c: password check (runs in the auth helper) ------------------------ */
 
-enum auth_result { AUTH_OK = 0, AUTH_BAD = 1, AUTH_ERROR = 2 };
+/* AUTH_ABANDONED never comes from the helper: the client left before its
+ * verdict, which the throttle counts as a failure of its address. */
+enum auth_result { AUTH_OK = 0, AUTH_BAD = 1, AUTH_ERROR = 2,
+                   AUTH_ABANDONED = 3 };
 bool auth_hash_matches(const char *password, const char *hash);
 /* shadow_path NULL: the system's shadow database (getspnam_r). */
 enum auth_result auth_check(const char *shadow_path, const char *user,
@@ -115,7 +121,8 @@ const char *auth_account_refused(const struct spwd *sp, long today);
 
 /* ---- authproc.c: the privileged auth helper process ----------------------------- */
 
-int authproc_start(const char *shadow_path);
+unsigned authproc_workers(void);
+int authproc_start(const char *shadow_path, unsigned nworkers);
 int authproc_send(int fd, uint64_t id, const struct login *lg);
 int authproc_recv(int fd, uint64_t *id, enum auth_result *res);
 
@@ -124,6 +131,7 @@ int authproc_recv(int fd, uint64_t *id, enum auth_result *res);
 struct throttle_entry {
 	struct in_addr addr;
 	unsigned failures, inflight;
+	unsigned refused;             /* AUTHs refused during the ban */
 	uint64_t last_fail_ms, banned_until_ms;
 	struct {                      /* whose failures, so a success clears */
 		char user[AUTH_USER_MAX + 1];   /* only its own */
@@ -158,7 +166,7 @@ bool ka_expired(const struct keepalive *ka, uint64_t now);
 
 int fd_nonblock(int fd);
 bool addr_is_literal(const char *s);  /* an IP address, not a name */
-int tcp_listen(const struct sockaddr_in *local);
+int tcp_listen(const struct sockaddr_in *local, unsigned backlog);
 int tcp_tune(int fd);                 /* TCP_NODELAY, buffer sizes */
 /* Connects to host:port (or to connect_addr when not NULL). Blocking. */
 int tcp_connect(const char *host, uint16_t port, const char *connect_addr,
@@ -170,6 +178,10 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key);
 SSL_CTX *tls_client_ctx(const char *ca_dir, const char *ca_file);
 /* "untrusted issuer", "host name mismatch", "expired", ... for a verify error */
 const char *tls_verify_category(long verify_result);
+/* Warns when cert (whose: "server", ...) expired or expires within
+ * CERT_WARN_DAYS. */
+void tls_warn_expiry(X509 *cert, const char *whose);
+#define CERT_WARN_DAYS 30
 
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
@@ -189,5 +201,40 @@ struct netconf {
 };
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);
+
+/* ---- shadowfile.c: a shadow-format password file ------------------------------ */
+
+enum shadow_op { SHADOW_ADD, SHADOW_SET, SHADOW_LOCK, SHADOW_DEL };
+/* Logs each malformed line by number; returns how many, or -1. */
+int shadowfile_check(const char *path);
+/* Replaces path atomically with user added, given hash, locked, deleted. */
+int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
+                    const char *hash);
+
+/* ---- conffile.c: the programs' configuration file ------------------------------- */
+
+#define MINIVPN_VERSION "1.0"
+
+struct option;
+struct conf_entry {
+	int         val;       /* the getopt value of the option */
+	const char *name;      /* its long name */
+	char       *arg;       /* its value, NULL for a flag */
+	unsigned    line;
+};
+struct conffile {
+	const char        *path;
+	struct conf_entry *e;
+	size_t             n;
+	char               err[512];   /* "FILE:LINE: what was expected" */
+};
+/* Both return -1 with the reason in cf->err; conffile_free() either way. */
+int  conffile_load(struct conffile *cf, const char *path,
+                   const struct option *opts, const char *const *repeatable);
+int  conffile_parse(struct conffile *cf, const char *path, const char *text,
+                    size_t len, const struct option *opts,
+                    const char *const *repeatable);
+void conffile_free(struct conffile *cf);
+const char *conffile_arg(int argc, char **argv);
 
 #endif /* MINIVPN_H */

@@ -8,6 +8,7 @@
  * survive a server restart. A different config replaces the old one.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "minivpn.h"
@@ -47,8 +48,15 @@ netconf_apply(struct netconf *nc, const struct vpn_config *cfg)
 		const struct vpn_route *rt = &cfg->routes[i];
 
 		inet_ntop(AF_INET, &rt->dst, r, sizeof(r));
-		if (nl_route_add(rt->dst, rt->prefixlen, NULL, nc->ifname) == -1)
-			goto bad;
+		if (nl_route_add(rt->dst, rt->prefixlen, NULL, nc->ifname) == -1) {
+			if (errno != EEXIST)
+				goto bad;
+			/* Someone else's (or ours from a run that died): not ours
+			 * to remove on exit, and no reason to give up the VPN. */
+			log_warnx("warning: %s: route %s/%d exists already; left as "
+			          "it is", nc->ifname, r, rt->prefixlen);
+			continue;
+		}
 		nc->cfg.routes[nc->cfg.nroutes++] = *rt;
 		log_info("%s: route %s/%d", nc->ifname, r, rt->prefixlen);
 	}

@@ -39,7 +39,7 @@ enum frame_type {
 #define AUTH_PASS_MAX       255
 #define AUTH_LEN_MAX        (AUTH_FIXED_LEN + AUTH_USER_MAX + AUTH_PASS_MAX)
 
-/* ---- CONFIG payload: see config.c for the diagram ---- */
+/* ---- CONFIG payload: see configmsg.c for the diagram ---- */
 #define CONFIG_FIXED_LEN    20
 #define CONFIG_ROUTE_LEN    8
 #define CONFIG_ROUTES_MAX   16
@@ -65,7 +65,18 @@ enum vpn_error {
 	VPN_ERR_SHUTDOWN    = 6,   /* server stops: reconnect later */
 	VPN_ERR_INTERNAL    = 7,   /* server-side failure: retry later */
 	VPN_ERR_REPLACED    = 8,   /* a newer login of the same user took over */
+	VPN_ERR_BUSY        = 9,   /* server busy: the reason ends in "retry in
+	                              N s" (ERROR_RETRY_TEXT), come back then */
+	VPN_ERR_REFUSED     = 10,  /* will never be accepted (protocol version,
+	                              user name): do not retry */
 };
+
+/* The hint in the reason of BUSY (and of TIMEOUT when closed to make
+ * room): "...; retry in N s", N seconds from 1 to ERROR_RETRY_MAX. Older
+ * clients treat an unknown code as a reason to reconnect with backoff, so
+ * the hint is backward compatible. */
+#define ERROR_RETRY_TEXT    "retry in "
+#define ERROR_RETRY_MAX     3600
 
 /* ---- timers (seconds), keepalive values are pushed in CONFIG ---- */
 #define KEEPALIVE_INTERVAL  10
@@ -88,8 +99,11 @@ enum vpn_error {
 #define THROTTLE_DELAY_MAX  4000      /* ... up to this */
 #define THROTTLE_BUSY_SECS  5         /* "try again in" when failures plus
                                          checks in flight reach the limit */
-#define AUTHPROC_RATE       20        /* checks per second the helper does */
-#define AUTHPROC_BURST      10
+#define AUTHPROC_RATE       200       /* checks per second one worker does */
+#define AUTHPROC_BURST      20
+#define AUTHPROC_WORKERS_MAX 8        /* password helpers (one per CPU) */
+#define AUTH_QUEUE_MAX_MS   4000      /* expected wait for a check beyond
+                                         which an AUTH is refused BUSY */
 
 /* ---- data path ---- */
 #define BATCH_MAX           64        /* TUN packets per TLS write */

@@ -20,9 +20,28 @@
  * sent AUTH yet is closed to make room (new connections are never refused
  * because of old idle ones, which would be the lock-out), and every one of
  * them must log in within LOGIN_DEADLINE seconds.
+ *
+ * Password checks go to the helper's workers in arrival order (a FIFO
+ * here, srv->queue), one per worker at a time and never two from the same
+ * source address at once: one address cannot fill the helper, and a
+ * question whose client left is dropped from the queue unasked. A session
+ * waiting for its verdict is never closed to make room. When the queue
+ * would take longer than AUTH_QUEUE_MAX_MS, new AUTHs are refused BUSY
+ * with the seconds to come back ("retry in N s").
+ *
+ * Out of descriptors (EMFILE), the listener leaves the epoll set for
+ * ACCEPT_PAUSE_MS instead of waking us for the same error at once.
+ *
+ * Admission: a client whose password is right still has to pass
+ * server_admit() (a ban that came while its password was checked, one
+ * session per user, the client limit, a free address) before it is sent its
+ * CONFIG. The server's counters and slot table change only here: on accept,
+ * on admission, and when a session asks to be forgotten (server_forget()).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -30,11 +49,22 @@
 
 #include "server.h"
 
-#define TICK_FAST_MS 20
+#define TICK_FAST_MS     20
+#define ACCEPT_PAUSE_MS  250
+#define TRIM_AFTER_FREED 32
 
-int
-server_epoll_set(struct server *srv, struct session *s, bool out)
+/* The server a session's loop belongs to (srv->loop is the first member). */
+static struct server *
+loop_server(struct session_loop *loop)
 {
+	return (struct server *)(void *)((char *)loop -
+	                                 offsetof(struct server, loop));
+}
+
+static int
+server_watch(struct session_loop *loop, struct session *s, bool out)
+{
+	struct server *srv = loop_server(loop);
 	struct epoll_event ev = {
 		.events = EPOLLIN | (out ? EPOLLOUT : 0),
 		.data.u64 = EV_TAG(EV_SESSION, s->id),
@@ -47,27 +77,130 @@ server_epoll_set(struct server *srv, struct session *s, bool out)
 			return -1;
 		}
 	}
-	s->pollout = out;
 	return 0;
 }
 
-/* Which pre-login session goes first: not yet AUTH, then the oldest. */
+static void
+server_more_set(struct session_loop *loop, struct session *s, bool more)
+{
+	(void)s;
+	loop_server(loop)->nmore += more ? 1 : -1;
+}
+
+/* True when a worker is checking a login from addr now. */
+static bool
+server_addr_checking(const struct server *srv, struct in_addr addr)
+{
+	for (unsigned i = 0; i < srv->nbusy; i++)
+		if (srv->busy[i].addr.s_addr == addr.s_addr)
+			return true;
+	return false;
+}
+
+static void
+queue_remove(struct server *srv, unsigned i)
+{
+	OPENSSL_cleanse(&srv->queue[i].lg, sizeof(srv->queue[i].lg));
+	memmove(&srv->queue[i], &srv->queue[i + 1],
+	        (srv->qlen - i - 1) * sizeof(srv->queue[0]));
+	srv->qlen--;
+	OPENSSL_cleanse(&srv->queue[srv->qlen], sizeof(srv->queue[0]));
+}
+
+/* Hands queued logins to free workers: the oldest first, skipping those
+ * whose address has a check at a worker already (they wait their turn). */
+static void
+server_dispatch(struct server *srv)
+{
+	for (unsigned i = 0; i < srv->qlen && srv->nbusy < srv->nworkers;) {
+		struct auth_wait *q = &srv->queue[i];
+
+		if (server_addr_checking(srv, q->addr)) {
+			i++;
+			continue;
+		}
+		if (authproc_send(srv->authfd, q->req, &q->lg) == -1)
+			return;   /* stays queued; its session times out */
+		srv->busy[srv->nbusy++] = (struct auth_busy){
+			.sid = q->sid, .addr = q->addr, .req = q->req,
+			.sent_ms = now_ms(),
+		};
+		queue_remove(srv, i);
+	}
+}
+
+/* Milliseconds the queue needs before a new login would be checked. */
+static uint64_t
+server_queue_wait(const struct server *srv)
+{
+	return (uint64_t)(srv->qlen + srv->nbusy) * srv->check_ms /
+	       srv->nworkers;
+}
+
+/* Queues a question for the auth helper; its answer is matched by req_id,
+ * never reused. Returns 0, or the seconds to come back when busy. */
+static int
+server_ask(struct session_loop *loop, struct session *s,
+           const struct login *lg)
+{
+	struct server *srv = loop_server(loop);
+	uint64_t wait = server_queue_wait(srv);
+	struct auth_wait *q;
+
+	if (wait > AUTH_QUEUE_MAX_MS || srv->qlen == srv->max_conns)
+		return (int)(wait / 1000 + 1);
+	s->req_id = ++srv->next_req;
+	q = &srv->queue[srv->qlen++];
+	q->sid = s->id;
+	q->addr = s->peer.sin_addr;
+	q->req = s->req_id;
+	q->lg = *lg;
+	server_dispatch(srv);
+	return 0;
+}
+
+/* Undoes what the server counted for s: its slot, address and counters,
+ * and its question if it is still queued (never asked now). */
+static void
+server_forget(struct session_loop *loop, struct session *s)
+{
+	struct server *srv = loop_server(loop);
+
+	if (s->has_addr) {
+		pool_free(&srv->pool, s->addr);
+		srv->nactive--;
+	}
+	if (s->state == SS_DELAYED)
+		srv->ndelayed--;
+	if (s->more)
+		srv->nmore--;
+	if (s->state == SS_CHECKING)
+		for (unsigned i = 0; i < srv->qlen; i++)
+			if (srv->queue[i].sid == s->id) {
+				queue_remove(srv, i);
+				break;
+			}
+	srv->sess[s->id & 0xffff] = NULL;
+	srv->nsess--;
+	srv->nfreed++;
+}
+
+/* Which pre-login session goes first: the oldest. Only those that have
+ * not sent AUTH may go: one waiting for its verdict has done everything
+ * asked of it, and closing it would make a storm of logins never end. */
 static bool
 evict_before(const struct session *a, const struct session *b)
 {
-	bool a_auth = a->state >= SS_CHECKING, b_auth = b->state >= SS_CHECKING;
-
-	if (a_auth != b_auth)
-		return !a_auth;
 	return a->accepted_ms < b->accepted_ms;
 }
 
-/* Makes room for a new connection from addr. Returns a free slot, or -1. */
+/* Makes room for a new connection from addr. Returns a free slot, or -1
+ * (every slot is taken by logged-in clients or logins being checked). */
 static long
 server_make_room(struct server *srv, struct in_addr addr)
 {
 	struct session *victim = NULL, *oldest = NULL, *oldest_here = NULL, *s;
-	unsigned here = 0;
+	unsigned here = 0, pre = 0;   /* not logged in: from addr, in all */
 	long free_slot = -1;
 	char ep[32];
 
@@ -80,39 +213,79 @@ server_make_room(struct server *srv, struct in_addr addr)
 		}
 		if (s->state == SS_ACTIVE)
 			continue;
+		pre++;
+		here += s->peer.sin_addr.s_addr == addr.s_addr;
+		if (s->state >= SS_CHECKING)
+			continue;
 		if (oldest == NULL || evict_before(s, oldest))
 			oldest = s;
-		if (s->peer.sin_addr.s_addr == addr.s_addr) {
-			here++;
-			if (oldest_here == NULL || evict_before(s, oldest_here))
-				oldest_here = s;
-		}
+		if (s->peer.sin_addr.s_addr == addr.s_addr &&
+		    (oldest_here == NULL || evict_before(s, oldest_here)))
+			oldest_here = s;
 	}
-	if (here >= PRELOGIN_PER_ADDR)
-		victim = oldest_here;
-	else if (srv->npre >= PRELOGIN_MAX || free_slot < 0)
-		victim = oldest;
+	if (here >= PRELOGIN_PER_ADDR) {
+		if ((victim = oldest_here) == NULL)
+			return -1;
+	} else if (pre >= srv->max_prelogin || free_slot < 0) {
+		if ((victim = oldest) == NULL)
+			return -1;
+	}
 	if (victim != NULL) {
 		long slot = (long)(victim->id & 0xffff);
+		char why[96];
 
 		log_limited(&srv->lim_accept, "%s: closed to make room for a "
 		            "connection from %s (%u waiting for login, %u from "
 		            "there)", victim->name,
-		            inet_ntop(AF_INET, &addr, ep, sizeof(ep)), srv->npre,
-		            here);
-		session_close(victim, VPN_ERR_TIMEOUT, "too many connections "
-		              "waiting for login");
+		            inet_ntop(AF_INET, &addr, ep, sizeof(ep)), pre, here);
+		snprintf(why, sizeof(why), "too many connections waiting for "
+		         "login; " ERROR_RETRY_TEXT "%llu s",
+		         (unsigned long long)(server_queue_wait(srv) / 1000 + 1));
+		session_close(victim, VPN_ERR_TIMEOUT, why);
 		if (free_slot < 0)
 			free_slot = slot;
 	}
 	return free_slot;
 }
 
+/* Out of descriptors: accept would fail again at once, and the listener
+ * would wake us for it at once too; stop watching it for a moment. */
+static void
+server_accept_pause(struct server *srv)
+{
+	log_limited(&srv->lim_accept, "accept: %s; not accepting for %d ms "
+	            "(%u connections open)", strerror(errno), ACCEPT_PAUSE_MS,
+	            srv->nsess);
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->lfd, NULL) == -1) {
+		log_warn("epoll_ctl(DEL, listener)");
+		return;
+	}
+	srv->accept_paused = true;
+	srv->accept_resume_ms = now_ms() + ACCEPT_PAUSE_MS;
+}
+
+static void
+server_accept_resume(struct server *srv)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN, .data.u64 = EV_TAG(EV_LISTEN, 0),
+	};
+
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->lfd, &ev) == -1) {
+		log_warn("epoll_ctl(ADD, listener)");
+		srv->accept_resume_ms = now_ms() + ACCEPT_PAUSE_MS;
+		return;
+	}
+	srv->accept_paused = false;
+}
+
 static void
 server_accept(struct server *srv)
 {
 	struct sockaddr_in peer;
+	struct session *s;
 	socklen_t plen;
+	uint32_t id;
 	long slot;
 	int fd;
 
@@ -121,7 +294,11 @@ server_accept(struct server *srv)
 		fd = accept4(srv->lfd, (struct sockaddr *)&peer, &plen,
 		             SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				server_accept_pause(srv);
+			else if (errno != EAGAIN && errno != EINTR &&
+			         errno != ECONNABORTED)
 				log_limited(&srv->lim_accept, "accept: %s",
 				            strerror(errno));
 			return;
@@ -133,20 +310,24 @@ server_accept(struct server *srv)
 		slot = server_make_room(srv, peer.sin_addr);
 		if (slot < 0) {
 			log_limited(&srv->lim_accept, "refusing a connection: %u "
-			            "connections open already", srv->nsess);
+			            "connections open already, %u logins being "
+			            "checked", srv->nsess, srv->qlen + srv->nbusy);
 			close(fd);
 			continue;
 		}
+		id = (uint32_t)++srv->gen << 16 | (uint32_t)slot;
 		if (tcp_tune(fd) == -1 ||
-		    session_new(srv, fd, &peer, (unsigned)slot) == NULL) {
+		    (s = session_new(&srv->loop, fd, &peer, id)) == NULL) {
 			close(fd);
 			continue;
 		}
+		srv->sess[slot] = s;
+		srv->nsess++;
 	}
 }
 
 /* The logged-in session of user other than except, or NULL. */
-struct session *
+static struct session *
 server_user_session(struct server *srv, const char *user,
                     const struct session *except)
 {
@@ -158,6 +339,69 @@ server_user_session(struct server *srv, const char *user,
 			return s;
 	}
 	return NULL;
+}
+
+/*
+ * The verdict on s's password is due (session_auth_done() or
+ * session_tick() said so): closes s, or gives it an address and starts it.
+ * Returns -1 if s is gone.
+ */
+static int
+server_admit(struct server *srv, struct session *s)
+{
+	struct vpn_config cfg;
+	struct session *old;
+	char why[96];
+	unsigned ban;
+
+	if (s->result != AUTH_OK) {
+		session_close(s, VPN_ERR_AUTH, "wrong user name or password");
+		return -1;
+	}
+	/* Failures from this address may have banned it while we checked. */
+	ban = throttle_banned(&srv->throttle, s->peer.sin_addr, now_ms());
+	if (ban > 0) {
+		snprintf(why, sizeof(why), "too many failed logins from this "
+		         "address; try again in %u s", ban);
+		log_warnx("%s: refused, address banned for %u more s", s->name,
+		          ban);
+		session_close(s, VPN_ERR_BANNED, why);
+		return -1;
+	}
+	/* One session per user: a new login replaces the older one, which
+	 * hands its address over (it is leased to this user). */
+	old = server_user_session(srv, s->user, s);
+	if (old != NULL) {
+		log_info("%s: replaced by a new login from %s", old->name, s->name);
+		session_close(old, VPN_ERR_REPLACED, "the same user logged in "
+		              "again");
+	}
+	if (srv->nactive >= srv->max_active) {
+		log_warnx("%s: %u clients logged in already", s->name,
+		          srv->nactive);
+		/* It will not change soon: come back later, not at once. */
+		session_close(s, VPN_ERR_POOL_FULL, "too many clients; "
+		              ERROR_RETRY_TEXT "30 s");
+		return -1;
+	}
+	if (pool_alloc(&srv->pool, s->user, s->want, s, &s->addr) == -1) {
+		log_warnx("%s: address pool full (%u clients)", s->name,
+		          srv->nactive);
+		session_close(s, VPN_ERR_POOL_FULL, "no tunnel address left");
+		return -1;
+	}
+	s->has_addr = true;
+	srv->nactive++;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.addr = s->addr;
+	cfg.server = pool_server_addr(&srv->pool);
+	cfg.prefixlen = srv->pool.prefixlen;
+	cfg.mtu = srv->opt->mtu;
+	cfg.ka_interval = srv->opt->ka_interval;
+	cfg.ka_timeout = srv->opt->ka_timeout;
+	cfg.nroutes = srv->opt->nroutes;
+	memcpy(cfg.routes, srv->opt->routes, sizeof(cfg.routes));
+	return session_start(s, &cfg, srv->nactive);
 }
 
 static struct session *
@@ -215,18 +459,36 @@ server_auth_replies(struct server *srv)
 	uint64_t id;
 	int r;
 
-	/* A linear search: one per login, over at most a few thousand slots. */
 	while ((r = authproc_recv(srv->authfd, &id, &res)) == 1) {
-		for (unsigned i = 0; i < srv->max_conns; i++) {
-			s = srv->sess[i];
-			if (s != NULL && s->state == SS_CHECKING && s->req_id == id) {
-				(void)session_auth_done(s, res, now_ms());
-				break;
-			}
+		struct auth_busy b;
+		unsigned i;
+		uint64_t now = now_ms();
+
+		for (i = 0; i < srv->nbusy && srv->busy[i].req != id; i++)
+			;
+		if (i == srv->nbusy) {
+			log_warnx("auth helper: an answer to no question (%llu)",
+			          (unsigned long long)id);
+			continue;
 		}
+		b = srv->busy[i];
+		srv->busy[i] = srv->busy[--srv->nbusy];
+		/* What BUSY's "retry in" is computed from. */
+		srv->check_ms = (7 * srv->check_ms + (now - b.sent_ms)) / 8 + 1;
+		/* Gone meanwhile (its client left): the answer is dropped; the
+		 * throttle counted the leaving already. */
+		s = server_session(srv, b.sid);
+		if (s == NULL || s->state != SS_CHECKING || s->req_id != id)
+			continue;
+		r = session_auth_done(s, res, now);
+		if (r == 1)
+			(void)server_admit(srv, s);
+		else if (r == 0)   /* held back: SS_DELAYED */
+			srv->ndelayed++;
 	}
 	if (r == -1)
 		fatalx("the auth helper is gone; cannot check passwords");
+	server_dispatch(srv);
 }
 
 static void
@@ -234,9 +496,20 @@ server_tick(struct server *srv)
 {
 	uint64_t now = now_ms();
 
-	for (unsigned i = 0; i < srv->max_conns; i++)
-		if (srv->sess[i] != NULL)
-			(void)session_tick(srv->sess[i], now);
+	/* After a wave of clients left, give malloc's free memory (TLS
+	 * state, sessions) back, so RSS follows the clients, not the peak. */
+	if (srv->nfreed >= TRIM_AFTER_FREED) {
+		(void)malloc_trim(0);
+		srv->nfreed = 0;
+	}
+
+	for (unsigned i = 0; i < srv->max_conns; i++) {
+		/* 1 only for a held-back verdict, now out of SS_DELAYED */
+		if (srv->sess[i] != NULL && session_tick(srv->sess[i], now) == 1) {
+			srv->ndelayed--;
+			(void)server_admit(srv, srv->sess[i]);
+		}
+	}
 }
 
 /* Sessions that stopped reading at their budget get their next turn. */
@@ -265,12 +538,25 @@ server_run(struct server *srv)
 {
 	struct epoll_event evs[64];
 	uint64_t last_tick = now_ms();
-	int n, tick;
+	int n, tick, timeout;
 
+	srv->loop = (struct session_loop){
+		.ctx = srv->ctx, .mtu = srv->opt->mtu,
+		.tunfd = srv->tunfd, .tunname = srv->tunname,
+		.throttle = &srv->throttle,
+		.lim_accept = &srv->lim_accept, .lim_hello = &srv->lim_hello,
+		.lim_prelogin = &srv->lim_prelogin,
+		.lim_refused = &srv->lim_refused, .lim_tun = &srv->lim_tun,
+		.watch = server_watch, .more = server_more_set,
+		.ask = server_ask, .forget = server_forget,
+	};
 	while (!signals_stop_requested()) {
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
 		tick = srv->ndelayed ? TICK_FAST_MS : 1000;
-		n = epoll_wait(srv->epfd, evs, 64, srv->nmore ? 0 : tick);
+		timeout = srv->nmore ? 0 : tick;
+		if (srv->accept_paused && timeout > ACCEPT_PAUSE_MS)
+			timeout = ACCEPT_PAUSE_MS;
+		n = epoll_wait(srv->epfd, evs, 64, timeout);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -292,6 +578,9 @@ server_run(struct server *srv)
 			case EV_AUTH:
 				server_auth_replies(srv);
 				break;
+			case EV_CONTROL:
+				control_accept(srv);
+				break;
 			case EV_SESSION:
 				s = server_session(srv, (uint32_t)tag);
 				if (s != NULL)
@@ -301,6 +590,8 @@ server_run(struct server *srv)
 		}
 		if (srv->nmore > 0)
 			server_more(srv);
+		if (srv->accept_paused && now_ms() >= srv->accept_resume_ms)
+			server_accept_resume(srv);
 		if (now_ms() - last_tick >= (uint64_t)tick) {
 			last_tick = now_ms();
 			server_tick(srv);

@@ -6,14 +6,21 @@
  * then privileges are dropped for good, then the event loop runs.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "server.h"
+
+/* Descriptors besides sessions: stdio, epoll, TUN, listener, helper
+ * socket, netlink, what OpenSSL and libc open now and then. */
+#define FD_RESERVED 32
 
 static void
 usage(FILE *f)
@@ -39,11 +46,27 @@ usage(FILE *f)
 "                      (default nobody)\n"
 "  --keepalive I,T     keepalive every I s, peer dead after T s of silence\n"
 "                      (default %d,%d)\n"
-"  --max-clients N     (default: the pool's size)\n"
+"  --max-clients N     (default: the pool's size; fewer if the open-file\n"
+"                      limit cannot be raised to fit them)\n"
+"  --backlog N         connections the kernel queues before accept\n"
+"                      (default SOMAXCONN, %d)\n"
+"  --control PATH      a control socket for --status and --disconnect\n"
+"                      (root only; e.g. " CONTROL_PATH_DEFAULT ")\n"
+"  --status            list the sessions of the server at --control PATH\n"
+"                      (default " CONTROL_PATH_DEFAULT "): user, tunnel\n"
+"                      address, peer, since, bytes and packets in/out\n"
+"  --disconnect USER   close USER's session on that server (the client\n"
+"                      stops: exit status 3)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
+"  --config FILE       read options from FILE first (minivpn.conf(5):\n"
+"                      'key = value' lines, keys as the long options);\n"
+"                      the command line overrides it\n"
+"  --check-config      check the options, certificate and key, then exit\n"
+"  --version           the program's and the protocol's version\n"
 "  -h, --help          this text\n",
-	        VPN_PORT, VPN_MTU_DEFAULT, KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT);
+	        VPN_PORT, VPN_MTU_DEFAULT, KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT,
+	        SOMAXCONN);
 }
 
 static unsigned
@@ -57,79 +80,155 @@ parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 	return (unsigned)v;
 }
 
+static const struct option longopts[] = {
+	{ "cert", required_argument, NULL, 'c' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "tun", required_argument, NULL, 't' },
+	{ "pool", required_argument, NULL, 'p' },
+	{ "route", required_argument, NULL, 'r' },
+	{ "mtu", required_argument, NULL, 'm' },
+	{ "shadow", required_argument, NULL, 's' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "keepalive", required_argument, NULL, 'K' },
+	{ "max-clients", required_argument, NULL, 'M' },
+	{ "backlog", required_argument, NULL, 'B' },
+	{ "control", required_argument, NULL, 'O' },
+	{ "status", no_argument, NULL, 'T' },
+	{ "disconnect", required_argument, NULL, 'D' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "check-config", no_argument, NULL, 'X' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+static const char *const repeatable[] = { "route", NULL };
+
+/* What the options say beyond struct server_opts. */
+struct invocation {
+	int  verbosity;
+	bool check_config;
+	const char *request;      /* --status, --disconnect: to the control socket */
+	char request_buf[64];
+	bool file_routes;         /* o->routes came from the config file */
+};
+
+/*
+ * Applies one option, from the command line or the config file; `what`
+ * names it in messages ("--mtu", or "FILE:LINE: mtu").
+ */
 static void
-parse_args(int argc, char **argv, struct server_opts *o, int *verbosity)
+apply_opt(struct server_opts *o, struct invocation *inv, int c,
+          const char *arg, const char *what, bool from_file)
 {
-	static const struct option longopts[] = {
-		{ "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "tun", required_argument, NULL, 't' },
-		{ "pool", required_argument, NULL, 'p' },
-		{ "route", required_argument, NULL, 'r' },
-		{ "mtu", required_argument, NULL, 'm' },
-		{ "shadow", required_argument, NULL, 's' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "keepalive", required_argument, NULL, 'K' },
-		{ "max-clients", required_argument, NULL, 'M' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char ka[32], *comma;
+
+	switch (c) {
+	case 'c': o->cert = arg; break;
+	case 'k': o->key = arg; break;
+	case 'l':
+		if (addr_parse_endpoint(arg, VPN_PORT, &o->listen) == -1)
+			fatalx("%s: expected ADDR[:PORT]", what);
+		break;
+	case 't': o->tun = arg; break;
+	case 'p':
+		if (addr_parse_prefix(arg, &o->pool_net, &o->pool_prefix) == -1)
+			fatalx("%s: expected ADDR/PREFIX", what);
+		break;
+	case 'r':
+		/* Routes on the command line replace those of the file. */
+		if (!from_file && inv->file_routes) {
+			o->nroutes = 0;
+			inv->file_routes = false;
+		}
+		if (from_file)
+			inv->file_routes = true;
+		if (o->nroutes == CONFIG_ROUTES_MAX)
+			fatalx("%s: at most %d routes", what, CONFIG_ROUTES_MAX);
+		if (addr_parse_prefix(arg, &o->routes[o->nroutes].dst,
+		                      &o->routes[o->nroutes].prefixlen) == -1)
+			fatalx("%s: expected ADDR/PREFIX", what);
+		o->nroutes++;
+		break;
+	case 'm':
+		o->mtu = parse_uint(arg, what, VPN_MTU_MIN, VPN_MTU_MAX);
+		break;
+	case 's': o->shadow = arg; break;
+	case 'u': o->user = arg; break;
+	case 'K':
+		/* A copy: argv is what `ps` shows, leave it as typed. */
+		snprintf(ka, sizeof(ka), "%s", arg);
+		comma = strchr(ka, ',');
+		if (comma == NULL)
+			fatalx("%s: expected INTERVAL,TIMEOUT", what);
+		*comma = '\0';
+		o->ka_interval = parse_uint(ka, what, 1, 3600);
+		o->ka_timeout = parse_uint(comma + 1, what, o->ka_interval + 1, 65535);
+		break;
+	case 'M':
+		o->max_clients = parse_uint(arg, what, 1, 4093);
+		break;
+	case 'B':
+		o->backlog = parse_uint(arg, what, 1, 65535);
+		break;
+	case 'v': inv->verbosity = LL_DEBUG; break;
+	case 'q': inv->verbosity = LL_WARN; break;
+	case 'C': break;          /* read before the command line */
+	case 'X': inv->check_config = true; break;
+	case 'O': o->control = arg; break;
+	case 'T': inv->request = "status"; break;
+	case 'D':
+		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
+			fatalx("%s: '%s' is not a user name", what, arg);
+		snprintf(inv->request_buf, sizeof(inv->request_buf),
+		         "disconnect %s", arg);
+		inv->request = inv->request_buf;
+		break;
+	case 'V':
+		printf("minivpn-server %s (protocol version %d)\n",
+		       MINIVPN_VERSION, VPN_PROTO_VERSION);
+		exit(0);
+	case 'h': usage(stdout); exit(0);
+	default: usage(stderr); exit(2);
+	}
+}
+
+/* The config file's settings first, then the command line over them. */
+static void
+parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
+{
+	static struct conffile cf;   /* its strings are the options' values */
+	const char *path = conffile_arg(argc, argv);
+	char what[sizeof(cf.err)];
+	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': o->cert = optarg; break;
-		case 'k': o->key = optarg; break;
-		case 'l':
-			if (addr_parse_endpoint(optarg, VPN_PORT, &o->listen) == -1)
-				exit(1);
-			break;
-		case 't': o->tun = optarg; break;
-		case 'p':
-			if (addr_parse_prefix(optarg, &o->pool_net, &o->pool_prefix) == -1)
-				exit(1);
-			break;
-		case 'r':
-			if (o->nroutes == CONFIG_ROUTES_MAX)
-				fatalx("at most %d routes", CONFIG_ROUTES_MAX);
-			if (addr_parse_prefix(optarg, &o->routes[o->nroutes].dst,
-			                      &o->routes[o->nroutes].prefixlen) == -1)
-				exit(1);
-			o->nroutes++;
-			break;
-		case 'm':
-			o->mtu = parse_uint(optarg, "--mtu", VPN_MTU_MIN, VPN_MTU_MAX);
-			break;
-		case 's': o->shadow = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'K':
-			/* A copy: argv is what `ps` shows, leave it as typed. */
-			snprintf(ka, sizeof(ka), "%s", optarg);
-			comma = strchr(ka, ',');
-			if (comma == NULL)
-				fatalx("--keepalive: expected INTERVAL,TIMEOUT");
-			*comma = '\0';
-			o->ka_interval = parse_uint(ka, "--keepalive", 1, 3600);
-			o->ka_timeout = parse_uint(comma + 1, "--keepalive timeout",
-			                           o->ka_interval + 1, 65535);
-			break;
-		case 'M':
-			o->max_clients = parse_uint(optarg, "--max-clients", 1, 4093);
-			break;
-		case 'v': *verbosity = LL_DEBUG; break;
-		case 'q': *verbosity = LL_WARN; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
+	if (path != NULL) {
+		if (conffile_load(&cf, path, longopts, repeatable) == -1)
+			fatalx("%s", cf.err);
+		for (i = 0; i < cf.n; i++) {
+			snprintf(what, sizeof(what), "%s:%u: %s", path, cf.e[i].line,
+			         cf.e[i].name);
+			apply_opt(o, inv, cf.e[i].val, cf.e[i].arg, what, true);
 		}
+	}
+	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+		const char *name = "";
+
+		for (i = 0; longopts[i].name != NULL; i++)
+			if (longopts[i].val == c)
+				name = longopts[i].name;
+		snprintf(what, sizeof(what), "--%s", name);
+		apply_opt(o, inv, c, optarg, what, false);
 	}
 	if (optind != argc) {
 		usage(stderr);
 		exit(2);
 	}
+	if (inv->request != NULL)
+		return;   /* a question to a running server: no set-up options */
 	if (o->cert == NULL || o->key == NULL) {
 		fprintf(stderr, "minivpn-server: --cert and --key are required\n");
 		usage(stderr);
@@ -154,6 +253,57 @@ epoll_add(int epfd, int fd, uint64_t tag)
 	return 0;
 }
 
+/*
+ * Every session is a socket: raises the open-file limit to what max_active
+ * clients, max_prelogin logins and our own descriptors need (up to the
+ * hard limit), or lowers the client limit to fit, and says so. Without
+ * this the server would find out at accept time (EMFILE), under load.
+ */
+static int
+server_fit_fds(struct server *srv)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)srv->max_active + srv->max_prelogin + FD_RESERVED;
+	unsigned avail;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
+		return -1;
+	}
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need
+		              ? rl.rlim_max : need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit(RLIMIT_NOFILE, %llu)",
+			         (unsigned long long)rl.rlim_cur);
+			return -1;
+		}
+	}
+	if (rl.rlim_cur < need) {
+		if (rl.rlim_cur < FD_RESERVED + 2 * PRELOGIN_PER_ADDR) {
+			log_warnx("open-file limit %llu: too low to serve anyone",
+			          (unsigned long long)rl.rlim_cur);
+			return -1;
+		}
+		avail = (unsigned)(rl.rlim_cur - FD_RESERVED);
+		/* A quarter for logins in progress, at most what was planned. */
+		if (srv->max_prelogin > avail / 4)
+			srv->max_prelogin = avail / 4 > PRELOGIN_PER_ADDR
+			                    ? avail / 4 : PRELOGIN_PER_ADDR;
+		log_warnx("open-file limit %llu (hard limit %llu) is below the "
+		          "%llu needed: serving %u clients instead of %u",
+		          (unsigned long long)rl.rlim_cur,
+		          (unsigned long long)rl.rlim_max, (unsigned long long)need,
+		          avail - srv->max_prelogin, srv->max_active);
+		srv->max_active = avail - srv->max_prelogin;
+	}
+	log_info("serving up to %u clients, %u more connections logging in "
+	         "(open-file limit %llu), %u password checkers", srv->max_active,
+	         srv->max_prelogin, (unsigned long long)rl.rlim_cur,
+	         srv->nworkers);
+	return 0;
+}
+
 /* Everything that needs root: the TUN and its address, the listener. */
 static int
 server_setup(struct server *srv, const struct server_opts *o)
@@ -166,16 +316,23 @@ server_setup(struct server *srv, const struct server_opts *o)
 	srv->max_active = o->max_clients ? o->max_clients : srv->pool.size - 3;
 	if (srv->max_active > srv->pool.size - 3)
 		srv->max_active = srv->pool.size - 3;
-	/* Logged-in clients, plus a separate budget for logins in progress. */
-	srv->max_conns = srv->max_active + PRELOGIN_MAX;
+	/* Logged-in clients, plus a separate budget for logins in progress
+	 * (more for many clients: a restart brings them all back at once). */
+	srv->max_prelogin = srv->max_active / 4 > PRELOGIN_MAX
+	                    ? srv->max_active / 4 : PRELOGIN_MAX;
+	if (server_fit_fds(srv) == -1)
+		return -1;
+	srv->max_conns = srv->max_active + srv->max_prelogin;
 	srv->sess = calloc(srv->max_conns, sizeof(*srv->sess));
-	if (srv->sess == NULL) {
+	srv->queue = calloc(srv->max_conns, sizeof(*srv->queue));
+	if (srv->sess == NULL || srv->queue == NULL) {
 		log_warn("allocating %u session slots", srv->max_conns);
 		return -1;
 	}
 	srv->ctx = tls_server_ctx(o->cert, o->key);
 	if (srv->ctx == NULL)
 		return -1;
+	tls_warn_expiry(SSL_CTX_get0_certificate(srv->ctx), "server");
 	srv->tunfd = tun_open(o->tun, TUN_MODE_TUN, true, srv->tunname);
 	if (srv->tunfd == -1)
 		return -1;
@@ -186,7 +343,7 @@ server_setup(struct server *srv, const struct server_opts *o)
 	inet_ntop(AF_INET, &me, a, sizeof(a));
 	log_info("%s: address %s/%d, mtu %u", srv->tunname, a,
 	         srv->pool.prefixlen, o->mtu);
-	srv->lfd = tcp_listen(&o->listen);
+	srv->lfd = tcp_listen(&o->listen, o->backlog);
 	if (srv->lfd == -1)
 		return -1;
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -198,9 +355,40 @@ server_setup(struct server *srv, const struct server_opts *o)
 	    epoll_add(srv->epfd, srv->tunfd, EV_TAG(EV_TUN, 0)) == -1 ||
 	    epoll_add(srv->epfd, srv->authfd, EV_TAG(EV_AUTH, 0)) == -1)
 		return -1;
+	if (o->control != NULL) {
+		srv->ctlfd = control_listen(o->control);
+		if (srv->ctlfd == -1 ||
+		    epoll_add(srv->epfd, srv->ctlfd, EV_TAG(EV_CONTROL, 0)) == -1)
+			return -1;
+	}
 	log_info("listening on %s (TLS 1.3), pool %s/%d, passwords from %s",
 	         addr_endpoint_str(&o->listen, ep, sizeof(ep)),
 	         inet_ntop(AF_INET, &o->pool_net, a, sizeof(a)), o->pool_prefix,
+	         o->shadow ? o->shadow : "the system shadow database");
+	return 0;
+}
+
+/*
+ * --check-config: what set-up would refuse, found without root and without
+ * touching the network: the pool, the certificate and key (loaded as the
+ * server would), the shadow file.
+ */
+static int
+check_config(const struct server_opts *o)
+{
+	static struct pool pool;   /* large */
+	SSL_CTX *ctx;
+
+	if (pool_init(&pool, o->pool_net, o->pool_prefix) == -1)
+		return 1;
+	ctx = tls_server_ctx(o->cert, o->key);
+	if (ctx == NULL)
+		return 1;
+	SSL_CTX_free(ctx);
+	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
+		return 1;
+	log_info("configuration OK: certificate %s, pool of %u addresses, "
+	         "%u route(s), passwords from %s", o->cert, pool.size, o->nroutes,
 	         o->shadow ? o->shadow : "the system shadow database");
 	return 0;
 }
@@ -213,22 +401,43 @@ main(int argc, char **argv)
 		.mtu = VPN_MTU_DEFAULT, .ka_interval = KEEPALIVE_INTERVAL,
 		.ka_timeout = KEEPALIVE_TIMEOUT,
 		.listen = { .sin_family = AF_INET, .sin_port = htons(VPN_PORT) },
+		.backlog = SOMAXCONN,
 	};
 	static struct server srv;   /* large (packet buffer); one per process */
-	int verbosity = LL_INFO, ret;
+	struct invocation inv = { .verbosity = LL_INFO };
+	int ret;
 
+	/* Descriptors our parent left open (a socket, a file) are not ours
+	 * to hold, and would go to the helper and count against our limit. */
+	if (close_range(3, ~0u, 0) == -1) {
+		perror("minivpn-server: close_range");
+		return 1;
+	}
 	inet_pton(AF_INET, "192.168.53.0", &opt.pool_net);
 	log_init(argv[0], LL_INFO);
-	parse_args(argc, argv, &opt, &verbosity);
-	log_init(argv[0], verbosity);
+	parse_args(argc, argv, &opt, &inv);
+	log_init(argv[0], inv.verbosity);
+	if (inv.request != NULL)
+		return control_request(opt.control ? opt.control
+		                       : CONTROL_PATH_DEFAULT, inv.request);
+	if (inv.check_config)
+		return check_config(&opt);
 	if (no_core_dumps() == -1)
 		return 1;
 	srv.opt = &opt;
-	srv.epfd = srv.tunfd = srv.lfd = -1;
-	srv.lim_accept.burst = 5;
+	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = -1;
 	srv.lim_tun.burst = 5;
+	/* What peers that never logged in cause: 5 lines of each kind per
+	 * 30 s, then one with the count of the rest. */
+	srv.lim_accept = srv.lim_hello = srv.lim_prelogin = srv.lim_refused =
+		(struct log_limit){ .burst = 5, .period = 30 };
+	srv.nworkers = authproc_workers();
+	srv.check_ms = CHECK_MS_INITIAL;
 
-	srv.authfd = authproc_start(opt.shadow);
+	/* Malformed lines are named once here; libc skips them silently. */
+	if (opt.shadow != NULL && shadowfile_check(opt.shadow) == -1)
+		return 1;
+	srv.authfd = authproc_start(opt.shadow, srv.nworkers);
 	if (srv.authfd == -1)
 		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
@@ -237,12 +446,15 @@ main(int argc, char **argv)
 		return 1;
 	ret = server_run(&srv);
 
+	if (srv.ctlfd != -1)
+		close(srv.ctlfd);
 	close(srv.epfd);
 	close(srv.lfd);
 	close(srv.tunfd);
 	close(srv.authfd);
 	SSL_CTX_free(srv.ctx);
 	free(srv.sess);
+	free(srv.queue);
 	log_info("stopped");
 	return ret == 0 ? 0 : 1;
 }

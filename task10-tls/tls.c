@@ -146,3 +146,22 @@ tls_verify_category(long v)
 	}
 	return "certificate rejected";
 }
+
+void
+tls_warn_expiry(X509 *cert, const char *whose)
+{
+	int days = 0, secs = 0;
+
+	if (cert == NULL)
+		return;
+	if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert))) {
+		log_openssl("reading the %s certificate's expiry date", whose);
+		return;
+	}
+	if (days < 0 || secs < 0)
+		log_warnx("warning: the %s certificate expired %d days ago",
+		          whose, days < 0 ? -days : 0);
+	else if (days < CERT_WARN_DAYS)
+		log_warnx("warning: the %s certificate expires in %d days", whose,
+		          days);
+}

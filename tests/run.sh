@@ -5,36 +5,42 @@
 #   tests/run.sh all        everything `make check` runs
 #   tests/run.sh taskN      task N's check and those of the tasks before it
 #   tests/run.sh unit       only the cmocka unit tests
-#   tests/run.sh mutants    only the mutation tests (tests/mutants/)
+#   tests/run.sh mutants    only the mutation tests (tests/mutants/): that
+#                           every solution region has a mutant, then each
+#                           mutant (MUTANTS_JOBS at a time, default 2)
 #
 # VPNLAB_BUILD (default build/san) holds the programs under test. ^C stops
 # after the running check has cleaned up after itself.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 2
 BUILD=${VPNLAB_BUILD:-build/san}
 export BIN=${VPNLAB_BIN:-$ROOT/$BUILD/bin}
 STOPPED=0
 trap 'STOPPED=1' INT TERM
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-300}
 
-# The task checks in order; check-taskN runs every one up to N's (as CS144's
-# checkN do). SEED's task numbers in between name the check that covers them.
-# Tasks 5, 6 and 7 are parts of one check script, each run on its own.
-ORDER=(task1 task2 task3 task5 task6 task7 task8 task9 task10)
-declare -A SCRIPT=(
-	[task1]=task1-network/check.sh
-	[task2]=task2-tun/check.sh
-	[task3]=task3-udp-tunnel/check.sh
-	[task5]="task5-bidirectional/check.sh 5"
-	[task6]="task5-bidirectional/check.sh 6"
-	[task7]="task5-bidirectional/check.sh 7"
-	[task8]=task8-rp-filter/check.sh
-	[task9]=task9-tap/check.sh
-	[task10]=task10-tls/check.sh
-)
-declare -A ALIAS=([task4]=task3)
+# The task checks in order, from the task table (lab/tasks.conf);
+# check-taskN runs every one up to N's (as CS144's checkN do). A task with
+# parts (task5: SEED tasks 5, 6, 7) runs each part on its own as taskPART.
+# shellcheck source=lab/tasks.sh
+. "$ROOT/lab/tasks.sh"
+tasks_load "$ROOT/lab/tasks.conf" || exit 2
+ORDER=()
+declare -A SCRIPT=() ALIAS=()
+for t in "${TASKS[@]}"; do
+	if [ -n "${TASK_PARTS[$t]}" ]; then
+		for p in ${TASK_PARTS[$t]}; do
+			ORDER+=("task$p")
+			SCRIPT[task$p]="${TASK_DIR[$t]}/check.sh $p"
+		done
+	else
+		ORDER+=("$t")
+		SCRIPT[$t]=${TASK_DIR[$t]}/check.sh
+	fi
+done
+for a in "${!TASK_ALIAS_OF[@]}"; do ALIAS[$a]=${TASK_ALIAS_OF[$a]}; done
 
 TOTAL_PASS=0
 TOTAL_FAIL=0
@@ -126,16 +132,28 @@ all)
 	echo "---- unit tests ($BUILD/test)"
 	run_unit
 	run_component golden bash verifier/tests/run-golden.sh "$BIN"
+	# The lab's plan is lab/topology.sh alone: compose files and defaults agree.
+	run_component topology bash tests/topology.sh "$BIN"
+	# make install / uninstall, the man pages, the units, the admin tools.
+	run_component install bash tests/install.sh
+	run_component shellcheck bash tests/shellcheck.sh
+	# Every task README lists the solution regions a student writes.
+	run_component readmes bash tools/test-readmes.sh
 	for t in "${ORDER[@]}"; do run_task "$t"; done
+	# The TLS VPN as an admin runs it: config files, the unit's
+	# capabilities, minivpn-passwd, the control socket (lab).
+	run_component deploy bash task10-tls/check-deploy.sh
 	# Each check must also be seen to fail on programs broken the way a
 	# student breaks them.
 	if [ -e HANDOUT ]; then
 		echo "---- mutants: not in a handout (they need the reference solution)"
 	else
+		run_component mutant-coverage bash tests/mutants/coverage.sh
 		run_component mutants bash tests/mutants/run.sh
 	fi
 	;;
 mutants)
+	run_component mutant-coverage bash tests/mutants/coverage.sh
 	run_component mutants bash tests/mutants/run.sh
 	;;
 unit)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "minivpn.h"
+#include "../minivpn.h"
 
 #define MTU 1500
 
@@ -164,7 +164,12 @@ test_login_roundtrip(void **state)
 	assert_int_equal(login_parse(msg, n, &lg, &why), -1);
 	msg[3] = 0;
 	msg[AUTH_FIXED_LEN] = '\n';
-	assert_int_equal(login_parse(msg, n, &lg, &why), -1);
+	/* -2: a refusal for good (the client must not retry) */
+	assert_int_equal(login_parse(msg, n, &lg, &why), -2);
+	msg[AUTH_FIXED_LEN] = 'a';
+	msg[0] = VPN_PROTO_VERSION + 1;
+	assert_int_equal(login_parse(msg, n, &lg, &why), -2);
+	msg[0] = VPN_PROTO_VERSION;
 	/* too long */
 	char longuser[AUTH_USER_MAX + 2];
 	memset(longuser, 'a', sizeof(longuser) - 1);
