@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # test-grade.sh - the grader's own tests. Each can fail:
 #
-#   1. the kit's own programs score full points (task1, task2), and the
-#      JSON and CSV say the same as the table;
+#   1. the kit's own programs score full points (task1: 12/12 for 0 points,
+#      task2), and the JSON and CSV say the same as the table;
 #   2. trees with known bugs lose exactly the checks those bugs break, and
 #      their share of task2's points: echo.c computing a wrong ICMP checksum
 #      (1 check: the checksums), tun-demo never writing the reply (3: ping's
 #      replies, replies on the TUN, their checksums);
 #   3. a tree that does not compile gets 0 for task2 with "build failed"
-#      and the compiler's error, and task1 (no program) still scores;
+#      and the compiler's error, and task1 (no program) still passes;
 #   4. a tree whose tun-demo ignores SIGTERM and leaves a detached
 #      `sleep 1000` behind is killed at the time limit, nothing of it is left
 #      (no process of the grading user, no lab state), and grade-all goes on
 #      to the next student and writes both rows into one CSV;
 #   5. an unknown task is refused, and a task without a check scores 0
 #      with the reason;
+#   8. a tun-demo that dies of undefined behaviour at start: task 2's check
+#      stops early, and the report says how many failed and how many never
+#      ran, and after what; its FAIL lines cite the kept report directory,
+#      never the deleted scratch directory;
+#   9. grade-all over a .tar.gz whose tree is in handout/ with a STUDENT
+#      file and a link out of the tree, a directory one level too deep
+#      without HANDOUT and with an unused helper, and a .zip: each graded
+#      from the right tree, under the right name, with notes; -j 2 (as
+#      root) writes the same CSV as -j 1 (both times printed), rows sorted
+#      by student; an archive with a "../" member is refused;
+#  10. merge-csv.sh merges two CSVs, refuses different headers and a
+#      student found twice;
+#  11. a task10 server that accepts a wrong password (strncmp over the
+#      offered length) scores at most half of task 10, capped, saying why;
 #   6. (as root) a hostile tree, whose build and programs attack the
 #      grader: its build.log and out/task1 are links to root-only files
 #      (root must not write or copy through them); it leaves a process that
@@ -27,6 +41,7 @@
 #   7. a tree without task5-bidirectional/route-v.sh fails task 5's route
 #      checks: the judge never falls back to the kit's reference.
 #
+# About six minutes as root (task 10 alone about 100 s).
 # Works in a fresh build/grade-test.XXXXXX/ (removed when every test
 # passed). One PASS/FAIL line per assertion, then "grading: N passed, M
 # failed".
