@@ -57,6 +57,7 @@
 # directories go, /tmp), GRADE_TMPFS_SIZE (the sandbox's /tmp, /var/tmp,
 # /dev/shm: 512m each), GRADE_HIDE (more directories to hide from student
 # code, space-separated).
+# shellcheck disable=SC2016 # bash -c '...' scripts get their arguments as $1...
 set -uo pipefail
 export LC_ALL=C
 
@@ -80,11 +81,11 @@ die() { echo "grade: $*" >&2; exit 2; }
 say() { echo "grade: $*" >&2; }
 
 usage() {
-	sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,/^set -uo/p' "$0" | sed '$d' | grep -v '^# shellcheck' | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
-submission= tasks_wanted= outdir=$KIT/out/grade student= setup_user=0
+submission='' tasks_wanted='' outdir=$KIT/out/grade student='' setup_user=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--submission) submission=${2:?--submission takes a directory or an archive}; shift 2 ;;
@@ -150,8 +151,9 @@ for t in "${ORDER[@]}"; do
 	[ "${CAP[$t]}" = - ] && CAP[$t]=$DEFAULT_CAP
 	for f in ${TASK_FILES[$t]}; do
 		# a check itself is never the student's
-		[[ $f != *check*.sh ]] && [[ $f != .* ]] ||
+		if [[ $f == *check*.sh ]] || [[ $f == .* ]]; then
 			die "$TABLE_NAME: $t: '$f' cannot be a student's file (a check, or a hidden file)"
+		fi
 		STUDENT_FILES+=("$t ${TASK_DIR[$t]}/$f")
 	done
 done
@@ -220,7 +222,7 @@ sweep_files() {
 	local d n
 	[ "$(id -u)" = 0 ] || return 0
 	for d in /tmp /var/tmp /dev/shm; do
-		[ -d "$d" ] && [ ! -L "$d" ] || continue
+		if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
 		n=$(find -P "$d" -xdev -mindepth 1 -user "$G_UID" -print 2>/dev/null | wc -l)
 		[ "$n" -gt 0 ] || continue
 		find -P "$d" -xdev -mindepth 1 -user "$G_UID" -delete 2>/dev/null
@@ -276,7 +278,6 @@ fi
 # Unpacking an archive and finding where a tree starts: run by the
 # grading user (its text, read now: the sandbox hides the kit).
 UNPACK_SH=$(cat "$KIT/grading/unpack.sh") || die "cannot read $KIT/grading/unpack.sh"
-CLK_TCK=$(getconf CLK_TCK)
 LAB_PREFIX=g$$
 
 # ---- clean-up by force ----------------------------------------------------------
@@ -287,6 +288,7 @@ start_ticks() {
 	local s
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	s=${s##*) }
+	# shellcheck disable=SC2086 # the fields, split on purpose
 	set -- $s
 	echo "${20}"
 }
@@ -297,11 +299,12 @@ SINCE_TICKS=$(start_ticks $$)
 # otherwise our own processes inside another user namespace (a lab's)
 # started since this grader did. Zombies are left to their parents.
 stray_pids() {
-	local p st uid
+	local p st
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		[ "$p" = $$ ] && continue
 		st=$(awk '/^State:/ {s=$2} /^Uid:/ {print s, $2, $3, $4, $5}' "/proc/$p/status" 2>/dev/null) || continue
+		# shellcheck disable=SC2086 # the fields, split on purpose
 		set -- $st
 		[ "${1:-}" = Z ] && continue
 		[ "${2:-}" = "$G_UID" ] || [ "${3:-}" = "$G_UID" ] || [ "${4:-}" = "$G_UID" ] || continue
@@ -360,7 +363,7 @@ sweep() {
 		if [ "$i" = 1 ]; then
 			names=$(for p in $pids; do cat "/proc/$p/comm" 2>/dev/null; done | sort | uniq -c |
 				awk '{printf "%s%s%s", sep, $2, ($1 > 1 ? " x" $1 : ""); sep=", "}')
-			echo "$(echo $pids | wc -w) processes left behind, killed: $names"
+			echo "$(echo "$pids" | wc -w) processes left behind, killed: $names"
 		fi
 		# shellcheck disable=SC2086
 		kill -KILL $pids 2>/dev/null
@@ -406,6 +409,7 @@ sandboxed() {
 
 # Kit tools: the three every check has, and each task's from the table.
 KIT_TOOLS=$({ echo pcap-capture; echo pcap-verify; echo lab-linesrv
+	# shellcheck disable=SC2086 # a space-separated list
 	for t in "${ORDER[@]}"; do printf '%s\n' ${TASK_TOOLS[$t]}; done; } | grep -v '^$' | sort -u)
 for tool in $KIT_TOOLS; do
 	[ -x "$KIT_BUILD/bin/$tool" ] ||
@@ -420,12 +424,13 @@ chmod -R a+rX,go-w "$JUDGE"
 
 # Programs a task's check runs from $BIN: the table's "programs".
 task_programs() {
+	# shellcheck disable=SC2086 # a space-separated list
 	printf '%s\n' ${TASK_PROGRAMS[$1]}
 }
 
 # ---- build ---------------------------------------------------------------------------------
 
-build_status=skipped build_secs=0 build_error= build_cmd= TREE_NOTE= HANDOUT_NOTE=
+build_status=skipped build_secs=0 build_error='' build_cmd='' TREE_NOTE='' HANDOUT_NOTE=''
 if [ -n "$submission" ]; then
 	BIN=$WORK/src/build/san/bin
 	say "$student: copying $submission"
@@ -491,6 +496,7 @@ if [ -n "$submission" ]; then
 		build_cmd="make -k -j$(nproc) SAN=1 ${targets[*]}"
 		say "$student: building ($build_cmd, no network, ${BUILD_TIMEOUT}s at most)"
 		s=$(date +%s)
+		# shellcheck disable=SC2086 # $build_cmd: make and its arguments
 		sandboxed "$BUILD_TIMEOUT" "$LOGS/build.log" \
 			bash -c 'cd "$1" && shift && exec unshare -rn "$@"' build "$WORK/src" \
 			$build_cmd

@@ -49,7 +49,7 @@ set -uo pipefail
 export LC_ALL=C
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 mkdir -p build
 T=$(mktemp -d "$root/build/grade-test.XXXXXX") || { echo "grading: mktemp failed" >&2; exit 2; }
 # Readable by all, as a directory of submissions usually is: the sandbox,
@@ -216,6 +216,7 @@ else
 fi
 grep -h 'clean-up' "$hang/grade.txt" | sed 's/^/     /'
 left=$(ps -o pid=,stat=,args= -u "$guser" 2>/dev/null | awk '$2 !~ /^Z/')
+# shellcheck disable=SC2009 # a process whose arguments are exactly these
 if [ "$(id -u)" = 0 ] && [ -n "$left" ]; then
 	fail "hang: processes of $guser left after grading: $(echo "$left" | tr '\n' ';')"
 elif ps -eo args= | grep -qx 'sleep 1000'; then
@@ -285,9 +286,11 @@ if row "$T/ub" task2 | grep -qE "^task2 +0/$kit_n2 .* $nf failed, $nr not run\$"
 else
 	fail "notrun: $(row "$T/ub" task2 | tr -s ' '); note: $(grep '^task2: ' "$T/ub/grade.txt" | head -1)"
 fi
-if grep -q "^FAIL task2: sanitizer report in $T/ub/task2/reader.log: " "$T/ub/task2.log" &&
+# (the report directory is inside the kit: cited relative to it)
+kept=${T#"$root"/}/ub/task2/reader.log
+if grep -qF "FAIL task2: sanitizer report in $kept: " "$T/ub/task2.log" &&
    [ -f "$T/ub/task2/reader.log" ] && ! grep -rqs 'vpngrade\.' "$T/ub/grade.txt" "$T/ub/task2.log"; then
-	pass "paths: the FAIL lines cite the kept $T/ub/task2/reader.log, never the deleted scratch directory"
+	pass "paths: the FAIL lines cite the kept $kept, never the deleted scratch directory"
 else
 	fail "paths: $(grep -m2 -E 'sanitizer|vpngrade' "$T/ub/task2.log" "$T/ub/grade.txt" | tr '\n' ';')"
 fi
@@ -312,16 +315,17 @@ if command -v unzip >/dev/null && command -v zip >/dev/null; then
 	(cd "$T/erin-src" && zip -qr "$J/erin.zip" .)
 fi
 if [ "$(id -u)" = 0 ]; then jmax=2; else jmax=1; fi
+declare -A SECS=()
 for j in 1 $jmax; do
 	s=$(date +%s)
 	grading/grade-all.sh -j "$j" --tasks "task1 task2" -o "$T/j$j" "$J" >"$T/j$j.out" 2>&1
-	eval "secs_j$j=$(( $(date +%s) - s ))"
+	SECS[$j]=$(( $(date +%s) - s ))
 done
-echo "     (grade-all of $(ls "$J" | wc -l) submissions, task1+task2: -j 1 ${secs_j1}s, -j $jmax $(eval echo "\$secs_j$jmax")s)"
+echo "     (grade-all of $(find "$J" -mindepth 1 -maxdepth 1 | wc -l) submissions, task1+task2: -j 1 ${SECS[1]}s, -j $jmax ${SECS[$jmax]}s)"
 c1=$T/j1/grades.csv
 if [ "$jmax" = 2 ]; then
 	if [ -s "$c1" ] && cmp -s "$c1" "$T/j2/grades.csv"; then
-		pass "parallel: grade-all -j 2 writes the same CSV as -j 1 (${secs_j1}s with -j 1, ${secs_j2}s with -j 2)"
+		pass "parallel: grade-all -j 2 writes the same CSV as -j 1 (${SECS[1]}s with -j 1, ${SECS[2]}s with -j 2)"
 	else
 		fail "parallel: the CSVs differ: $(diff "$c1" "$T/j2/grades.csv" | head -4 | tr '\n' ';')"
 	fi
