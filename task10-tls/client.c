@@ -94,25 +94,18 @@ send_login(struct client *c)
 static int
 flush(struct client *c)
 {
-	size_t n;
+	bool wrote;
+	enum tls_io r = tls_write_fbuf(c->ssl, &c->tx, &wrote);
 
-	c->want_write = false;
-	while (c->tx.len > 0) {
-		if (SSL_write_ex(c->ssl, c->tx.data + c->tx.off, c->tx.len, &n)) {
-			fbuf_consume(&c->tx, n);
-			c->ka.last_tx_ms = now_ms();
-			continue;
-		}
-		switch (SSL_get_error(c->ssl, 0)) {
-		case SSL_ERROR_WANT_WRITE:
-			c->want_write = true;
-			return 0;
-		case SSL_ERROR_WANT_READ:
-			return 0;
-		}
+	if (wrote)
+		c->ka.last_tx_ms = now_ms();
+	c->want_write = r == TLS_IO_WANT_WRITE;
+	if (r == TLS_IO_ERROR) {
 		log_openssl("TLS write to %s", c->opt->server);
 		return -1;
 	}
+	if (r != TLS_IO_DONE)
+		return 0;
 	/* The AUTH frame (with the password) is out: wipe its bytes. */
 	if (c->state == CS_LOGIN)
 		OPENSSL_cleanse(c->tx.data, AUTH_LEN_MAX + FRAME_HDR_LEN);

@@ -182,6 +182,14 @@ const char *tls_verify_category(long verify_result);
  * CERT_WARN_DAYS. */
 void tls_warn_expiry(X509 *cert, const char *whose);
 #define CERT_WARN_DAYS 30
+/* what tls_write_fbuf() left to do */
+enum tls_io {
+	TLS_IO_ERROR = -1,      /* connection lost; OpenSSL's queue says why */
+	TLS_IO_DONE,            /* tx is empty */
+	TLS_IO_WANT_WRITE,      /* socket full: again once it is writable */
+	TLS_IO_WANT_READ,       /* OpenSSL must read first: again once readable */
+};
+enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
 
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
@@ -210,6 +218,12 @@ int shadowfile_check(const char *path);
 /* Replaces path atomically with user added, given hash, locked, deleted. */
 int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
                     const char *hash);
+
+/* ---- nat.c: --nat IFACE, the server's own nftables table ------------------------- */
+
+/* Sets the table up and forks its keeper; returns the fd whose closing
+ * (at exit) makes the keeper remove it, or -1. */
+int nat_start(const char *ifname, struct in_addr net, int prefixlen);
 
 /* ---- conffile.c: the programs' configuration file ------------------------------- */
 

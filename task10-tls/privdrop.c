@@ -111,9 +111,9 @@ privdrop(const char *user, bool keep_net_admin)
 			return -1;
 		}
 		/* uid/gid not mapped in this user namespace. */
-		log_info("user %s is not mapped in this user namespace; staying "
-		         "uid %u with %s", user, (unsigned)getuid(),
-		         keep_net_admin ? "CAP_NET_ADMIN only" : "no capabilities");
+		log_warnx("user %s is not mapped in this user namespace; staying "
+		          "uid %u with %s", user, (unsigned)getuid(),
+		          keep_net_admin ? "CAP_NET_ADMIN only" : "no capabilities");
 	} else if (setuid(0) != -1) {
 		log_warnx("could regain root after dropping privileges");
 		return -1;

@@ -21,6 +21,8 @@ struct server_opts {
 	unsigned mtu, ka_interval, ka_timeout, max_clients;
 	unsigned backlog;             /* listen(2) queue */
 	const char *control;          /* control socket path, or NULL */
+	bool client_to_client;        /* clients may reach each other */
+	const char *nat;              /* --nat IFACE, or NULL */
 };
 
 /* A login waiting for the password helper, in arrival order. */

@@ -1,5 +1,6 @@
 /*
- * tls.c - the OpenSSL 3 contexts of server and client.
+ * tls.c - the OpenSSL 3 contexts of server and client, and the write loop
+ * both use.
  *
  * TLS 1.3 only (no older version to downgrade to, no renegotiation exists
  * in 1.3, and we forbid it anyway), no compression (CRIME), no session
@@ -164,4 +165,37 @@ tls_warn_expiry(X509 *cert, const char *whose)
 	else if (days < CERT_WARN_DAYS)
 		log_warnx("warning: the %s certificate expires in %d days", whose,
 		          days);
+}
+
+/*
+ * Writes what tx holds to ssl (nonblocking), consuming what was written,
+ * until tx is empty or the socket stops taking it. *wrote says whether any
+ * byte went out (the keepalive timer counts it). Returns TLS_IO_DONE,
+ * TLS_IO_WANT_WRITE or TLS_IO_WANT_READ (call again when the socket is
+ * writable, or readable: tx still holds the rest), or TLS_IO_ERROR with
+ * OpenSSL's error queue left for the caller to drain into its message.
+ * The rest of tx may move between calls (partial writes are on and
+ * moving buffers allowed, see tls_ctx_common()).
+ */
+enum tls_io
+tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote)
+{
+	size_t n;
+
+	*wrote = false;
+	while (tx->len > 0) {
+		if (SSL_write_ex(ssl, tx->data + tx->off, tx->len, &n)) {
+			fbuf_consume(tx, n);
+			*wrote = true;
+			continue;
+		}
+		switch (SSL_get_error(ssl, 0)) {
+		case SSL_ERROR_WANT_WRITE:
+			return TLS_IO_WANT_WRITE;
+		case SSL_ERROR_WANT_READ:
+			return TLS_IO_WANT_READ;
+		}
+		return TLS_IO_ERROR;
+	}
+	return TLS_IO_DONE;
 }

@@ -67,13 +67,6 @@ parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /*
  * Builds, into out (ARP_FRAME_LEN bytes), the reply to `req` saying that
  * req->tpa is at `mac`. RFC 826: swap sender and target, set op 2.
