@@ -133,6 +133,8 @@ int nl_route_add(struct in_addr dst, int prefixlen, const struct in_addr *gw,
                  const char *ifname);
 int nl_route_del(struct in_addr dst, int prefixlen, const struct in_addr *gw,
                  const char *ifname);
+/* The route to dst now: gateway (0 when on-link), interface (IFNAMSIZ). */
+int nl_route_get(struct in_addr dst, struct in_addr *gw, char *ifname);
 
 /* ---- addr.c: parsing addresses and prefixes ----------------------------- */
 

@@ -211,6 +211,10 @@ struct netconf {
 	char ifname[IFNAMSIZ];
 	bool applied;
 	struct vpn_config cfg;   /* what is in the kernel now */
+	struct in_addr server;   /* the server's outer address, 0 if not IPv4 */
+	bool pinned;             /* a host route to pin_addr, ours, is set */
+	struct in_addr pin_addr, pin_gw;   /* via pin_gw (0: on-link) dev pin_if */
+	char pin_if[IFNAMSIZ];
 };
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);
