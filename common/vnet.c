@@ -47,19 +47,6 @@
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
 
-static unsigned
-get16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static int
 invalid(const char **why, const char *fmt, ...)
 {
@@ -373,8 +360,7 @@ vnet_segment(uint8_t *pkt, size_t len, const struct vnet_gso *g,
 		return 1;
 	}
 	if (g->type == VNET_GSO_TCP4)
-		seq = (uint32_t)pkt[ihl + 4] << 24 | (uint32_t)pkt[ihl + 5] << 16 |
-		      (uint32_t)pkt[ihl + 6] << 8 | pkt[ihl + 7];
+		seq = get32(pkt + ihl + 4);
 	for (at = hl; at < len; at += g->gso_size, i++) {
 		size_t n = len - at < g->gso_size ? len - at : g->gso_size;
 		bool last = at + n == len;
@@ -382,24 +368,21 @@ vnet_segment(uint8_t *pkt, size_t len, const struct vnet_gso *g,
 		memcpy(scratch, pkt, hl);
 		memcpy(scratch + hl, pkt + at, n);
 		/* IPv4: length, a new id per segment (as the kernel), checksum */
-		put16(scratch + 2, (unsigned)(hl + n));
-		put16(scratch + 4, (id + i) & 0xffff);
+		put16(scratch + 2, (uint16_t)(hl + n));
+		put16(scratch + 4, (uint16_t)(id + i));
 		put16(scratch + 10, 0);
 		put16(scratch + 10, ipv4_hdr_csum(scratch, ihl));
 		if (g->type == VNET_GSO_TCP4) {
 			uint32_t s = seq + (uint32_t)(at - hl);
 			uint8_t *th = scratch + ihl;
 
-			th[4] = (uint8_t)(s >> 24);
-			th[5] = (uint8_t)(s >> 16);
-			th[6] = (uint8_t)(s >> 8);
-			th[7] = (uint8_t)s;
+			put32(th + 4, s);
 			if (!last)
 				th[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 			if (i > 0)
 				th[13] &= (uint8_t)~TCP_CWR;
 		} else {
-			put16(scratch + ihl + 4, (unsigned)(8 + n));
+			put16(scratch + ihl + 4, (uint16_t)(8 + n));
 		}
 		finish_csum(scratch, hl + n, g, proto);
 		emit(arg, scratch, hl + n);

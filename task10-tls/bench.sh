@@ -118,7 +118,7 @@ vpn_up() {   # NAME [CLIENT-HOSTS]
 	minivpn|minivpn-plain)
 		local off=(--offload)
 		[ "$1" = minivpn ] || off=()
-		bg mv-server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+		bg mv-server server "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" --key "$PKI/server.key" \
 			--shadow "$OUT/shadow" -q "${off[@]}"
 		# shellcheck disable=SC2016  # the port reaches the inner shell as $1
 		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":$1 "' sh "$TLS_PORT" || die "minivpn-server did not start"

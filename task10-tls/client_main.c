@@ -26,7 +26,8 @@ usage(FILE *f)
 "drops.\n"
 "\n"
 "  --server NAME[:PORT]  the server's host name, as in its certificate\n"
-"                      (default port %d)\n"
+"                      (default port %d); an IPv6 address as [ADDR]:PORT,\n"
+"                      or bare without a port\n"
 "  --connect ADDR      connect to this IP address instead of resolving NAME\n"
 "                      (when NAME is not in DNS, as in the lab)\n"
 "  --ca-dir DIR        trusted CAs: a directory with hash links\n"
@@ -43,6 +44,9 @@ usage(FILE *f)
 "                      be readable by it)\n"
 "  --no-reconnect      exit when the connection drops\n"
 "  --max-backoff S     longest wait between reconnects (default 30)\n"
+"  --syslog            log to syslog (facility daemon) instead of stderr;\n"
+"                      stderr lines carry a time stamp, except under\n"
+"                      systemd, whose journal records its own\n"
 "  --offload           ask the server for TUN offloads (superpackets of up\n"
 "                      to 64 KiB in GSO frames; docs/performance.md)\n"
 "  -v, --verbose       more logging (debug)\n"
@@ -73,7 +77,8 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "no-reconnect", no_argument, NULL, 'n' },
 	{ "max-backoff", required_argument, NULL, 'b' },
-	{ "offload", no_argument, NULL, 'O' },
+	{ "syslog", no_argument, NULL, 'S' },
+	{ "offload", no_argument, NULL, 'G' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -87,6 +92,7 @@ static const struct option longopts[] = {
 struct invocation {
 	int  verbosity;
 	bool check_config;
+	bool syslog;              /* --syslog: syslog(3) instead of stderr */
 };
 
 /*
@@ -98,20 +104,14 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
           const char *arg, const char *what)
 {
 	static char host[256];
-	char *colon, *end;
+	char *end;
 	unsigned long v;
 
 	switch (c) {
 	case 's':
-		snprintf(host, sizeof(host), "%s", arg);
-		colon = strrchr(host, ':');
-		if (colon != NULL) {
-			*colon = '\0';
-			v = strtoul(colon + 1, &end, 10);
-			if (*end != '\0' || v == 0 || v > 65535)
-				fatalx("%s: bad port '%s'", what, colon + 1);
-			o->port = (uint16_t)v;
-		}
+		if (addr_parse_host_port(arg, host, sizeof(host), &o->port) == -1)
+			fatalx("%s: expected NAME[:PORT], [ADDRESS]:PORT or an IPv6 "
+			       "address", what);
 		o->server = host;
 		break;
 	case 'c': o->connect = arg; break;
@@ -133,7 +133,8 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 			       what, arg);
 		o->max_backoff = (unsigned)v;
 		break;
-	case 'O': o->offload = true; break;
+	case 'S': inv->syslog = true; break;
+	case 'G': o->offload = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
@@ -261,6 +262,9 @@ main(int argc, char **argv)
 	log_init(argv[0], LL_INFO);
 	parse_args(argc, argv, &opt, &inv);
 	log_init(argv[0], inv.verbosity);
+	/* Time stamps on a terminal or in a file, the journal's own priority
+	 * prefix under systemd, syslog when asked: the same lines. */
+	log_dest_set(log_dest_auto(inv.syslog), "minivpn-client");
 	if (inv.check_config) {
 		/* What set-up would refuse, without root or the network. */
 		c.ctx = tls_client_ctx(opt.ca_dir, opt.ca_file);

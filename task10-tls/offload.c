@@ -75,7 +75,7 @@ gso_parse(const struct frame *f, size_t mtu, struct vnet_gso *g,
 	memset(g, 0, sizeof(*g));
 	g->type = p[0];
 	g->flags = p[1];
-	g->gso_size = (uint16_t)(p[2] << 8 | p[3]);
+	g->gso_size = get16(p + 2);
 	/* The receive buffer is ours: segmenting writes checksums into it. */
 	*pkt = (uint8_t *)(uintptr_t)(p + GSO_HDR_LEN);
 	*len = f->len - GSO_HDR_LEN;
@@ -121,8 +121,7 @@ gso_queue(struct fbuf *tx, unsigned bits, uint8_t *pkt, size_t len,
 		}
 		p[0] = g->type;
 		p[1] = g->flags;
-		p[2] = (uint8_t)(g->gso_size >> 8);
-		p[3] = (uint8_t)g->gso_size;
+		put16(p + 2, g->gso_size);
 		memcpy(p + GSO_HDR_LEN, pkt, len);
 		frame_commit(tx, FRAME_GSO, GSO_HDR_LEN + len);
 		return 1;

@@ -606,6 +606,10 @@ server_run(struct server *srv)
 		.vnet = srv->vnet, .offload = srv->offload, .scratch = srv->scratch,
 		.watch = server_watch, .more = server_more_set,
 		.ask = server_ask, .forget = server_forget,
+		.pool_net = htonl(srv->pool.net),
+		.pool_mask = htonl(srv->pool.prefixlen ? ~0u << (32 - srv->pool.prefixlen) : 0),
+		.server_addr = pool_server_addr(&srv->pool),
+		.client_to_client = srv->opt->client_to_client,
 	};
 	while (!signals_stop_requested()) {
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
@@ -634,6 +638,9 @@ server_run(struct server *srv)
 				break;
 			case EV_AUTH:
 				server_auth_replies(srv);
+				break;
+			case EV_CONTROL:
+				control_accept(srv);
 				break;
 			case EV_SESSION:
 				s = server_session(srv, (uint32_t)tag);

@@ -12,6 +12,7 @@ struct server_opts {
 	const char *cert, *key;
 	const char *shadow;           /* NULL: the system's shadow database */
 	const char *user;             /* to drop privileges to */
+	bool shared_user;             /* other processes may run as user */
 	const char *tun;
 	struct sockaddr_in listen;
 	struct in_addr pool_net;
@@ -21,6 +22,9 @@ struct server_opts {
 	unsigned mtu, ka_interval, ka_timeout, max_clients;
 	bool offload;                 /* --offload: TUN offloads, GSO frames */
 	unsigned backlog;             /* listen(2) queue */
+	const char *control;          /* control socket path, or NULL */
+	bool client_to_client;        /* clients may reach each other */
+	const char *nat;              /* --nat IFACE, or NULL */
 };
 
 /* A login waiting for the password helper, in arrival order. */
@@ -41,6 +45,7 @@ struct server {
 	struct session_loop loop;      /* what sessions see of the server */
 	const struct server_opts *opt;
 	int             epfd, tunfd, lfd, authfd;
+	int             ctlfd;         /* control socket, -1 without one */
 	char            tunname[IFNAMSIZ];
 	SSL_CTX        *ctx;
 	struct pool     pool;
@@ -77,12 +82,18 @@ struct server {
 };
 
 /* epoll tags: kind in the top byte, a session id below */
-enum { EV_LISTEN = 1, EV_TUN = 2, EV_AUTH = 3, EV_SESSION = 4 };
+enum { EV_LISTEN = 1, EV_TUN = 2, EV_AUTH = 3, EV_SESSION = 4, EV_CONTROL = 5 };
 #define EV_TAG(kind, id) ((uint64_t)(kind) << 56 | (uint32_t)(id))
 
 #define CHECK_MS_INITIAL 50   /* a check's duration before one is measured */
 
 /* server.c */
 int  server_run(struct server *srv);
+
+/* control.c: the control socket (--control, --status, --disconnect) */
+#define CONTROL_PATH_DEFAULT "/run/minivpn/server.sock"
+int  control_listen(const char *path);
+void control_accept(struct server *srv);
+int  control_request(const char *path, const char *request);  /* exit status */
 
 #endif /* MINIVPN_SERVER_H */

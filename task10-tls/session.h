@@ -45,6 +45,11 @@ struct session_loop {
 	struct log_limit *lim_prelogin; /* closes before login, abandoned checks */
 	struct log_limit *lim_refused;  /* AUTHs refused: banned, busy */
 	struct log_limit *lim_tun;      /* shared by all TUN write errors */
+	/* The pool, to keep clients from reaching each other (packets to a
+	 * pool address but the server's) unless client_to_client. */
+	uint32_t          pool_net, pool_mask;   /* network order */
+	struct in_addr    server_addr;
+	bool              client_to_client;
 	bool              vnet;         /* the TUN has virtio_net_hdrs */
 	unsigned          offload;      /* OFFLOAD_* the TUN takes (0: none) */
 	uint8_t          *scratch;      /* a segment, for cutting superpackets */
@@ -94,6 +99,8 @@ struct session {
 	bool            offload_asked; /* OFFLOAD came (once) */
 	unsigned        offload;       /* OFFLOAD_* granted: GSO frames */
 	uint64_t        pkts_in, pkts_out, drops;
+	uint64_t        bytes_in, bytes_out;   /* IP bytes, for --status */
+	time_t          since;         /* logged in at (wall clock) */
 };
 
 /*

@@ -62,7 +62,7 @@ if [ -z "$extra" ]; then pass "layout: nothing installed beyond the list"
 else fail "layout: unexpected files: $extra"; fi
 for u in server client; do
 	f=$D$P/lib/systemd/system/minivpn-$u@.service
-	if grep -qx "ExecStart=$P/sbin/minivpn-$u --config /etc/minivpn/%i.conf" "$f" 2>/dev/null; then
+	if grep -qE "^ExecStart=$P/sbin/minivpn-$u --config /etc/minivpn/%i.conf( |$)" "$f" 2>/dev/null; then
 		pass "units: minivpn-$u@.service runs $P/sbin/minivpn-$u with /etc/minivpn/NAME.conf"
 	else
 		fail "units: minivpn-$u@.service has no ExecStart of $P/sbin/minivpn-$u --config /etc/minivpn/%i.conf"
@@ -192,6 +192,51 @@ if [ "$rc" = 1 ] && grep -q "$T/users:2: malformed line.*'bob'" "$LOG" && ! grep
 	pass "a malformed shadow line is logged with its number (line 2, user bob, no hash)"
 else
 	fail "a malformed shadow line: exit $rc: $(tail -1 "$LOG")"
+fi
+
+# ---- logs: stamped on stderr, the journal's prefix under systemd, syslog -----------------
+# The same message each way: "configuration OK ..." from --check-config.
+grep -v '^shadow' "$T/ok.conf" >"$T/log.conf"
+"$S/minivpn-server" --config "$T/log.conf" --check-config 2>"$T/stamped.log"
+msg=$(sed -nE 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{4} minivpn-server: (configuration OK.*)/\1/p' "$T/stamped.log")
+if [ -n "$msg" ]; then pass "logs: on stderr, a time stamp before 'minivpn-server: $msg'"
+else fail "logs: no time-stamped line on stderr: $(head -1 "$T/stamped.log")"; fi
+: >"$T/journal.log"
+js=$(stat -c '%d:%i' "$T/journal.log")
+JOURNAL_STREAM=$js "$S/minivpn-server" --config "$T/log.conf" --check-config 2>>"$T/journal.log"
+if [ -n "$msg" ] && grep -qxF "<6>$msg" "$T/journal.log"; then
+	pass "logs: under systemd (stderr is JOURNAL_STREAM) the same line with the journal's priority <6>, no stamp"
+else
+	fail "logs: with JOURNAL_STREAM: $(head -1 "$T/journal.log") (expected '<6>$msg')"
+fi
+# syslog: /dev/log is ours in a mount namespace (a user namespace when not root).
+cat >"$T/syslogd.py" <<'EOP'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1], "w").close()
+s.settimeout(5)
+with open(sys.argv[2], "wb") as f:
+    f.write(s.recv(4096))
+EOP
+touch "$T/null"
+# shellcheck disable=SC2016  # the inner shell expands its own $1..$4
+if command -v python3 >/dev/null && unshare -Urm true 2>/dev/null; then
+	unshare -Urm bash -c 'mount --bind /dev/null "$1/null" && mount -t tmpfs none /dev &&
+		touch /dev/null && mount --bind "$1/null" /dev/null || exit 1
+		python3 "$1/syslogd.py" "$1/ready" "$1/syslog.msg" & p=$!
+		for _ in $(seq 50); do [ -e "$1/ready" ] && break; sleep 0.1; done
+		"$2" --config "$3" --check-config --syslog 2>"$1/syslog-stderr.log"
+		wait $p' sh "$T" "$S/minivpn-server" "$T/log.conf" >"$LOG" 2>&1
+	# <30> = daemon.info; the ident and pid, then the message
+	got=$(sed -nE 's/^<30>[^]]* minivpn-server\[[0-9]+\]: //p' "$T/syslog.msg" 2>/dev/null)
+	if [ -n "$msg" ] && [ "$got" = "$msg" ] && [ ! -s "$T/syslog-stderr.log" ]; then
+		pass "logs: --syslog sends the same line to syslog (daemon.info, ident minivpn-server), nothing on stderr"
+	else
+		fail "logs: --syslog: got '$(cat "$T/syslog.msg" 2>/dev/null)' on /dev/log, '$(head -1 "$T/syslog-stderr.log" 2>/dev/null)' on stderr $(tail -1 "$LOG")"
+	fi
+else
+	note "no python3 or no user namespace: --syslog was not tried (not run, not a pass)"
 fi
 
 # ---- uninstall ---------------------------------------------------------------------------------
