@@ -210,7 +210,13 @@ nl_addr(int type, const char *ifname, struct in_addr addr, int prefixlen)
 	if ((idx = nl_ifindex(ifname, what)) == 0)
 		return -1;
 
-	/* SOLUTION BEGIN: an RTM_NEWADDR request: ifaddrmsg + IFA_LOCAL/IFA_ADDRESS */
+	/* SOLUTION BEGIN: fill req as a request of this type (RTM_NEWADDR to
+	 * add, RTM_DELADDR to delete: nl_addr serves both): the header
+	 * (nlmsg_len for an ifaddrmsg, nlmsg_type = type, and for RTM_NEWADDR
+	 * the flags NLM_F_CREATE | NLM_F_REPLACE; nl_talk adds the request and
+	 * ACK flags), the ifaddrmsg (AF_INET, prefixlen, RT_SCOPE_UNIVERSE, the
+	 * interface index idx), then IFA_LOCAL and IFA_ADDRESS both carrying
+	 * addr (nl_attr_put; -1: return -1) */
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
 	req.nh.nlmsg_type = (unsigned short)type;

@@ -46,6 +46,9 @@ sed -e "s|^cert = .*|cert = $PKI/server.crt|" -e "s|^key = .*|key = $PKI/server.
     -e "s|^shadow = .*|shadow = $OUT/users|" -e "s|^route = .*|route = $INTRANET|" \
     "$T10/examples/server.conf" >"$OUT/server.conf"
 echo "control = $CTL" >>"$OUT/server.conf"
+# The lab cannot add the server's own user (minivpn): nobody, shared on purpose.
+sed -i -e "s|^user = .*|user = nobody|" "$OUT/server.conf"
+echo "shared-user = yes" >>"$OUT/server.conf"
 # client_conf USER: the example client.conf for USER
 client_conf() {
 	sed -e "s|^server = .*|server = $TLS_NAME:$TLS_PORT|" -e "s|^ca-file = .*|ca-file = $PKI/ca.crt|" \

@@ -34,9 +34,11 @@ handshake_failed(struct client *c)
 	/* SOLUTION BEGIN: when the server's certificate failed verification
 	 * (SSL_get_verify_result), say which check failed: log
 	 * "server certificate rejected: CATEGORY (OpenSSL's text) for SERVER"
-	 * (tls_verify_category, X509_verify_cert_error_string) and return
-	 * CO_FATAL (retrying would not help); any other failure: log_openssl()
-	 * and return CO_RETRY */
+	 * (tls_verify_category, X509_verify_cert_error_string), clear
+	 * OpenSSL's error queue (ERR_clear_error), set c->exit_status =
+	 * EXIT_CERT (the client's exit status says a certificate was
+	 * refused) and return CO_FATAL (retrying would not help); any other
+	 * failure: log_openssl() and return CO_RETRY */
 	long v = SSL_get_verify_result(c->ssl);
 
 	if (v != X509_V_OK) {
@@ -273,9 +275,12 @@ read_tun(struct client *c)
 {
 	/* SOLUTION BEGIN: read up to BATCH_MAX packets from the TUN, each
 	 * straight into tx as a DATA frame: frame_reserve(&c->tx, c->mtu) gives
-	 * where the payload goes (NULL: tx is full, stop), read() the packet
-	 * there (EAGAIN: nothing left), skip what is not IPv4 or shorter than
-	 * DATA_LEN_MIN, frame_commit() the length read, count c->pkts_out.
+	 * where the payload goes (NULL: tx is full, stop), read() at most
+	 * c->mtu bytes there (EAGAIN or EINTR: nothing left, stop; another
+	 * error: log it, rate-limited (c->lim), and stop), skip what is not
+	 * IPv4 (version 4 in the first byte's high nibble) or shorter than
+	 * DATA_LEN_MIN, frame_commit(&c->tx, FRAME_DATA, length read), count
+	 * c->pkts_out.
 	 * run() then writes tx to the server over TLS (flush) */
 	for (int i = 0; i < BATCH_MAX; i++) {
 		uint8_t *p = frame_reserve(&c->tx, c->mtu);
@@ -447,8 +452,11 @@ client_connect(struct client *c)
 	/* SOLUTION BEGIN: set up the TLS connection for c->opt->server: the
 	 * name to send (SNI, SSL_set_tlsext_host_name), the name the server's
 	 * certificate must carry (SSL_set1_host; no partial wildcards, never
-	 * the subject's CN, SSL_set_hostflags), or for an IP address literal
-	 * no SNI and the address it must carry (X509_VERIFY_PARAM_set1_ip_asc),
+	 * the subject's CN: SSL_set_hostflags with
+	 * X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+	 * X509_CHECK_FLAG_NEVER_CHECK_SUBJECT), or for an IP address literal
+	 * (addr_is_literal) no SNI and the address it must carry
+	 * (X509_VERIFY_PARAM_set1_ip_asc on SSL_get0_param),
 	 * and the socket c->fd (SSL_set_fd); on failure log_openssl(),
 	 * out = CO_FATAL and goto done */
 	/* SNI, and the name the certificate must carry (subjectAltName); an

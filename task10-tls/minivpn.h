@@ -194,7 +194,12 @@ enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
 int privdrop(const char *user, bool keep_net_admin);
+int privdrop_unshared(const char *user);
 int no_core_dumps(void);
+
+/* ---- sandbox.c: the server's seccomp filter ---------------------------------- */
+
+int sandbox_server(bool syslog);
 
 /* ---- password.c: reading the client's password ------------------------------------ */
 

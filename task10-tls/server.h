@@ -12,6 +12,7 @@ struct server_opts {
 	const char *cert, *key;
 	const char *shadow;           /* NULL: the system's shadow database */
 	const char *user;             /* to drop privileges to */
+	bool shared_user;             /* other processes may run as user */
 	const char *tun;
 	struct sockaddr_in listen;
 	struct in_addr pool_net;

@@ -43,8 +43,10 @@ usage(FILE *f)
 "  --mtu N             tunnel MTU pushed to clients (default %d)\n"
 "  --shadow FILE       check passwords against this shadow-format file\n"
 "                      (default: the system's, via getspnam)\n"
-"  --user NAME         unprivileged user to run as after set-up\n"
-"                      (default nobody)\n"
+"  --user NAME         unprivileged user to run as after set-up, one of\n"
+"                      its own (default minivpn)\n"
+"  --shared-user       run as --user even if other processes run as it\n"
+"                      (they could signal the server)\n"
 "  --keepalive I,T     keepalive every I s, peer dead after T s of silence\n"
 "                      (default %d,%d)\n"
 "  --max-clients N     (default: the pool's size; fewer if the open-file\n"
@@ -102,6 +104,7 @@ static const struct option longopts[] = {
 	{ "keepalive", required_argument, NULL, 'K' },
 	{ "max-clients", required_argument, NULL, 'M' },
 	{ "backlog", required_argument, NULL, 'B' },
+	{ "shared-user", no_argument, NULL, 'U' },
 	{ "control", required_argument, NULL, 'O' },
 	{ "client-to-client", no_argument, NULL, 'P' },
 	{ "nat", required_argument, NULL, 'N' },
@@ -183,6 +186,7 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'M':
 		o->max_clients = parse_uint(arg, what, 1, 4093);
 		break;
+	case 'U': o->shared_user = true; break;
 	case 'B':
 		o->backlog = parse_uint(arg, what, 1, 65535);
 		break;
@@ -417,7 +421,7 @@ int
 main(int argc, char **argv)
 {
 	struct server_opts opt = {
-		.user = "nobody", .tun = "tun%d", .pool_prefix = 24,
+		.user = "minivpn", .tun = "tun%d", .pool_prefix = 24,
 		.mtu = VPN_MTU_DEFAULT, .ka_interval = KEEPALIVE_INTERVAL,
 		.ka_timeout = KEEPALIVE_TIMEOUT,
 		.listen = { .sin_family = AF_INET, .sin_port = htons(VPN_PORT) },
@@ -469,7 +473,11 @@ main(int argc, char **argv)
 		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
 		return 1;
-	if (privdrop(opt.user, false) == -1)
+	if ((!opt.shared_user && privdrop_unshared(opt.user) == -1) ||
+	    privdrop(opt.user, false) == -1)
+		return 1;
+	/* From here on only what the event loop needs (sandbox.c). */
+	if (sandbox_server(inv.syslog) == -1)
 		return 1;
 	ret = server_run(&srv);
 

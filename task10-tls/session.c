@@ -344,8 +344,9 @@ session_on_data(struct session *s, const struct frame *f)
 	}
 	/* SOLUTION BEGIN: anti-spoofing: a packet whose source is not the
 	 * address this client was given (s->addr) is dropped: count it in
-	 * s->drops and log (rate-limited, s->lim_spoof) "NAME: dropped a packet
-	 * from SRC: not the client's address OWN" */
+	 * s->drops, log it (rate-limited, s->lim_spoof) as "NAME: dropped a
+	 * packet from SRC: not the client's address OWN" (s->name, inet_ntop)
+	 * and return: it never reaches the TUN */
 	if (ip.src.s_addr != s->addr.s_addr) {
 		s->drops++;
 		inet_ntop(AF_INET, &ip.src, src, sizeof(src));
