@@ -165,16 +165,21 @@ authproc_child(int fd, const char *shadow_path)
 		fatal("auth helper: dup2");
 	if (close_range(4, ~0u, 0) == -1)
 		fatal("auth helper: close_range");
-	/* Die with the server; keep out of terminal job control. */
+	/* Die with the server (SIGTERM when it exits), and let no one
+	 * attach to or dump a process that reads password hashes. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
 	    prctl(PR_SET_DUMPABLE, 0) == -1)
 		fatal("auth helper: prctl");
-	if (getppid() == 1)
+	if (getppid() == 1)   /* the server died before prctl */
 		_exit(0);
 	(void)prctl(PR_SET_NAME, "minivpn-auth");
 	log_init("minivpn-server[auth]", log_verbosity());
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	/* A Ctrl-C or hang-up reaches the whole process group: the server
+	 * shuts down on it, and the helper ends after it (its socket
+	 * closes, or the SIGTERM above). */
+	if (signal(SIGINT, SIG_IGN) == SIG_ERR ||
+	    signal(SIGHUP, SIG_IGN) == SIG_ERR)
+		fatal("auth helper: ignoring SIGINT and SIGHUP");
 	authproc_caps();
 	authproc_main(3, shadow_path);
 }

@@ -98,7 +98,7 @@ wait_for 5 "$LABSH" exec v sh -c 'ss -ltn | grep -q ":5201 "' || die "iperf3 -s 
 vpn_up() {   # NAME
 	case $1 in
 	minivpn)
-		bg mv-server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+		bg mv-server server "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" --key "$PKI/server.key" \
 			--shadow "$OUT/shadow" -q
 		# shellcheck disable=SC2016  # the port reaches the inner shell as $1
 		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":$1 "' sh "$TLS_PORT" || die "minivpn-server did not start"

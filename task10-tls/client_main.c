@@ -26,7 +26,8 @@ usage(FILE *f)
 "drops.\n"
 "\n"
 "  --server NAME[:PORT]  the server's host name, as in its certificate\n"
-"                      (default port %d)\n"
+"                      (default port %d); an IPv6 address as [ADDR]:PORT,\n"
+"                      or bare without a port\n"
 "  --connect ADDR      connect to this IP address instead of resolving NAME\n"
 "                      (when NAME is not in DNS, as in the lab)\n"
 "  --ca-dir DIR        trusted CAs: a directory with hash links\n"
@@ -43,6 +44,9 @@ usage(FILE *f)
 "                      be readable by it)\n"
 "  --no-reconnect      exit when the connection drops\n"
 "  --max-backoff S     longest wait between reconnects (default 30)\n"
+"  --syslog            log to syslog (facility daemon) instead of stderr;\n"
+"                      stderr lines carry a time stamp, except under\n"
+"                      systemd, whose journal records its own\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -71,6 +75,7 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "no-reconnect", no_argument, NULL, 'n' },
 	{ "max-backoff", required_argument, NULL, 'b' },
+	{ "syslog", no_argument, NULL, 'S' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -84,6 +89,7 @@ static const struct option longopts[] = {
 struct invocation {
 	int  verbosity;
 	bool check_config;
+	bool syslog;              /* --syslog: syslog(3) instead of stderr */
 };
 
 /*
@@ -95,20 +101,14 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
           const char *arg, const char *what)
 {
 	static char host[256];
-	char *colon, *end;
+	char *end;
 	unsigned long v;
 
 	switch (c) {
 	case 's':
-		snprintf(host, sizeof(host), "%s", arg);
-		colon = strrchr(host, ':');
-		if (colon != NULL) {
-			*colon = '\0';
-			v = strtoul(colon + 1, &end, 10);
-			if (*end != '\0' || v == 0 || v > 65535)
-				fatalx("%s: bad port '%s'", what, colon + 1);
-			o->port = (uint16_t)v;
-		}
+		if (addr_parse_host_port(arg, host, sizeof(host), &o->port) == -1)
+			fatalx("%s: expected NAME[:PORT], [ADDRESS]:PORT or an IPv6 "
+			       "address", what);
 		o->server = host;
 		break;
 	case 'c': o->connect = arg; break;
@@ -130,6 +130,7 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 			       what, arg);
 		o->max_backoff = (unsigned)v;
 		break;
+	case 'S': inv->syslog = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
@@ -257,6 +258,9 @@ main(int argc, char **argv)
 	log_init(argv[0], LL_INFO);
 	parse_args(argc, argv, &opt, &inv);
 	log_init(argv[0], inv.verbosity);
+	/* Time stamps on a terminal or in a file, the journal's own priority
+	 * prefix under systemd, syslog when asked: the same lines. */
+	log_dest_set(log_dest_auto(inv.syslog), "minivpn-client");
 	if (inv.check_config) {
 		/* What set-up would refuse, without root or the network. */
 		c.ctx = tls_client_ctx(opt.ca_dir, opt.ca_file);

@@ -27,19 +27,6 @@
 
 #include "minivpn.h"
 
-static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static unsigned
-get16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
 /* Writes cfg into out (at least CONFIG_LEN_MAX bytes); returns the length. */
 size_t
 config_encode(const struct vpn_config *cfg, uint8_t *out)

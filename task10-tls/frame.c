@@ -179,7 +179,7 @@ frame_next(struct fbuf *rx, size_t mtu, struct frame *f, const char **why)
 		         frame_type_name(p[0]), p[1]);
 		goto invalid;
 	}
-	len = (size_t)p[2] << 8 | p[3];
+	len = get16(p + 2);
 	if (len < min || len > max) {
 		snprintf(reason, sizeof(reason), "%s frame of %zu bytes, allowed "
 		         "%zu to %zu", frame_type_name(p[0]), len, min, max);
@@ -202,8 +202,7 @@ frame_put_hdr(uint8_t *out, uint8_t type, size_t len)
 {
 	out[0] = type;
 	out[1] = 0;
-	out[2] = (uint8_t)(len >> 8);
-	out[3] = (uint8_t)len;
+	put16(out + 2, (uint16_t)len);
 }
 
 /*

@@ -182,11 +182,24 @@ const char *tls_verify_category(long verify_result);
  * CERT_WARN_DAYS. */
 void tls_warn_expiry(X509 *cert, const char *whose);
 #define CERT_WARN_DAYS 30
+/* what tls_write_fbuf() left to do */
+enum tls_io {
+	TLS_IO_ERROR = -1,      /* connection lost; OpenSSL's queue says why */
+	TLS_IO_DONE,            /* tx is empty */
+	TLS_IO_WANT_WRITE,      /* socket full: again once it is writable */
+	TLS_IO_WANT_READ,       /* OpenSSL must read first: again once readable */
+};
+enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
 
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
 int privdrop(const char *user, bool keep_net_admin);
+int privdrop_unshared(const char *user);
 int no_core_dumps(void);
+
+/* ---- sandbox.c: the server's seccomp filter ---------------------------------- */
+
+int sandbox_server(bool syslog);
 
 /* ---- password.c: reading the client's password ------------------------------------ */
 
@@ -198,6 +211,10 @@ struct netconf {
 	char ifname[IFNAMSIZ];
 	bool applied;
 	struct vpn_config cfg;   /* what is in the kernel now */
+	struct in_addr server;   /* the server's outer address, 0 if not IPv4 */
+	bool pinned;             /* a host route to pin_addr, ours, is set */
+	struct in_addr pin_addr, pin_gw;   /* via pin_gw (0: on-link) dev pin_if */
+	char pin_if[IFNAMSIZ];
 };
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);
@@ -210,6 +227,12 @@ int shadowfile_check(const char *path);
 /* Replaces path atomically with user added, given hash, locked, deleted. */
 int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
                     const char *hash);
+
+/* ---- nat.c: --nat IFACE, the server's own nftables table ------------------------- */
+
+/* Sets the table up and forks its keeper; returns the fd whose closing
+ * (at exit) makes the keeper remove it, or -1. */
+int nat_start(const char *ifname, struct in_addr net, int prefixlen);
 
 /* ---- conffile.c: the programs' configuration file ------------------------------- */
 

@@ -549,6 +549,10 @@ server_run(struct server *srv)
 		.lim_refused = &srv->lim_refused, .lim_tun = &srv->lim_tun,
 		.watch = server_watch, .more = server_more_set,
 		.ask = server_ask, .forget = server_forget,
+		.pool_net = htonl(srv->pool.net),
+		.pool_mask = htonl(srv->pool.prefixlen ? ~0u << (32 - srv->pool.prefixlen) : 0),
+		.server_addr = pool_server_addr(&srv->pool),
+		.client_to_client = srv->opt->client_to_client,
 	};
 	while (!signals_stop_requested()) {
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */

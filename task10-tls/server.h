@@ -12,6 +12,7 @@ struct server_opts {
 	const char *cert, *key;
 	const char *shadow;           /* NULL: the system's shadow database */
 	const char *user;             /* to drop privileges to */
+	bool shared_user;             /* other processes may run as user */
 	const char *tun;
 	struct sockaddr_in listen;
 	struct in_addr pool_net;
@@ -21,6 +22,8 @@ struct server_opts {
 	unsigned mtu, ka_interval, ka_timeout, max_clients;
 	unsigned backlog;             /* listen(2) queue */
 	const char *control;          /* control socket path, or NULL */
+	bool client_to_client;        /* clients may reach each other */
+	const char *nat;              /* --nat IFACE, or NULL */
 };
 
 /* A login waiting for the password helper, in arrival order. */

@@ -6,6 +6,7 @@
  * then privileges are dropped for good, then the event loop runs.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -42,14 +43,21 @@ usage(FILE *f)
 "  --mtu N             tunnel MTU pushed to clients (default %d)\n"
 "  --shadow FILE       check passwords against this shadow-format file\n"
 "                      (default: the system's, via getspnam)\n"
-"  --user NAME         unprivileged user to run as after set-up\n"
-"                      (default nobody)\n"
+"  --user NAME         unprivileged user to run as after set-up, one of\n"
+"                      its own (default minivpn)\n"
+"  --shared-user       run as --user even if other processes run as it\n"
+"                      (they could signal the server)\n"
 "  --keepalive I,T     keepalive every I s, peer dead after T s of silence\n"
 "                      (default %d,%d)\n"
 "  --max-clients N     (default: the pool's size; fewer if the open-file\n"
 "                      limit cannot be raised to fit them)\n"
 "  --backlog N         connections the kernel queues before accept\n"
 "                      (default SOMAXCONN, %d)\n"
+"  --nat IFACE         masquerade the pool's packets leaving IFACE (the\n"
+"                      LAN side); an nftables table of the server's own,\n"
+"                      removed when it stops\n"
+"  --client-to-client  let clients reach each other's tunnel addresses\n"
+"                      (default: dropped and logged)\n"
 "  --control PATH      a control socket for --status and --disconnect\n"
 "                      (root only; e.g. " CONTROL_PATH_DEFAULT ")\n"
 "  --status            list the sessions of the server at --control PATH\n"
@@ -57,6 +65,9 @@ usage(FILE *f)
 "                      address, peer, since, bytes and packets in/out\n"
 "  --disconnect USER   close USER's session on that server (the client\n"
 "                      stops: exit status 3)\n"
+"  --syslog            log to syslog (facility daemon) instead of stderr;\n"
+"                      stderr lines carry a time stamp, except under\n"
+"                      systemd, whose journal records its own\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -93,9 +104,13 @@ static const struct option longopts[] = {
 	{ "keepalive", required_argument, NULL, 'K' },
 	{ "max-clients", required_argument, NULL, 'M' },
 	{ "backlog", required_argument, NULL, 'B' },
+	{ "shared-user", no_argument, NULL, 'U' },
 	{ "control", required_argument, NULL, 'O' },
+	{ "client-to-client", no_argument, NULL, 'P' },
+	{ "nat", required_argument, NULL, 'N' },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
+	{ "syslog", no_argument, NULL, 'S' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -110,6 +125,7 @@ static const char *const repeatable[] = { "route", NULL };
 struct invocation {
 	int  verbosity;
 	bool check_config;
+	bool syslog;              /* --syslog: syslog(3) instead of stderr */
 	const char *request;      /* --status, --disconnect: to the control socket */
 	char request_buf[64];
 	bool file_routes;         /* o->routes came from the config file */
@@ -170,14 +186,18 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'M':
 		o->max_clients = parse_uint(arg, what, 1, 4093);
 		break;
+	case 'U': o->shared_user = true; break;
 	case 'B':
 		o->backlog = parse_uint(arg, what, 1, 65535);
 		break;
+	case 'S': inv->syslog = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
 	case 'X': inv->check_config = true; break;
 	case 'O': o->control = arg; break;
+	case 'P': o->client_to_client = true; break;
+	case 'N': o->nat = arg; break;
 	case 'T': inv->request = "status"; break;
 	case 'D':
 		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
@@ -387,6 +407,10 @@ check_config(const struct server_opts *o)
 	SSL_CTX_free(ctx);
 	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
 		return 1;
+	if (o->nat != NULL && if_nametoindex(o->nat) == 0) {
+		log_warn("--nat: no interface %s here", o->nat);
+		return 1;
+	}
 	log_info("configuration OK: certificate %s, pool of %u addresses, "
 	         "%u route(s), passwords from %s", o->cert, pool.size, o->nroutes,
 	         o->shadow ? o->shadow : "the system shadow database");
@@ -397,7 +421,7 @@ int
 main(int argc, char **argv)
 {
 	struct server_opts opt = {
-		.user = "nobody", .tun = "tun%d", .pool_prefix = 24,
+		.user = "minivpn", .tun = "tun%d", .pool_prefix = 24,
 		.mtu = VPN_MTU_DEFAULT, .ka_interval = KEEPALIVE_INTERVAL,
 		.ka_timeout = KEEPALIVE_TIMEOUT,
 		.listen = { .sin_family = AF_INET, .sin_port = htons(VPN_PORT) },
@@ -417,6 +441,9 @@ main(int argc, char **argv)
 	log_init(argv[0], LL_INFO);
 	parse_args(argc, argv, &opt, &inv);
 	log_init(argv[0], inv.verbosity);
+	/* Time stamps on a terminal or in a file, the journal's own priority
+	 * prefix under systemd, syslog when asked: the same lines. */
+	log_dest_set(log_dest_auto(inv.syslog), "minivpn-server");
 	if (inv.request != NULL)
 		return control_request(opt.control ? opt.control
 		                       : CONTROL_PATH_DEFAULT, inv.request);
@@ -440,9 +467,17 @@ main(int argc, char **argv)
 	srv.authfd = authproc_start(opt.shadow, srv.nworkers);
 	if (srv.authfd == -1)
 		return 1;
+	/* Its keeper is forked here too: before any key or socket exists. */
+	if (opt.nat != NULL &&
+	    nat_start(opt.nat, opt.pool_net, opt.pool_prefix) == -1)
+		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
 		return 1;
-	if (privdrop(opt.user, false) == -1)
+	if ((!opt.shared_user && privdrop_unshared(opt.user) == -1) ||
+	    privdrop(opt.user, false) == -1)
+		return 1;
+	/* From here on only what the event loop needs (sandbox.c). */
+	if (sandbox_server(inv.syslog) == -1)
 		return 1;
 	ret = server_run(&srv);
 

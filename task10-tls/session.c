@@ -156,14 +156,11 @@ void
 session_close(struct session *s, enum vpn_error code, const char *reason)
 {
 	if (s->state != SS_HANDSHAKE && code != VPN_ERR_BYE) {
-		/* Best effort: one nonblocking try, the peer may be gone. */
-		if (frame_append_error(&s->tx, code, reason) == 0) {
-			size_t n;
+		bool wrote;
 
-			while (s->tx.len > 0 &&
-			       SSL_write_ex(s->ssl, s->tx.data + s->tx.off, s->tx.len, &n))
-				fbuf_consume(&s->tx, n);
-		}
+		/* Best effort: one nonblocking try, the peer may be gone. */
+		if (frame_append_error(&s->tx, code, reason) == 0)
+			(void)tls_write_fbuf(s->ssl, &s->tx, &wrote);
 		(void)SSL_shutdown(s->ssl);
 		ERR_clear_error();
 	}
@@ -347,8 +344,9 @@ session_on_data(struct session *s, const struct frame *f)
 	}
 	/* SOLUTION BEGIN: anti-spoofing: a packet whose source is not the
 	 * address this client was given (s->addr) is dropped: count it in
-	 * s->drops and log (rate-limited, s->lim_spoof) "NAME: dropped a packet
-	 * from SRC: not the client's address OWN" */
+	 * s->drops, log it (rate-limited, s->lim_spoof) as "NAME: dropped a
+	 * packet from SRC: not the client's address OWN" (s->name, inet_ntop)
+	 * and return: it never reaches the TUN */
 	if (ip.src.s_addr != s->addr.s_addr) {
 		s->drops++;
 		inet_ntop(AF_INET, &ip.src, src, sizeof(src));
@@ -361,6 +359,18 @@ session_on_data(struct session *s, const struct frame *f)
 	/* SOLUTION STUB: log_limited(&s->lim_spoof, "%s: task 10: the source address check is not written yet (task10-tls/session.c): packet dropped", s->name); */
 	/* SOLUTION STUB: return; */
 	/* SOLUTION END */
+	/* Another client's address: the kernel would route it back out of
+	 * the TUN to that client. Off unless --client-to-client. */
+	if (!s->loop->client_to_client &&
+	    (ip.dst.s_addr & s->loop->pool_mask) == s->loop->pool_net &&
+	    ip.dst.s_addr != s->loop->server_addr.s_addr) {
+		s->drops++;
+		inet_ntop(AF_INET, &ip.dst, src, sizeof(src));
+		log_limited(&s->lim_spoof, "%s: dropped a packet to %s: traffic "
+		            "between clients is off (--client-to-client)", s->name,
+		            src);
+		return;
+	}
 	/* ip.total_len, not f->len: bytes past the IPv4 length are junk. */
 	if (write(s->loop->tunfd, f->payload, ip.total_len) == -1) {
 		s->drops++;
@@ -476,20 +486,19 @@ int
 session_flush(struct session *s)
 {
 	char errs[256];
-	size_t n;
+	bool wrote;
+	enum tls_io r = tls_write_fbuf(s->ssl, &s->tx, &wrote);
 
-	while (s->tx.len > 0) {
-		if (SSL_write_ex(s->ssl, s->tx.data + s->tx.off, s->tx.len, &n)) {
-			fbuf_consume(&s->tx, n);
-			s->ka.last_tx_ms = now_ms();
-			continue;
-		}
-		switch (SSL_get_error(s->ssl, 0)) {
-		case SSL_ERROR_WANT_WRITE:
-			return s->pollout ? 0 : session_watch(s, true);
-		case SSL_ERROR_WANT_READ:
-			return 0;
-		}
+	if (wrote)
+		s->ka.last_tx_ms = now_ms();
+	switch (r) {
+	case TLS_IO_DONE:
+		break;
+	case TLS_IO_WANT_WRITE:
+		return s->pollout ? 0 : session_watch(s, true);
+	case TLS_IO_WANT_READ:
+		return 0;
+	case TLS_IO_ERROR:
 		log_limited(&s->lim_bad, "%s: TLS write: %s", s->name,
 		            ssl_errors(errs, sizeof(errs)));
 		session_close(s, VPN_ERR_BYE, "connection lost");

@@ -45,6 +45,11 @@ struct session_loop {
 	struct log_limit *lim_prelogin; /* closes before login, abandoned checks */
 	struct log_limit *lim_refused;  /* AUTHs refused: banned, busy */
 	struct log_limit *lim_tun;      /* shared by all TUN write errors */
+	/* The pool, to keep clients from reaching each other (packets to a
+	 * pool address but the server's) unless client_to_client. */
+	uint32_t          pool_net, pool_mask;   /* network order */
+	struct in_addr    server_addr;
+	bool              client_to_client;
 	/* Wake s when its socket is readable, and writable too if out. */
 	int  (*watch)(struct session_loop *loop, struct session *s, bool out);
 	/* s stopped reading with data left (more) or has none left (!more):

@@ -152,6 +152,51 @@ fi
 if ! grep -q "pw-$$-alice" "$T/users" "$LOG"; then pass "minivpn-passwd: the password is in neither the file nor the output"
 else fail "minivpn-passwd: the password appears in clear"; fi
 
+# On a terminal: asked twice, echo off; two different answers change nothing.
+cat >"$T/passwd_pty.py" <<'EOP'
+# Runs PROG PATH add USER on a pseudo-terminal and answers its two prompts.
+import os, pty, sys, time
+prog, path, user, first, second = sys.argv[1:6]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(prog, [prog, path, "add", user])
+out = b""
+def read_until(pred, secs):
+    global out
+    end = time.time() + secs
+    while not pred() and time.time() < end:
+        try:
+            out += os.read(fd, 1024)
+        except OSError:
+            return
+for i, answer in enumerate((first, second)):
+    read_until(lambda: out.count(b"Password for") > i, 5)
+    os.write(fd, answer.encode() + b"\n")
+read_until(lambda: False, 1)    # what it says last, until it exits
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.WEXITSTATUS(st))
+EOP
+if command -v python3 >/dev/null; then
+	python3 "$T/passwd_pty.py" "$S/minivpn-passwd" "$T/users" bob "pw-$$-bob" "pw-$$-bob" >"$T/pty.out" 2>&1; rc=$?
+	if [ "$rc" = 0 ] && [ "$(grep -c 'Password for bob' "$T/pty.out")" = 2 ] &&
+	   ! grep -q "pw-$$-bob" "$T/pty.out" && grep -q '^bob:[$]y[$]' "$T/users"; then
+		pass "minivpn-passwd on a terminal: asks twice, the password not echoed, bob added"
+	else
+		fail "minivpn-passwd on a terminal: exit $rc: $(tr '\r\n' '  ' <"$T/pty.out" | cut -c1-200)"
+	fi
+	python3 "$T/passwd_pty.py" "$S/minivpn-passwd" "$T/users" carol "pw-$$-1" "pw-$$-2" >"$T/pty.out" 2>&1; rc=$?
+	if [ "$rc" = 1 ] && grep -q 'differ' "$T/pty.out" && ! grep -q '^carol:' "$T/users"; then
+		pass "minivpn-passwd on a terminal: two different answers, nothing changed (exit 1)"
+	else
+		fail "minivpn-passwd with two different answers: exit $rc, carol $(grep -c '^carol:' "$T/users") line(s)"
+	fi
+	# bob stays out of the way of the checks below
+	"$S/minivpn-passwd" "$T/users" del bob >/dev/null 2>&1
+else
+	note "no python3: minivpn-passwd on a terminal was not tried (not run, not a pass)"
+fi
+
 # The example configs, filled in with these files, pass --check-config.
 sed -e "s|^cert = .*|cert = $T/pki/server.crt|" -e "s|^key = .*|key = $T/pki/server.key|" \
     -e "s|^shadow = .*|shadow = $T/users|" "$D$P/share/doc/minivpn/server.conf" >"$T/server.conf"
@@ -192,6 +237,51 @@ if [ "$rc" = 1 ] && grep -q "$T/users:2: malformed line.*'bob'" "$LOG" && ! grep
 	pass "a malformed shadow line is logged with its number (line 2, user bob, no hash)"
 else
 	fail "a malformed shadow line: exit $rc: $(tail -1 "$LOG")"
+fi
+
+# ---- logs: stamped on stderr, the journal's prefix under systemd, syslog -----------------
+# The same message each way: "configuration OK ..." from --check-config.
+grep -v '^shadow' "$T/ok.conf" >"$T/log.conf"
+"$S/minivpn-server" --config "$T/log.conf" --check-config 2>"$T/stamped.log"
+msg=$(sed -nE 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{4} minivpn-server: (configuration OK.*)/\1/p' "$T/stamped.log")
+if [ -n "$msg" ]; then pass "logs: on stderr, a time stamp before 'minivpn-server: $msg'"
+else fail "logs: no time-stamped line on stderr: $(head -1 "$T/stamped.log")"; fi
+: >"$T/journal.log"
+js=$(stat -c '%d:%i' "$T/journal.log")
+JOURNAL_STREAM=$js "$S/minivpn-server" --config "$T/log.conf" --check-config 2>>"$T/journal.log"
+if [ -n "$msg" ] && grep -qxF "<6>$msg" "$T/journal.log"; then
+	pass "logs: under systemd (stderr is JOURNAL_STREAM) the same line with the journal's priority <6>, no stamp"
+else
+	fail "logs: with JOURNAL_STREAM: $(head -1 "$T/journal.log") (expected '<6>$msg')"
+fi
+# syslog: /dev/log is ours in a mount namespace (a user namespace when not root).
+cat >"$T/syslogd.py" <<'EOP'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1], "w").close()
+s.settimeout(5)
+with open(sys.argv[2], "wb") as f:
+    f.write(s.recv(4096))
+EOP
+touch "$T/null"
+# shellcheck disable=SC2016  # the inner shell expands its own $1..$4
+if command -v python3 >/dev/null && unshare -Urm true 2>/dev/null; then
+	unshare -Urm bash -c 'mount --bind /dev/null "$1/null" && mount -t tmpfs none /dev &&
+		touch /dev/null && mount --bind "$1/null" /dev/null || exit 1
+		python3 "$1/syslogd.py" "$1/ready" "$1/syslog.msg" & p=$!
+		for _ in $(seq 50); do [ -e "$1/ready" ] && break; sleep 0.1; done
+		"$2" --config "$3" --check-config --syslog 2>"$1/syslog-stderr.log"
+		wait $p' sh "$T" "$S/minivpn-server" "$T/log.conf" >"$LOG" 2>&1
+	# <30> = daemon.info; the ident and pid, then the message
+	got=$(sed -nE 's/^<30>[^]]* minivpn-server\[[0-9]+\]: //p' "$T/syslog.msg" 2>/dev/null)
+	if [ -n "$msg" ] && [ "$got" = "$msg" ] && [ ! -s "$T/syslog-stderr.log" ]; then
+		pass "logs: --syslog sends the same line to syslog (daemon.info, ident minivpn-server), nothing on stderr"
+	else
+		fail "logs: --syslog: got '$(cat "$T/syslog.msg" 2>/dev/null)' on /dev/log, '$(head -1 "$T/syslog-stderr.log" 2>/dev/null)' on stderr $(tail -1 "$LOG")"
+	fi
+else
+	note "no python3 or no user namespace: --syslog was not tried (not run, not a pass)"
 fi
 
 # ---- uninstall ---------------------------------------------------------------------------------

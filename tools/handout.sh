@@ -69,6 +69,7 @@ describes_format() {
 # regions, in order), one record per stub: "@ FILE LINE" and its lines, each
 # after a "|": the TODO comment, the STUB lines and the line after them. A
 # stub is unwritten while the file still holds that block as it is.
+# shellcheck disable=SC2016 # an awk program: its $0 is awk's
 block_awk='
 BEGIN {
 	nc = split(counts, cnt, " ")
@@ -174,7 +175,7 @@ left=$( cd "$out" &&
 	sed 's|^\./||' | sort -u |
 	while read -r f; do describes_format "$f" || echo "$f"; done )
 if [ -n "$left" ]; then
-	echo "handout: region markers left in:" $left >&2
+	echo "handout: region markers left in: ${left//$'\n'/ }" >&2
 	exit 1
 fi
 
