@@ -25,6 +25,9 @@ struct server_opts {
 	const char *control;          /* control socket path, or NULL */
 	bool client_to_client;        /* clients may reach each other */
 	const char *nat;              /* --nat IFACE, or NULL */
+	unsigned ndns;                /* --dns: DNS servers pushed */
+	struct in_addr dns[CONFIG_DNS_MAX];
+	char search[CONFIG_SEARCH_MAX + 1];   /* --dns-search, space-separated */
 };
 
 /* A login waiting for the password helper, in arrival order. */

@@ -56,6 +56,8 @@ usage(FILE *f)
 "  --nat IFACE         masquerade the pool's packets leaving IFACE (the\n"
 "                      LAN side); an nftables table of the server's own,\n"
 "                      removed when it stops\n"
+"  --dns ADDR          a DNS server pushed to clients, repeatable (3)\n"
+"  --dns-search DOMAIN a search domain pushed to clients, repeatable\n"
 "  --client-to-client  let clients reach each other's tunnel addresses\n"
 "                      (default: dropped and logged)\n"
 "  --control PATH      a control socket for --status and --disconnect\n"
@@ -110,6 +112,8 @@ static const struct option longopts[] = {
 	{ "control", required_argument, NULL, 'O' },
 	{ "client-to-client", no_argument, NULL, 'P' },
 	{ "nat", required_argument, NULL, 'N' },
+	{ "dns", required_argument, NULL, 'd' },
+	{ "dns-search", required_argument, NULL, 'e' },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
@@ -122,7 +126,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char *const repeatable[] = { "route", NULL };
+static const char *const repeatable[] = { "route", "dns", "dns-search", NULL };
 
 /* What the options say beyond struct server_opts. */
 struct invocation {
@@ -202,6 +206,24 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'O': o->control = arg; break;
 	case 'P': o->client_to_client = true; break;
 	case 'N': o->nat = arg; break;
+	case 'd':
+		if (o->ndns == CONFIG_DNS_MAX)
+			fatalx("%s: at most %d DNS servers", what, CONFIG_DNS_MAX);
+		if (inet_pton(AF_INET, arg, &o->dns[o->ndns]) != 1)
+			fatalx("%s: '%s' is not an IPv4 address", what, arg);
+		o->ndns++;
+		break;
+	case 'e': {
+		size_t have = strlen(o->search), n = strlen(arg);
+
+		if (!config_search_valid(arg, n) || strchr(arg, ' ') != NULL ||
+		    have + (have > 0) + n > CONFIG_SEARCH_MAX)
+			fatalx("%s: '%s' is not a domain name (or the search list "
+			       "is longer than %d)", what, arg, CONFIG_SEARCH_MAX);
+		snprintf(o->search + have, sizeof(o->search) - have, "%s%s",
+		         have > 0 ? " " : "", arg);
+		break;
+	}
 	case 'T': inv->request = "status"; break;
 	case 'D':
 		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
