@@ -44,6 +44,7 @@ struct session_loop {
 	struct log_limit *lim_hello;    /* handshakes done */
 	struct log_limit *lim_prelogin; /* closes before login, abandoned checks */
 	struct log_limit *lim_refused;  /* AUTHs refused: banned, busy */
+	struct log_limit *lim_failed;   /* wrong passwords (not the banning one) */
 	struct log_limit *lim_tun;      /* shared by all TUN write errors */
 	/* The pool, to keep clients from reaching each other (packets to a
 	 * pool address but the server's) unless client_to_client. */
