@@ -24,6 +24,8 @@ struct server_opts {
 	const char *control;          /* control socket path, or NULL */
 	bool client_to_client;        /* clients may reach each other */
 	const char *nat;              /* --nat IFACE, or NULL */
+	struct proxy_net proxy[PROXY_TRUST_MAX];  /* --proxy-protocol */
+	unsigned nproxy;              /* 0: no PROXY header expected */
 };
 
 /* A login waiting for the password helper, in arrival order. */

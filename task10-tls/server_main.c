@@ -56,6 +56,10 @@ usage(FILE *f)
 "  --nat IFACE         masquerade the pool's packets leaving IFACE (the\n"
 "                      LAN side); an nftables table of the server's own,\n"
 "                      removed when it stops\n"
+"  --proxy-protocol CIDR[,CIDR...]  behind a load balancer: connections\n"
+"                      only from these addresses, each starting with a\n"
+"                      PROXY v2 header (HAProxy's send-proxy-v2) that names\n"
+"                      the client; logs, bans and limits see that address\n"
 "  --client-to-client  let clients reach each other's tunnel addresses\n"
 "                      (default: dropped and logged)\n"
 "  --control PATH      a control socket for --status and --disconnect\n"
@@ -91,6 +95,8 @@ parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 	return (unsigned)v;
 }
 
+enum { OPT_PROXY = 1301, OPT_DRAIN_GRACE, OPT_POOL_SLICE, OPT_AUTH };
+
 static const struct option longopts[] = {
 	{ "cert", required_argument, NULL, 'c' },
 	{ "key", required_argument, NULL, 'k' },
@@ -108,6 +114,8 @@ static const struct option longopts[] = {
 	{ "control", required_argument, NULL, 'O' },
 	{ "client-to-client", no_argument, NULL, 'P' },
 	{ "nat", required_argument, NULL, 'N' },
+	/* issue 13's options: values apart from the letters */
+	{ "proxy-protocol", required_argument, NULL, OPT_PROXY },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
@@ -198,6 +206,15 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'O': o->control = arg; break;
 	case 'P': o->client_to_client = true; break;
 	case 'N': o->nat = arg; break;
+	case OPT_PROXY: {
+		const char *why;
+		int n = proxy_trust_parse(arg, o->proxy, &why);
+
+		if (n < 0)
+			fatalx("%s: %s", what, why);
+		o->nproxy = (unsigned)n;
+		break;
+	}
 	case 'T': inv->request = "status"; break;
 	case 'D':
 		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
