@@ -99,6 +99,7 @@ struct pool {
 	char     lease[1u << (32 - POOL_PREFIX_MIN)][AUTH_USER_MAX + 1];
 };
 int  pool_init(struct pool *p, struct in_addr net, int prefixlen);
+int  pool_slice(struct in_addr *net, int *prefixlen, unsigned n, unsigned m);
 struct in_addr pool_server_addr(const struct pool *p);
 bool pool_contains(const struct pool *p, struct in_addr addr);
 int  pool_alloc(struct pool *p, const char *user, struct in_addr want,

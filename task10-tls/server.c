@@ -608,7 +608,7 @@ server_run(struct server *srv)
 		.server_addr = pool_server_addr(&srv->pool),
 		.client_to_client = srv->opt->client_to_client,
 	};
-	while (!signals_stop_requested()) {
+	while (!server_stop_now(srv)) {
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
 		tick = srv->ndelayed ? TICK_FAST_MS : 1000;
 		timeout = srv->nmore ? 0 : tick;
@@ -648,15 +648,21 @@ server_run(struct server *srv)
 		}
 		if (srv->nmore > 0)
 			server_more(srv);
-		if (srv->accept_paused && now_ms() >= srv->accept_resume_ms)
+		if (srv->accept_paused && !srv->listen_off &&
+		    now_ms() >= srv->accept_resume_ms)
 			server_accept_resume(srv);
 		if (now_ms() - last_tick >= (uint64_t)tick) {
 			last_tick = now_ms();
 			server_tick(srv);
 		}
 	}
-	log_info("signal %d: shutting down, %u client%s connected",
-	         signals_last(), srv->nactive, srv->nactive == 1 ? "" : "s");
+	if (srv->draining && !signals_stop_requested())
+		log_info("drained: shutting down, %u client%s left",
+		         srv->nactive, srv->nactive == 1 ? "" : "s");
+	else
+		log_info("signal %d: shutting down, %u client%s connected",
+		         signals_last(), srv->nactive,
+		         srv->nactive == 1 ? "" : "s");
 	server_shutdown(srv);
 	return 0;
 }

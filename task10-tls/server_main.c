@@ -60,6 +60,12 @@ usage(FILE *f)
 "                      only from these addresses, each starting with a\n"
 "                      PROXY v2 header (HAProxy's send-proxy-v2) that names\n"
 "                      the client; logs, bans and limits see that address\n"
+"  --drain-grace S     on SIGTERM (or `drain` on the control socket) stop\n"
+"                      listening, tell clients to reconnect at once\n"
+"                      (elsewhere), exit when they are gone or after S s\n"
+"                      (default 0: SIGTERM stops at once)\n"
+"  --pool-slice N/M    serve only the Nth of M equal parts of --pool (M a\n"
+"                      power of two): one tunnel network for M servers\n"
 "  --client-to-client  let clients reach each other's tunnel addresses\n"
 "                      (default: dropped and logged)\n"
 "  --control PATH      a control socket for --status and --disconnect\n"
@@ -116,6 +122,8 @@ static const struct option longopts[] = {
 	{ "nat", required_argument, NULL, 'N' },
 	/* issue 13's options: values apart from the letters */
 	{ "proxy-protocol", required_argument, NULL, OPT_PROXY },
+	{ "drain-grace", required_argument, NULL, OPT_DRAIN_GRACE },
+	{ "pool-slice", required_argument, NULL, OPT_POOL_SLICE },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
@@ -215,6 +223,20 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 		o->nproxy = (unsigned)n;
 		break;
 	}
+	case OPT_DRAIN_GRACE:
+		o->drain_grace = parse_uint(arg, what, 0, 3600);
+		break;
+	case OPT_POOL_SLICE: {
+		char sl[16], *slash;
+
+		snprintf(sl, sizeof(sl), "%s", arg);
+		if ((slash = strchr(sl, '/')) == NULL)
+			fatalx("%s: expected N/M", what);
+		*slash = '\0';
+		o->slice_n = parse_uint(sl, what, 1, 1024);
+		o->slice_m = parse_uint(slash + 1, what, 1, 1024);
+		break;
+	}
 	case 'T': inv->request = "status"; break;
 	case 'D':
 		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
@@ -271,6 +293,10 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 		usage(stderr);
 		exit(2);
 	}
+	/* After --pool wherever it was given: the slice is of that pool. */
+	if (o->slice_m > 0 &&
+	    pool_slice(&o->pool_net, &o->pool_prefix, o->slice_n, o->slice_m) == -1)
+		exit(2);
 	if (o->nroutes == 0) {
 		inet_pton(AF_INET, "192.168.60.0", &o->routes[0].dst);
 		o->routes[0].prefixlen = 24;
