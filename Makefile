@@ -71,7 +71,7 @@ UNIT := $(addprefix $(BUILD)/test/,$(sort $(TESTS)))
 
 .DEFAULT_GOAL := all
 .PHONY: all help programs unit-tests check check-build check-stress check-mutants fuzz deps demo lab-up lab-down \
-        shell clean pki bench grade handout report
+        shell clean pki bench bench-scale grade handout report
 all: $(LIBCOMMON) $(BINS) $(UNIT)
 programs: $(BINS)
 unit-tests: $(UNIT)
@@ -143,6 +143,7 @@ help:
 	@echo "  make demo            the TLS VPN with two clients, and the encrypted capture"
 	@echo "  make lab-up | lab-down | shell HOST=u   the lab network (LAB=name for another)"
 	@echo "  make pki | bench     certificates for the TLS VPN | against OpenVPN"
+	@echo "  make bench-scale     1,000 logged-in clients: server memory, CPU, RTT"
 	@echo "  make grade [SUBMISSION=DIR] | grade-all SUBMISSIONS=DIR"
 	@echo "  make handout | report | docker-check"
 	@echo "  make deps            install the Debian packages (root)"

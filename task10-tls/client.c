@@ -179,6 +179,7 @@ on_config(struct client *c, const struct frame *f)
 	c->mtu = cfg.mtu;
 	c->state = CS_ACTIVE;
 	c->was_active = true;
+	client_offload_ask(c);
 	ka_init(&c->ka, cfg.ka_interval, cfg.ka_timeout, now_ms());
 	return 0;
 }
@@ -202,11 +203,21 @@ on_frame(struct client *c, const struct frame *f)
 	case FRAME_DATA:
 		if (c->state != CS_ACTIVE)
 			break;
-		if (write(c->tunfd, f->payload, f->len) == -1)
+		if (client_tun_write(c, f->payload, f->len) == -1)
 			log_limited(&c->lim, "writing %zu bytes to %s: %s", f->len,
 			            c->nc.ifname, strerror(errno));
 		else
 			c->pkts_in++;
+		return -1;
+	case FRAME_OFFLOAD:
+		if (c->state != CS_ACTIVE || !c->offload_asked)
+			break;
+		client_on_offload(c, f);
+		return -1;
+	case FRAME_GSO:
+		if (c->state != CS_ACTIVE || c->offload == 0)
+			break;
+		client_on_gso(c, f);
 		return -1;
 	}
 	log_warnx("protocol error: unexpected %s frame from the server",
@@ -396,7 +407,7 @@ run(struct client *c)
 		pfd[1].events = POLLIN;
 		/* Read the TUN only when a whole packet fits in tx. */
 		if (c->state != CS_ACTIVE ||
-		    c->tx.cap - c->tx.len < FRAME_HDR_LEN + c->mtu)
+		    c->tx.cap - c->tx.len < client_tun_room(c))
 			pfd[1].fd = -1;
 		if (poll(pfd, 2, c->more ? 0 : poll_timeout(c, now)) == -1) {
 			if (errno == EINTR)
@@ -415,7 +426,9 @@ run(struct client *c)
 		    SSL_has_pending(c->ssl) || c->more)
 			if ((out = read_frames(c)) != -1)
 				return (enum client_outcome)out;
-		if (pfd[1].revents & POLLIN)
+		if ((pfd[1].revents & POLLIN) && c->vnet)
+			client_read_tun_vnet(c);
+		else if (pfd[1].revents & POLLIN)
 			read_tun(c);
 	}
 }
@@ -492,6 +505,7 @@ client_connect(struct client *c)
 	c->tx.off = c->tx.len = 0;
 	c->pkts_in = c->pkts_out = 0;
 	c->want_write = true;
+	client_offload_reset(c);
 
 	out = run(c);
 

@@ -54,6 +54,19 @@ unsigned frame_error_retry(const struct frame *f);
 const char *frame_type_name(uint8_t type);
 const char *vpn_error_name(enum vpn_error code);
 
+/* ---- offload.c: the OFFLOAD and GSO frames (superpackets) -------------- */
+
+int      offload_append(struct fbuf *tx, unsigned bits);
+unsigned offload_parse(const struct frame *f);
+int      gso_parse(const struct frame *f, size_t mtu, struct vnet_gso *g,
+                   uint8_t **pkt, size_t *len, const char **why);
+unsigned gso_queue(struct fbuf *tx, unsigned bits, uint8_t *pkt, size_t len,
+                   const struct vnet_gso *g, uint8_t *scratch,
+                   unsigned *dropped);
+int      gso_to_tun(int fd, bool vnet, unsigned tun_bits, uint8_t *pkt,
+                    size_t len, const struct vnet_gso *g, uint8_t *scratch);
+const char *offload_names(unsigned bits);   /* "TCP, UDP", "none" */
+
 /* ---- authmsg.c: the AUTH message --------------------------------------- */
 
 struct login {

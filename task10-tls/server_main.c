@@ -78,6 +78,8 @@ usage(FILE *f)
 "  --syslog            log to syslog (facility daemon) instead of stderr;\n"
 "                      stderr lines carry a time stamp, except under\n"
 "                      systemd, whose journal records its own\n"
+"  --offload           TUN offloads: clients that ask get superpackets of\n"
+"                      up to 64 KiB in GSO frames (docs/performance.md)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -127,6 +129,7 @@ static const struct option longopts[] = {
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
+	{ "offload", no_argument, NULL, 'G' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -207,6 +210,7 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 		o->backlog = parse_uint(arg, what, 1, 65535);
 		break;
 	case 'S': inv->syslog = true; break;
+	case 'G': o->offload = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
@@ -372,6 +376,7 @@ static int
 server_setup(struct server *srv, const struct server_opts *o)
 {
 	struct in_addr me;
+	int bits;
 	char a[INET_ADDRSTRLEN], ep[32];
 
 	if (pool_init(&srv->pool, o->pool_net, o->pool_prefix) == -1)
@@ -396,9 +401,29 @@ server_setup(struct server *srv, const struct server_opts *o)
 	if (srv->ctx == NULL)
 		return -1;
 	tls_warn_expiry(SSL_CTX_get0_certificate(srv->ctx), "server");
-	srv->tunfd = tun_open(o->tun, TUN_MODE_TUN, true, srv->tunname);
-	if (srv->tunfd == -1)
-		return -1;
+	if (o->offload) {
+		/* A TUN of our own (virtio_net_hdrs), and the buffers for a
+		 * superpacket and a segment cut from one. */
+		srv->tunfd = tun_open_vnet(o->tun, srv->tunname);
+		if (srv->tunfd == -1)
+			return -1;
+		srv->vnet = true;
+		srv->big = malloc(VNET_PKT_MAX);
+		srv->scratch = malloc(VPN_MTU_MAX);
+		if (srv->big == NULL || srv->scratch == NULL) {
+			log_warn("allocating the offload buffers");
+			return -1;
+		}
+		bits = tun_set_offload(srv->tunfd, true);   /* VNET_OFF_* = OFFLOAD_* */
+		if (bits == -1)
+			return -1;
+		srv->offload = (unsigned)bits;
+		log_info("%s: offloads %s", srv->tunname, offload_names(srv->offload));
+	} else {
+		srv->tunfd = tun_open(o->tun, TUN_MODE_TUN, true, srv->tunname);
+		if (srv->tunfd == -1)
+			return -1;
+	}
 	me = pool_server_addr(&srv->pool);
 	if (nl_addr_add(srv->tunname, me, srv->pool.prefixlen) == -1 ||
 	    nl_link_up(srv->tunname, (int)o->mtu) == -1)
