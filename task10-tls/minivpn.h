@@ -130,6 +130,13 @@ bool auth_hash_matches(const char *password, const char *hash);
 /* shadow_path NULL: the system's shadow database (getspnam_r). */
 enum auth_result auth_check(const char *shadow_path, const char *user,
                             const char *password);
+/* authpam.c: --auth pam[:SERVICE]; auth_backend_check() is what the
+ * helper asks: PAM when a service is set (before the helper forks), else
+ * auth_check(). */
+void authpam_use(const char *service);
+const char *authpam_service(void);
+enum auth_result auth_backend_check(const char *shadow_path, const char *user,
+                                    const char *password);
 struct spwd;
 const char *auth_account_refused(const struct spwd *sp, long today);
 

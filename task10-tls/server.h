@@ -11,6 +11,7 @@
 struct server_opts {
 	const char *cert, *key;
 	const char *shadow;           /* NULL: the system's shadow database */
+	const char *pam;              /* --auth pam[:SERVICE]: the service */
 	const char *user;             /* to drop privileges to */
 	bool shared_user;             /* other processes may run as user */
 	const char *tun;

@@ -43,6 +43,10 @@ usage(FILE *f)
 "  --mtu N             tunnel MTU pushed to clients (default %d)\n"
 "  --shadow FILE       check passwords against this shadow-format file\n"
 "                      (default: the system's, via getspnam)\n"
+"  --auth pam[:SERVICE]  check passwords with PAM, /etc/pam.d/SERVICE\n"
+"                      (default minivpn): pam_unix, pam_ldap, pam_sss...\n"
+"                      (--auth shadow: the system's; --auth file:FILE is\n"
+"                      --shadow FILE)\n"
 "  --user NAME         unprivileged user to run as after set-up, one of\n"
 "                      its own (default minivpn)\n"
 "  --shared-user       run as --user even if other processes run as it\n"
@@ -126,6 +130,7 @@ static const struct option longopts[] = {
 	{ "proxy-protocol", required_argument, NULL, OPT_PROXY },
 	{ "drain-grace", required_argument, NULL, OPT_DRAIN_GRACE },
 	{ "pool-slice", required_argument, NULL, OPT_POOL_SLICE },
+	{ "auth", required_argument, NULL, OPT_AUTH },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
@@ -227,6 +232,20 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 		o->nproxy = (unsigned)n;
 		break;
 	}
+	case OPT_AUTH:
+		if (strcmp(arg, "pam") == 0)
+			o->pam = "minivpn";
+		else if (strncmp(arg, "pam:", 4) == 0 && arg[4] != '\0' &&
+		         strchr(arg + 4, '/') == NULL)
+			o->pam = arg + 4;
+		else if (strcmp(arg, "shadow") == 0)
+			o->pam = o->shadow = NULL;
+		else if (strncmp(arg, "file:", 5) == 0 && arg[5] != '\0') {
+			o->pam = NULL;
+			o->shadow = arg + 5;
+		} else
+			fatalx("%s: expected pam[:SERVICE], shadow or file:FILE", what);
+		break;
 	case OPT_DRAIN_GRACE:
 		o->drain_grace = parse_uint(arg, what, 0, 3600);
 		break;
@@ -449,10 +468,12 @@ server_setup(struct server *srv, const struct server_opts *o)
 		    epoll_add(srv->epfd, srv->ctlfd, EV_TAG(EV_CONTROL, 0)) == -1)
 			return -1;
 	}
-	log_info("listening on %s (TLS 1.3), pool %s/%d, passwords from %s",
+	log_info("listening on %s (TLS 1.3), pool %s/%d, passwords from %s%s",
 	         addr_endpoint_str(&o->listen, ep, sizeof(ep)),
 	         inet_ntop(AF_INET, &o->pool_net, a, sizeof(a)), o->pool_prefix,
-	         o->shadow ? o->shadow : "the system shadow database");
+	         o->pam ? "PAM service " : "",
+	         o->pam ? o->pam : o->shadow ? o->shadow
+	                                     : "the system shadow database");
 	return 0;
 }
 
@@ -532,6 +553,8 @@ main(int argc, char **argv)
 	/* Malformed lines are named once here; libc skips them silently. */
 	if (opt.shadow != NULL && shadowfile_check(opt.shadow) == -1)
 		return 1;
+	if (opt.pam != NULL)
+		authpam_use(opt.pam);   /* before the helper forks */
 	srv.authfd = authproc_start(opt.shadow, srv.nworkers);
 	if (srv.authfd == -1)
 		return 1;
