@@ -46,6 +46,12 @@ bench: programs
 # make install / uninstall
 include $(T10)/install.mk
 
+# make check-scale: two servers behind HAProxy (PROXY v2), drain, pool
+# slices, PAM (issue 13), in the lab.
+.PHONY: check-scale
+check-scale: check-build
+	@bash $(T10)/scale.sh
+
 # make check-deploy: the VPN as an admin runs it (config files, the unit's
 # capabilities, minivpn-passwd, the control socket), in the lab.
 .PHONY: check-deploy

@@ -179,7 +179,7 @@ session_close(struct session *s, enum vpn_error code, const char *reason)
 		         (unsigned long long)s->pkts_in,
 		         (unsigned long long)s->pkts_out,
 		         (unsigned long long)s->drops);
-	else if (s->pp == NULL || s->pplen > 0)
+	else if ((s->pp == NULL || s->pplen > 0) && !s->health)
 		/* anyone can cause this: rate-limited (a balancer's health
 		 * check, connect and close, is not worth a line) */
 		log_limited(s->loop->lim_prelogin, "%s: connection closed before "
@@ -244,6 +244,7 @@ session_proxy_read(struct session *s)
 	free(s->pp);
 	s->pp = NULL;
 	s->deadline_ms = now_ms() + LOGIN_DEADLINE * 1000;
+	s->health = h.cmd == PROXY_CMD_LOCAL;
 	if (h.cmd == PROXY_CMD_PROXY) {
 		char via[32];
 
@@ -278,9 +279,15 @@ session_handshake(struct session *s)
 	case SSL_ERROR_WANT_WRITE:
 		return session_watch(s, true);
 	}
-	/* Clients that reject our certificate end up here, as do port scans. */
-	log_limited(s->loop->lim_accept, "%s: TLS handshake failed: %s", s->name,
-	            ssl_errors(errs, sizeof(errs)));
+	/* Clients that reject our certificate end up here, as do port scans;
+	 * a balancer's health check (PROXY LOCAL, then close) every second
+	 * is not news, and must not use up the limiter's lines. */
+	if (s->health)
+		log_debug("%s: health check closed: %s", s->name,
+		          ssl_errors(errs, sizeof(errs)));
+	else
+		log_limited(s->loop->lim_accept, "%s: TLS handshake failed: %s",
+		            s->name, ssl_errors(errs, sizeof(errs)));
 	session_close(s, VPN_ERR_PROTOCOL, "TLS handshake failed");
 	return -1;
 }

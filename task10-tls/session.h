@@ -112,6 +112,7 @@ struct session {
 	uint8_t        *pp;            /* the PROXY header so far, until read */
 	size_t          pplen;
 	struct sockaddr_in via;        /* the balancer, when proxied */
+	bool            health;        /* PROXY LOCAL: the balancer's own check */
 };
 
 /*
