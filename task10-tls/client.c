@@ -175,6 +175,11 @@ on_config(struct client *c, const struct frame *f)
 	         cfg.nroutes == 1 ? "" : "s");
 	if (netconf_apply(&c->nc, &cfg) == -1)
 		return -1;
+	/* Sent even without DNS: a reconnect's CONFIG without it undoes it. */
+	if (c->dnsfd != -1)
+		(void)dnsconf_set(c->dnsfd, c->nc.ifname, &cfg);
+	else if (cfg.ndns > 0 || cfg.search[0] != '\0')
+		log_info("the server pushes DNS settings; not applied (--no-dns)");
 	c->last_addr = cfg.addr;
 	c->mtu = cfg.mtu;
 	c->state = CS_ACTIVE;

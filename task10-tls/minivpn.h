@@ -94,7 +94,11 @@ struct vpn_config {
 	unsigned ka_interval, ka_timeout;   /* seconds */
 	unsigned nroutes;
 	struct vpn_route routes[CONFIG_ROUTES_MAX];
+	unsigned ndns;                       /* DNS servers pushed, 0: none */
+	struct in_addr dns[CONFIG_DNS_MAX];
+	char     search[CONFIG_SEARCH_MAX + 1];   /* "a.example b.example" */
 };
+bool   config_search_valid(const char *s, size_t len);
 size_t config_encode(const struct vpn_config *cfg, uint8_t *out);
 int    config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
                     const char **why);
@@ -254,6 +258,11 @@ int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
 /* Sets the table up and forks its keeper; returns the fd whose closing
  * (at exit) makes the keeper remove it, or -1. */
 int nat_start(const char *ifname, struct in_addr net, int prefixlen);
+
+/* ---- dnsconf.c: pushed DNS on the client, through a root keeper -------------------- */
+
+int dnsconf_start(void);   /* before the privilege drop; the keeper's fd */
+int dnsconf_set(int fd, const char *ifname, const struct vpn_config *cfg);
 
 /* ---- conffile.c: the programs' configuration file ------------------------------- */
 

@@ -454,6 +454,9 @@ server_admit(struct server *srv, struct session *s)
 	cfg.ka_timeout = srv->opt->ka_timeout;
 	cfg.nroutes = srv->opt->nroutes;
 	memcpy(cfg.routes, srv->opt->routes, sizeof(cfg.routes));
+	cfg.ndns = srv->opt->ndns;
+	memcpy(cfg.dns, srv->opt->dns, sizeof(cfg.dns));
+	memcpy(cfg.search, srv->opt->search, sizeof(cfg.search));
 	return session_start(s, &cfg, srv->nactive);
 }
 

@@ -30,6 +30,9 @@ struct server_opts {
 	unsigned nproxy;              /* 0: no PROXY header expected */
 	unsigned drain_grace;         /* s: SIGTERM drains this long; 0 stops */
 	unsigned slice_n, slice_m;    /* --pool-slice N/M, 0/0 for all */
+	unsigned ndns;                /* --dns: DNS servers pushed */
+	struct in_addr dns[CONFIG_DNS_MAX];
+	char search[CONFIG_SEARCH_MAX + 1];   /* --dns-search, space-separated */
 };
 
 /* A login waiting for the password helper, in arrival order. */

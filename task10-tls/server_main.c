@@ -70,6 +70,8 @@ usage(FILE *f)
 "                      (default 0: SIGTERM stops at once)\n"
 "  --pool-slice N/M    serve only the Nth of M equal parts of --pool (M a\n"
 "                      power of two): one tunnel network for M servers\n"
+"  --dns ADDR          a DNS server pushed to clients, repeatable (3)\n"
+"  --dns-search DOMAIN a search domain pushed to clients, repeatable\n"
 "  --client-to-client  let clients reach each other's tunnel addresses\n"
 "                      (default: dropped and logged)\n"
 "  --control PATH      a control socket for --status and --disconnect\n"
@@ -131,6 +133,8 @@ static const struct option longopts[] = {
 	{ "drain-grace", required_argument, NULL, OPT_DRAIN_GRACE },
 	{ "pool-slice", required_argument, NULL, OPT_POOL_SLICE },
 	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "dns", required_argument, NULL, 'd' },
+	{ "dns-search", required_argument, NULL, 'e' },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
@@ -143,7 +147,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char *const repeatable[] = { "route", NULL };
+static const char *const repeatable[] = { "route", "dns", "dns-search", NULL };
 
 /* What the options say beyond struct server_opts. */
 struct invocation {
@@ -258,6 +262,24 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 		*slash = '\0';
 		o->slice_n = parse_uint(sl, what, 1, 1024);
 		o->slice_m = parse_uint(slash + 1, what, 1, 1024);
+		break;
+	}
+	case 'd':
+		if (o->ndns == CONFIG_DNS_MAX)
+			fatalx("%s: at most %d DNS servers", what, CONFIG_DNS_MAX);
+		if (inet_pton(AF_INET, arg, &o->dns[o->ndns]) != 1)
+			fatalx("%s: '%s' is not an IPv4 address", what, arg);
+		o->ndns++;
+		break;
+	case 'e': {
+		size_t have = strlen(o->search), n = strlen(arg);
+
+		if (!config_search_valid(arg, n) || strchr(arg, ' ') != NULL ||
+		    have + (have > 0) + n > CONFIG_SEARCH_MAX)
+			fatalx("%s: '%s' is not a domain name (or the search list "
+			       "is longer than %d)", what, arg, CONFIG_SEARCH_MAX);
+		snprintf(o->search + have, sizeof(o->search) - have, "%s%s",
+		         have > 0 ? " " : "", arg);
 		break;
 	}
 	case 'T': inv->request = "status"; break;
@@ -493,6 +515,7 @@ check_config(const struct server_opts *o)
 	ctx = tls_server_ctx(o->cert, o->key);
 	if (ctx == NULL)
 		return 1;
+	tls_warn_expiry(SSL_CTX_get0_certificate(ctx), "server");
 	SSL_CTX_free(ctx);
 	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
 		return 1;
