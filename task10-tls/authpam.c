@@ -23,9 +23,12 @@
  * delay (pam_faildelay, pam_unix's 2 s) is switched off here: it would
  * stall a helper worker for every guess instead of the guesser.
  */
+#include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <security/pam_appl.h>
 
@@ -41,10 +44,22 @@ authpam_use(const char *service)
 	pam_service = service;
 }
 
-const char *
-authpam_service(void)
+/* --check-config: the service has a file where Linux-PAM looks (without
+ * one PAM falls back to "other", which on Debian denies everything). */
+int
+authpam_check_service(const char *service)
 {
-	return pam_service;
+	static const char *const dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], service);
+		if (access(path, R_OK) == 0)
+			return 0;
+	}
+	log_warnx("--auth pam:%s: no /etc/pam.d/%s (PAM would use \"other\")",
+	          service, service);
+	return -1;
 }
 
 struct conv_data {

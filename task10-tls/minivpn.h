@@ -138,7 +138,7 @@ enum auth_result auth_check(const char *shadow_path, const char *user,
  * helper asks: PAM when a service is set (before the helper forks), else
  * auth_check(). */
 void authpam_use(const char *service);
-const char *authpam_service(void);
+int authpam_check_service(const char *service);   /* 0, or -1 and why */
 enum auth_result auth_backend_check(const char *shadow_path, const char *user,
                                     const char *password);
 struct spwd;

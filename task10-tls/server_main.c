@@ -523,9 +523,13 @@ check_config(const struct server_opts *o)
 		log_warn("--nat: no interface %s here", o->nat);
 		return 1;
 	}
+	if (o->pam != NULL && authpam_check_service(o->pam) == -1)
+		return 1;
 	log_info("configuration OK: certificate %s, pool of %u addresses, "
-	         "%u route(s), passwords from %s", o->cert, pool.size, o->nroutes,
-	         o->shadow ? o->shadow : "the system shadow database");
+	         "%u route(s), passwords from %s%s", o->cert, pool.size,
+	         o->nroutes, o->pam ? "PAM service " : "",
+	         o->pam ? o->pam : o->shadow ? o->shadow
+	                                     : "the system shadow database");
 	return 0;
 }
 
