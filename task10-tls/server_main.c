@@ -451,6 +451,7 @@ check_config(const struct server_opts *o)
 	ctx = tls_server_ctx(o->cert, o->key);
 	if (ctx == NULL)
 		return 1;
+	tls_warn_expiry(SSL_CTX_get0_certificate(ctx), "server");
 	SSL_CTX_free(ctx);
 	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
 		return 1;

@@ -174,6 +174,31 @@ test_throttle_inflight(void **state)
 	assert_true(throttle_banned(&t, a, now + 2) > 0);
 }
 
+/* AUTH and leaving before the verdict counts as a failure: five ban. */
+static void
+test_throttle_abandoned(void **state)
+{
+	static struct throttle t;
+	struct in_addr a = ip("10.9.0.9");
+	uint64_t now = 7000000;
+	int i;
+
+	for (i = 0; i < THROTTLE_BAN_AFTER - 1; i++) {
+		assert_int_equal(throttle_begin(&t, a, now + i), 0);
+		assert_false(throttle_end(&t, a, "x", AUTH_ABANDONED, now + i));
+	}
+	assert_int_equal(throttle_delay(&t, a, now + 10),
+	                 (THROTTLE_BAN_AFTER - 1) * THROTTLE_DELAY_MS >
+	                 THROTTLE_DELAY_MAX ? THROTTLE_DELAY_MAX
+	                 : (THROTTLE_BAN_AFTER - 1) * THROTTLE_DELAY_MS);
+	assert_int_equal(throttle_begin(&t, a, now + 10), 0);
+	assert_true(throttle_end(&t, a, "x", AUTH_ABANDONED, now + 10));
+	/* then even a right password is refused, and each refusal counted */
+	assert_int_equal(throttle_begin(&t, a, now + 20), THROTTLE_BAN_SECS);
+	assert_int_equal(throttle_begin(&t, a, now + 30), THROTTLE_BAN_SECS);
+	assert_int_equal(t.e[0].refused + t.e[1].refused + t.e[2].refused, 2);
+}
+
 /* A good login forgets only its own user's failures. */
 static void
 test_throttle_success(void **state)
@@ -231,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_throttle_inflight),
 		cmocka_unit_test(test_throttle_success),
+		cmocka_unit_test(test_throttle_abandoned),
 		cmocka_unit_test(test_throttle_evict),
 	};
 
