@@ -83,7 +83,8 @@ server_bg() {
 	lab_bg server "$name" "$BIN/minivpn-server" --user nobody --shared-user \
 		--cert "$PKI/server.crt" --key "$PKI/server.key" --auth "pam:$svc" \
 		--listen "0.0.0.0:$port" --pool "$TLS_POOL" --pool-slice "$slice" --tun "$tun" \
-		--proxy-protocol "$LOOP/32" --drain-grace 5 --keepalive 2,6 "$@"
+		--proxy-protocol "$LOOP/32" --drain-grace 5 --keepalive 2,6 \
+		--control "$OUT/$name.sock" "$@"
 }
 # At most 3 clients each: after the drain one of them has all three.
 server_bg a $PORT_A 1/2 'sa%d' minivpn-scale-unix --max-clients 3
@@ -305,5 +306,36 @@ lab_stop "$sc"
 wait_for "server $K to listen again" 10 grep -q 'clients: listening again' "$OUT/$K.log"
 lab_exec server ss -Htln "sport = :$PORT_K" >"$OUT/ss-again.txt" 2>&1
 expect_grep "full: when a client leaves, $K listens again (kernel: a listener on :$PORT_K)" 'LISTEN' "$OUT/ss-again.txt"
+
+# The balancer's view: its health checks saw the drained server and the
+# full one refuse connections, and the latter come back.
+expect_grep "haproxy: its health check marks the drained server $D down" "Server minivpn/$D is DOWN.*Connection refused" "$OUT/haproxy.log"
+expect_grep "haproxy: ... and the full server $K down" "Server minivpn/$K is DOWN.*Connection refused" "$OUT/haproxy.log"
+if wait_for "HAProxy to see $K again" 5 grep -q "Server minivpn/$K is UP" "$OUT/haproxy.log"; then
+	pass "haproxy: ... and up again once it listens"
+else
+	fail "haproxy: server $K is not up again in HAProxy 5 s after it listens again"
+fi
+
+# ---- the per-address share counts the client behind HAProxy, not HAProxy ---------------
+# 8 connections from u2 that never start TLS, through HAProxy to K (the
+# only server left): the 7th finds u2's 6 pre-login slots taken.
+# shellcheck disable=SC2016
+lab_bg u2 idle bash -c 'for i in $(seq 8); do exec {fd}<>"/dev/tcp/$1/$2"; sleep 0.1; done; sleep 3' idle "$SERVER_EXT" "$TLS_PORT"
+wait_for "server $K to make room" 8 grep -q "closed to make room for a connection from the same address" "$OUT/$K.log"
+expect_grep "per-address: the 7th waiting connection from u2 through HAProxy closes u2's oldest (counted by the client's address)" \
+	"$(re "$U2"):[0-9]+: closed to make room for a connection from the same address \(6 waiting" "$OUT/$K.log"
+lab_stop idle
+
+# ---- drain from the control socket -----------------------------------------------------
+lab_exec server "$BIN/minivpn-server" --control "$OUT/$K.sock" --drain >"$OUT/drain-ctl.log" 2>&1
+expect_grep "control: 'minivpn-server --drain' asks server $K to drain" '^draining$' "$OUT/drain-ctl.log"
+expect_grep "control: ... and $K drains" 'control socket: draining: not accepting' "$OUT/$K.log"
+if wait_for "server $K to exit" 8 bash -c "! kill -0 ${BG_PID[$K]} 2>/dev/null"; then
+	lab_stop "$K"
+	expect_grep "control: ... and exits, status 0, once its clients are gone" '^exit 0$' "$OUT/$K.status"
+else
+	fail "control: server $K still runs 8 s after the drain request (grace 5 s)"
+fi
 
 check_end

@@ -68,6 +68,8 @@ usage(FILE *f)
 "                      listening, tell clients to reconnect at once\n"
 "                      (elsewhere), exit when they are gone or after S s\n"
 "                      (default 0: SIGTERM stops at once)\n"
+"  --drain             drain the server at --control PATH (as SIGTERM with\n"
+"                      --drain-grace; its grace, 0: it stops at once)\n"
 "  --pool-slice N/M    serve only the Nth of M equal parts of --pool (M a\n"
 "                      power of two): one tunnel network for M servers\n"
 "  --dns ADDR          a DNS server pushed to clients, repeatable (3)\n"
@@ -109,7 +111,8 @@ parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 	return (unsigned)v;
 }
 
-enum { OPT_PROXY = 1301, OPT_DRAIN_GRACE, OPT_POOL_SLICE, OPT_AUTH };
+enum { OPT_PROXY = 1301, OPT_DRAIN_GRACE, OPT_POOL_SLICE, OPT_AUTH,
+       OPT_DRAIN };
 
 static const struct option longopts[] = {
 	{ "cert", required_argument, NULL, 'c' },
@@ -133,6 +136,7 @@ static const struct option longopts[] = {
 	{ "drain-grace", required_argument, NULL, OPT_DRAIN_GRACE },
 	{ "pool-slice", required_argument, NULL, OPT_POOL_SLICE },
 	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "drain", no_argument, NULL, OPT_DRAIN },
 	{ "dns", required_argument, NULL, 'd' },
 	{ "dns-search", required_argument, NULL, 'e' },
 	{ "status", no_argument, NULL, 'T' },
@@ -283,6 +287,7 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 		break;
 	}
 	case 'T': inv->request = "status"; break;
+	case OPT_DRAIN: inv->request = "drain"; break;
 	case 'D':
 		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
 			fatalx("%s: '%s' is not a user name", what, arg);
