@@ -59,25 +59,30 @@ else
 fi
 
 # ---- bad input ------------------------------------------------------------------
-send_bad_datagrams u "$SERVER_EXT:$UDP_PORT"
+# Datagram i comes from U's port 41000+i (see send_bad_datagrams): each log
+# line must name its sender and a key word of its reason (README: the rest
+# of the sentence is the student's).
+send_bad_datagrams u "$SERVER_EXT:$UDP_PORT" 41000
 sleep 0.3
 L=$OUT/server.log
-expect_grep "bad input: a datagram that is not IPv4 is logged" 'not an IPv4 packet .*IP version 6' "$L"
-expect_grep "bad input: a truncated header is logged" 'not an IPv4 packet .*truncated: 2 bytes' "$L"
-expect_grep "bad input: a packet shorter than its total length is logged" 'not an IPv4 packet .*total length says 1500' "$L"
-expect_grep "bad input: a header length beyond the total length is logged" 'not an IPv4 packet .*less than its header length 60' "$L"
-# A flood: one burst of 40 junk datagrams must not become 40 log lines.
-before=$(grep -c 'not an IPv4 packet' "$L")
+from_u() { printf '%s' "$(re "$U"):$1([^0-9]|\$)"; }
+expect_grep "bad input: a datagram that is not IPv4 is logged" "$(from_u 41004).*(IPv4|IPv6|[Vv]ersion)" "$L"
+expect_grep "bad input: a truncated header is logged" "$(from_u 41001).*([Tt]runcat|[Ss]hort|[Ll]ength|bytes)" "$L"
+expect_grep "bad input: a packet shorter than its total length is logged" "$(from_u 41002).*([Tt]runcat|[Ss]hort|[Ll]ength|bytes)" "$L"
+expect_grep "bad input: a header length beyond the total length is logged" "$(from_u 41003).*([Hh]eader|[Ll]ength|IHL|ihl)" "$L"
+# A flood: one burst of 40 junk datagrams (from one port) must not become
+# 40 log lines.
+before=$(grep -cE "$(from_u 41100)" "$L")
 mapfile -t junk < <(for _ in $(seq 40); do echo 6a756e6b; done)
-lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" "${junk[@]}"
+lab_exec u "$KIT_BIN/udp-inject" --from-port 41100 "$SERVER_EXT:$UDP_PORT" "${junk[@]}"
 sleep 1.1
-lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" 6a756e6b
+lab_exec u "$KIT_BIN/udp-inject" --from-port 41100 "$SERVER_EXT:$UDP_PORT" 6a756e6b
 sleep 0.3
-after=$(grep -c 'not an IPv4 packet' "$L")
+after=$(grep -cE "$(from_u 41100)" "$L")
 if [ $((after - before)) -le 12 ] && [ $((after - before)) -ge 1 ]; then
 	pass "bad input: 41 junk datagrams made $((after - before)) log lines (rate limited)"
 else
-	fail "bad input: 41 junk datagrams made $((after - before)) log lines, expected 1 to 12 (log_limited)"
+	fail "bad input: 41 junk datagrams made $((after - before)) log lines naming their sender $U:41100, expected 1 to 12 (log_limited)"
 fi
 expect_grep "bad input: the server says how many messages it held back" 'similar messages suppressed' "$L"
 expect_alive "bad input: tun-server is still running" server
