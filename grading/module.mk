@@ -2,11 +2,13 @@
 #
 #   make grade                        score the kit's own programs
 #   make grade SUBMISSION=DIR         score a student's tree (built and run sandboxed)
-#   make grade-all SUBMISSIONS=DIR    every tree in DIR -> out/grade/grades.csv
+#   make grade-all SUBMISSIONS=DIR [JOBS=N]
+#                                     every tree or archive in DIR, N at a time
+#                                     -> out/grade/grades.csv
 #   make test-grade                   the grader's own tests
 #
 # TASKS="task1 task2" limits any of them to those tasks; the points are in
-# grading/weights.conf. Each builds the kit first: its checks judge with
+# the task table lab/tasks.conf. Each builds the kit first: its checks judge with
 # the kit's own tools (build/san/bin).
 
 .PHONY: grade-all test-grade grade-kit-build
@@ -22,7 +24,7 @@ grade: grade-kit-build
 grade-all: grade-kit-build
 	@test -n '$(SUBMISSIONS)' || \
 		{ echo "usage: make grade-all SUBMISSIONS=DIR (one directory per student)" >&2; exit 2; }
-	@grading/grade-all.sh $(if $(TASKS),--tasks '$(TASKS)') '$(SUBMISSIONS)'
+	@grading/grade-all.sh $(if $(JOBS),-j '$(JOBS)') $(if $(TASKS),--tasks '$(TASKS)') '$(SUBMISSIONS)'
 
 test-grade: grade-kit-build
 	@grading/test-grade.sh

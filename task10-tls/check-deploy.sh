@@ -46,6 +46,9 @@ sed -e "s|^cert = .*|cert = $PKI/server.crt|" -e "s|^key = .*|key = $PKI/server.
     -e "s|^shadow = .*|shadow = $OUT/users|" -e "s|^route = .*|route = $INTRANET|" \
     "$T10/examples/server.conf" >"$OUT/server.conf"
 echo "control = $CTL" >>"$OUT/server.conf"
+# The lab cannot add the server's own user (minivpn): nobody, shared on purpose.
+sed -i -e "s|^user = .*|user = nobody|" "$OUT/server.conf"
+echo "shared-user = yes" >>"$OUT/server.conf"
 # client_conf USER: the example client.conf for USER
 client_conf() {
 	sed -e "s|^server = .*|server = $TLS_NAME:$TLS_PORT|" -e "s|^ca-file = .*|ca-file = $PKI/ca.crt|" \
@@ -112,6 +115,21 @@ expect_pcap "$I" --at-least 4 "icmp[icmptype]=icmp-echo and src $A1 and dst $V" 
 	"clients: alice's pings reach V through the tunnel"
 expect_pcap "$I" --at-least 2 "icmp[icmptype]=icmp-echo and src $A2 and dst $V" \
 	"clients: bob's pings reach V through the tunnel"
+
+# ---- clients cannot reach each other by default ----------------------------------------------
+capture_start c2c u2:tun0 || check_end
+lab_exec u ping -c 3 -i 0.2 -W 1 "$A2" >"$OUT/ping-c2c.log" 2>&1
+# the control: bob's own traffic is on his tun0 in the same capture
+lab_exec u2 ping -c 2 -i 0.2 -W 2 "$V" >"$OUT/ping-c2c-ctl.log" 2>&1
+capture_stop c2c
+expect_grep "client-to-client: off by default, alice's pings to bob's address get no reply" \
+	' 0 received' "$OUT/ping-c2c.log"
+expect_pcap "$OUT/c2c-u2-tun0.pcap" --at-least 2 "icmp[icmptype]=icmp-echoreply and src $V and dst $A2" \
+	"client-to-client: (control) bob's own replies from V reach his tun0"
+expect_pcap "$OUT/c2c-u2-tun0.pcap" --none "icmp and src $A1" \
+	"client-to-client: ... alice's pings never reach bob's tun0"
+expect_grep "client-to-client: ... and the server says why" \
+	"dropped a packet to $A2: traffic between clients is off" "$OUT/server.log"
 
 # ---- status --------------------------------------------------------------------------------
 lab_exec server "$BIN/minivpn-server" --status --control "$CTL" >"$OUT/status.txt" 2>"$OUT/status.err"
@@ -196,5 +214,98 @@ else
 	fail "disconnect nosuchuser: exit $st: $(tail -1 "$OUT/disconnect2.txt")"
 fi
 expect_alive "server: still running after the control requests" server
+if lab_exec server nft list tables 2>/dev/null | grep -q minivpn; then
+	fail "nat: a minivpn nftables table exists without --nat"
+else
+	pass "nat: no nftables table without --nat"
+fi
+
+# ---- client-to-client and NAT on: the command line over the same config file ------------------
+lab_stop server
+# The interface towards the LAN, found as the README says.
+LAN_IF=$(lab_exec server ip -o route get "$V" | sed -n 's/.* dev \([^ ]*\).*/\1/p')
+NAT_TABLE=minivpn_192_168_53_0_24   # the example's pool, 192.168.53.0/24
+lab_bg server server2 setpriv --bounding-set "-all,$caps" --inh-caps -all --no-new-privs \
+	"$BIN/minivpn-server" --config "$OUT/server.conf" --client-to-client --nat "$LAN_IF"
+back() { [ "$(tun_addr u2)" = "$A2" ] && [ "$(tun_addr u3)" = "$A3" ] &&
+	grep -q "logged in.*$A2" "$OUT/server2.log" && grep -q "logged in.*$A3" "$OUT/server2.log"; }
+if wait_for "bob and carol to come back" 20 back; then
+	capture_start c2c2 u3:tun0 || check_end
+	lab_exec u2 ping -c 3 -i 0.2 -W 2 "$A3" >"$OUT/ping-c2c2.log" 2>&1
+	capture_stop c2c2
+	expect_grep "client-to-client: with --client-to-client, bob's pings to carol get replies" \
+		' 3 received' "$OUT/ping-c2c2.log"
+	expect_pcap "$OUT/c2c2-u3-tun0.pcap" --at-least 3 "icmp[icmptype]=icmp-echo and src $A2 and dst $A3" \
+		"client-to-client: ... through carol's tun0"
+	# --nat: V sees the server's address, never the pool's
+	capture_start nat sw:br-int || check_end
+	lab_exec u2 ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/ping-nat.log" 2>&1
+	capture_stop nat
+	expect_grep "nat: bob pings V with --nat $LAN_IF" ' 3 received' "$OUT/ping-nat.log"
+	expect_pcap "$OUT/nat-sw-br-int.pcap" --at-least 3 "icmp[icmptype]=icmp-echo and src $SERVER_INT and dst $V" \
+		"nat: on the LAN the requests come from the server's address $SERVER_INT"
+	expect_pcap "$OUT/nat-sw-br-int.pcap" --none "src net 192.168.53.0/24" \
+		"nat: ... and none from the pool"
+else
+	skip "bob and carol did not reconnect" "client-to-client: with --client-to-client, bob's pings to carol get replies"
+	skip "bob and carol did not reconnect" "client-to-client: ... through carol's tun0"
+	skip "bob did not reconnect" "nat: bob pings V with --nat $LAN_IF"
+	skip "bob did not reconnect" "nat: on the LAN the requests come from the server's address $SERVER_INT"
+	skip "bob did not reconnect" "nat: ... and none from the pool"
+fi
+
+if lab_exec server nft list table ip "$NAT_TABLE" >"$OUT/nat-table.txt" 2>&1 &&
+   grep -q "oifname \"$LAN_IF\" masquerade" "$OUT/nat-table.txt"; then
+	pass "nat: the server's table ip $NAT_TABLE masquerades the pool on $LAN_IF"
+else
+	fail "nat: no table ip $NAT_TABLE with the masquerade rule: $(head -3 "$OUT/nat-table.txt" | tr '\n' ' ')"
+fi
+lab_stop server2
+gone_table() { ! lab_exec server nft list table ip "$NAT_TABLE" >/dev/null 2>&1; }
+if wait_for "the NAT table to go" 5 gone_table; then
+	pass "nat: the table is removed when the server stops"
+else
+	fail "nat: table ip $NAT_TABLE still there after the server stopped"
+fi
+expect_grep "nat: ... and the server says so" "nat: table ip $NAT_TABLE removed" "$OUT/server2.log"
+
+
+# ---- full tunnel: 0.0.0.0/0 pushed, the way to the server kept outside ---------------------
+lab_exec u ip -4 route show >"$OUT/u-routes-before.txt" 2>&1
+lab_bg server server3 "$BIN/minivpn-server" --config "$OUT/server.conf" --route 0.0.0.0/0
+wait_for "server3 to listen" 10 grep -q "listening on" "$OUT/server3.log"
+lab_bg u c-alice2 "$BIN/minivpn-client" --config "$OUT/client-alice.conf"
+full() { lab_exec u ip -4 route show 2>/dev/null | grep -q '^0.0.0.0/1 dev tun0'; }
+if wait_for "alice's full tunnel" 15 full; then
+	lab_exec u ip -4 route get "$V" >"$OUT/route-v.txt" 2>&1
+	lab_exec u ip -4 route get "$SERVER_EXT" >"$OUT/route-server.txt" 2>&1
+	expect_grep "full tunnel: u's way to V is the tunnel (0.0.0.0/1 and 128.0.0.0/1 dev tun0)" \
+		' dev tun0 ' "$OUT/route-v.txt"
+	expect_no_grep "full tunnel: ... but its way to the server stays outside it" \
+		'dev tun0' "$OUT/route-server.txt"
+	capture_start full sw:br-ext || check_end
+	lab_exec u ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/ping-full.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 198.51.100.1 >/dev/null 2>&1   # the "internet": into the tunnel too
+	capture_stop full
+	expect_grep "full tunnel: alice pings V" ' 3 received' "$OUT/ping-full.log"
+	expect_pcap "$OUT/full-sw-br-ext.pcap" --at-least 6 "src $U and dst $SERVER_EXT and tcp port $TLS_PORT" \
+		"full tunnel: (control) u's TLS to the server is on the extranet"
+	crit expect_pcap "$OUT/full-sw-br-ext.pcap" --none "host $U and not (host $SERVER_EXT and tcp port $TLS_PORT) and not arp" \
+		"full tunnel: u sends nothing on the extranet but TLS to the server"
+	lab_stop c-alice2
+	lab_exec u ip -4 route show >"$OUT/u-routes-after.txt" 2>&1
+	if diff -q "$OUT/u-routes-before.txt" "$OUT/u-routes-after.txt" >/dev/null; then
+		pass "full tunnel: the client's exit leaves u's routes as they were"
+	else
+		fail "full tunnel: u's routes after the client: $(diff "$OUT/u-routes-before.txt" "$OUT/u-routes-after.txt" | tr '\n' ' ')"
+	fi
+else
+	fail "full tunnel: no 0.0.0.0/1 route on u's tun0: $(tail -2 "$OUT/c-alice2.log" | tr '\n' ' ')"
+	for d in "u's way to V is the tunnel" "its way to the server stays outside it" "alice pings V" \
+	         "u's TLS on the extranet" "u sends nothing on the extranet but TLS" "routes as they were"; do
+		skip "no full tunnel" "full tunnel: $d"
+	done
+fi
+lab_stop server3
 
 check_end

@@ -34,9 +34,11 @@ handshake_failed(struct client *c)
 	/* SOLUTION BEGIN: when the server's certificate failed verification
 	 * (SSL_get_verify_result), say which check failed: log
 	 * "server certificate rejected: CATEGORY (OpenSSL's text) for SERVER"
-	 * (tls_verify_category, X509_verify_cert_error_string) and return
-	 * CO_FATAL (retrying would not help); any other failure: log_openssl()
-	 * and return CO_RETRY */
+	 * (tls_verify_category, X509_verify_cert_error_string), clear
+	 * OpenSSL's error queue (ERR_clear_error), set c->exit_status =
+	 * EXIT_CERT (the client's exit status says a certificate was
+	 * refused) and return CO_FATAL (retrying would not help); any other
+	 * failure: log_openssl() and return CO_RETRY */
 	long v = SSL_get_verify_result(c->ssl);
 
 	if (v != X509_V_OK) {
@@ -156,16 +158,11 @@ on_config(struct client *c, const struct frame *f)
 		c->exit_status = EXIT_CONFIG;
 		return -1;
 	}
-	/* A route over the server's own address would send the tunnel's
-	 * own packets into the tunnel. */
-	if (c->server_addr.s_addr != 0 &&
-	    config_routes_cover(&cfg, c->server_addr)) {
-		inet_ntop(AF_INET, &c->server_addr, a, sizeof(a));
-		log_warnx("bad CONFIG from the server: a route covers the server's "
-		          "own address %s (it would loop into the tunnel)", a);
-		c->exit_status = EXIT_CONFIG;
-		return -1;
-	}
+	/* A route over the server's own address (a full tunnel) would send
+	 * the tunnel's own packets into the tunnel: netconf keeps a host
+	 * route to the server outside it first. With an outer address that
+	 * is not IPv4 there is nothing to keep out. */
+	c->nc.server = c->server_addr;
 	inet_ntop(AF_INET, &cfg.addr, a, sizeof(a));
 	log_info("logged in as %s: tunnel address %s/%d, mtu %u, %u route%s",
 	         c->opt->user, a, cfg.prefixlen, cfg.mtu, cfg.nroutes,
@@ -176,6 +173,7 @@ on_config(struct client *c, const struct frame *f)
 	c->mtu = cfg.mtu;
 	c->state = CS_ACTIVE;
 	c->was_active = true;
+	client_offload_ask(c);
 	ka_init(&c->ka, cfg.ka_interval, cfg.ka_timeout, now_ms());
 	return 0;
 }
@@ -199,11 +197,21 @@ on_frame(struct client *c, const struct frame *f)
 	case FRAME_DATA:
 		if (c->state != CS_ACTIVE)
 			break;
-		if (write(c->tunfd, f->payload, f->len) == -1)
+		if (client_tun_write(c, f->payload, f->len) == -1)
 			log_limited(&c->lim, "writing %zu bytes to %s: %s", f->len,
 			            c->nc.ifname, strerror(errno));
 		else
 			c->pkts_in++;
+		return -1;
+	case FRAME_OFFLOAD:
+		if (c->state != CS_ACTIVE || !c->offload_asked)
+			break;
+		client_on_offload(c, f);
+		return -1;
+	case FRAME_GSO:
+		if (c->state != CS_ACTIVE || c->offload == 0)
+			break;
+		client_on_gso(c, f);
 		return -1;
 	}
 	log_warnx("protocol error: unexpected %s frame from the server",
@@ -278,9 +286,12 @@ read_tun(struct client *c)
 {
 	/* SOLUTION BEGIN: read up to BATCH_MAX packets from the TUN, each
 	 * straight into tx as a DATA frame: frame_reserve(&c->tx, c->mtu) gives
-	 * where the payload goes (NULL: tx is full, stop), read() the packet
-	 * there (EAGAIN: nothing left), skip what is not IPv4 or shorter than
-	 * DATA_LEN_MIN, frame_commit() the length read, count c->pkts_out.
+	 * where the payload goes (NULL: tx is full, stop), read() at most
+	 * c->mtu bytes there (EAGAIN or EINTR: nothing left, stop; another
+	 * error: log it, rate-limited (c->lim), and stop), skip what is not
+	 * IPv4 (version 4 in the first byte's high nibble) or shorter than
+	 * DATA_LEN_MIN, frame_commit(&c->tx, FRAME_DATA, length read), count
+	 * c->pkts_out.
 	 * run() then writes tx to the server over TLS (flush) */
 	for (int i = 0; i < BATCH_MAX; i++) {
 		uint8_t *p = frame_reserve(&c->tx, c->mtu);
@@ -390,7 +401,7 @@ run(struct client *c)
 		pfd[1].events = POLLIN;
 		/* Read the TUN only when a whole packet fits in tx. */
 		if (c->state != CS_ACTIVE ||
-		    c->tx.cap - c->tx.len < FRAME_HDR_LEN + c->mtu)
+		    c->tx.cap - c->tx.len < client_tun_room(c))
 			pfd[1].fd = -1;
 		if (poll(pfd, 2, c->more ? 0 : poll_timeout(c, now)) == -1) {
 			if (errno == EINTR)
@@ -409,7 +420,9 @@ run(struct client *c)
 		    SSL_has_pending(c->ssl) || c->more)
 			if ((out = read_frames(c)) != -1)
 				return (enum client_outcome)out;
-		if (pfd[1].revents & POLLIN)
+		if ((pfd[1].revents & POLLIN) && c->vnet)
+			client_read_tun_vnet(c);
+		else if (pfd[1].revents & POLLIN)
 			read_tun(c);
 	}
 }
@@ -452,8 +465,11 @@ client_connect(struct client *c)
 	/* SOLUTION BEGIN: set up the TLS connection for c->opt->server: the
 	 * name to send (SNI, SSL_set_tlsext_host_name), the name the server's
 	 * certificate must carry (SSL_set1_host; no partial wildcards, never
-	 * the subject's CN, SSL_set_hostflags), or for an IP address literal
-	 * no SNI and the address it must carry (X509_VERIFY_PARAM_set1_ip_asc),
+	 * the subject's CN: SSL_set_hostflags with
+	 * X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+	 * X509_CHECK_FLAG_NEVER_CHECK_SUBJECT), or for an IP address literal
+	 * (addr_is_literal) no SNI and the address it must carry
+	 * (X509_VERIFY_PARAM_set1_ip_asc on SSL_get0_param),
 	 * and the socket c->fd (SSL_set_fd); on failure log_openssl(),
 	 * out = CO_FATAL and goto done */
 	/* SNI, and the name the certificate must carry (subjectAltName); an
@@ -483,6 +499,7 @@ client_connect(struct client *c)
 	c->tx.off = c->tx.len = 0;
 	c->pkts_in = c->pkts_out = 0;
 	c->want_write = true;
+	client_offload_reset(c);
 
 	out = run(c);
 

@@ -344,8 +344,9 @@ session_on_data(struct session *s, const struct frame *f)
 	}
 	/* SOLUTION BEGIN: anti-spoofing: a packet whose source is not the
 	 * address this client was given (s->addr) is dropped: count it in
-	 * s->drops and log (rate-limited, s->lim_spoof) "NAME: dropped a packet
-	 * from SRC: not the client's address OWN" */
+	 * s->drops, log it (rate-limited, s->lim_spoof) as "NAME: dropped a
+	 * packet from SRC: not the client's address OWN" (s->name, inet_ntop)
+	 * and return: it never reaches the TUN */
 	if (ip.src.s_addr != s->addr.s_addr) {
 		s->drops++;
 		inet_ntop(AF_INET, &ip.src, src, sizeof(src));
@@ -358,8 +359,20 @@ session_on_data(struct session *s, const struct frame *f)
 	/* SOLUTION STUB: log_limited(&s->lim_spoof, "%s: task 10: the source address check is not written yet (task10-tls/session.c): packet dropped", s->name); */
 	/* SOLUTION STUB: return; */
 	/* SOLUTION END */
+	/* Another client's address: the kernel would route it back out of
+	 * the TUN to that client. Off unless --client-to-client. */
+	if (!s->loop->client_to_client &&
+	    (ip.dst.s_addr & s->loop->pool_mask) == s->loop->pool_net &&
+	    ip.dst.s_addr != s->loop->server_addr.s_addr) {
+		s->drops++;
+		inet_ntop(AF_INET, &ip.dst, src, sizeof(src));
+		log_limited(&s->lim_spoof, "%s: dropped a packet to %s: traffic "
+		            "between clients is off (--client-to-client)", s->name,
+		            src);
+		return;
+	}
 	/* ip.total_len, not f->len: bytes past the IPv4 length are junk. */
-	if (write(s->loop->tunfd, f->payload, ip.total_len) == -1) {
+	if (session_tun_write(s, f->payload, ip.total_len) == -1) {
 		s->drops++;
 		log_limited(s->loop->lim_tun, "%s: writing %u bytes to %s: %s",
 		            s->name, ip.total_len, s->loop->tunname, strerror(errno));
@@ -392,6 +405,16 @@ session_on_frame(struct session *s, const struct frame *f)
 	case FRAME_DATA:
 		if (s->state == SS_ACTIVE) {
 			session_on_data(s, f);
+			return 0;
+		}
+		break;
+	case FRAME_OFFLOAD:
+		if (s->state == SS_ACTIVE && !s->offload_asked)
+			return session_on_offload(s, f);
+		break;
+	case FRAME_GSO:
+		if (s->state == SS_ACTIVE && s->offload != 0) {
+			session_on_gso(s, f);
 			return 0;
 		}
 		break;

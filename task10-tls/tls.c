@@ -54,9 +54,12 @@ tls_server_ctx(const char *cert, const char *key)
 
 	if (ctx == NULL)
 		return NULL;
-	/* SOLUTION BEGIN: load the server's certificate chain (cert) and private
-	 * key (key, PEM), check that they match, and send no session tickets;
-	 * on any failure log_openssl() and goto bad */
+	/* SOLUTION BEGIN: load the server's certificate chain (cert:
+	 * SSL_CTX_use_certificate_chain_file) and private key (key, PEM:
+	 * SSL_CTX_use_PrivateKey_file), check that they match
+	 * (SSL_CTX_check_private_key), and send no session tickets
+	 * (SSL_CTX_set_num_tickets 0); on any failure log_openssl() saying
+	 * which step and file, and goto bad */
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		log_openssl("loading server certificate %s", cert);
 		goto bad;
@@ -97,7 +100,8 @@ tls_client_ctx(const char *ca_dir, const char *ca_file)
 	/* SOLUTION BEGIN: trust the CA directory (hash links) and/or CA file
 	 * given, each only when not NULL (SSL_CTX_load_verify_dir/_file; on
 	 * failure log_openssl() and goto bad), and make the handshake fail
-	 * unless the server's certificate verifies (SSL_CTX_set_verify) */
+	 * unless the server's certificate verifies (SSL_CTX_set_verify with
+	 * SSL_VERIFY_PEER, no callback) */
 	if (ca_dir != NULL && SSL_CTX_load_verify_dir(ctx, ca_dir) != 1) {
 		log_openssl("loading CA directory %s", ca_dir);
 		goto bad;
