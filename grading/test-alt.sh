@@ -17,7 +17,7 @@ set -uo pipefail
 export LC_ALL=C
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 tasks=
 while [ $# -gt 0 ]; do
 	case $1 in

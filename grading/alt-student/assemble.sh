@@ -1,6 +1,6 @@
 #!/bin/bash
 # assemble.sh - the alt student's tree: the handout with every solution
-# region written by another hand (grading/alt-student/*.c, *.sh).
+# region written by another hand (grading/alt-student/*.c, *.sh-body).
 #
 #   grading/alt-student/assemble.sh OUTDIR [OVERRIDE.index...]
 #
@@ -35,7 +35,9 @@ load() {        # INDEX
 	dir=$(cd "$(dirname "$1")" && pwd)
 	while IFS=$'\t' read -r f s b; do
 		case $f in '' | '#'*) continue ;; esac
-		[ -n "$s" ] && [ -n "$b" ] || die "$1: malformed line (want FILE<TAB>SUBSTRING<TAB>BODY): $f"
+		if [ -z "$s" ] || [ -z "$b" ]; then
+			die "$1: malformed line (want FILE<TAB>SUBSTRING<TAB>BODY): $f"
+		fi
 		[ -f "$dir/$b" ] || die "$1: no body file $b (for $f: $s)"
 		printf '%s\t%s\t%s\n' "$f" "$s" "$dir/$b"
 		n=$((n + 1))
@@ -124,7 +126,8 @@ END {
 
 nreg=0
 while read -r f; do
-	case $f in *.sh) style=sh ;; *) style=c ;; esac
+	style=c
+	case $f in *.sh) style='sh' ;; esac
 	awk -v file="$f" -v style="$style" -v entries="$entries" "$replace_awk" \
 		"$kit/$f" >"$out/$f" || die "$f: not assembled"
 	chmod --reference="$kit/$f" "$out/$f"
@@ -138,7 +141,7 @@ done <"$entries"
 nent=$(awk -F'\t' '$2 != "@head"' "$entries" | wc -l)
 [ "$nent" -eq "$nreg" ] || die "$nent index lines for $nreg regions"
 
-left=$(cd "$out" && grep -rlE 'SOLUTION (BEGIN|END|STUB)|TODO \(student\)' --include='*.c' --include='*.h' --include='*.sh' common task* || true)
+left=$(cd "$out" || exit 1; grep -rlE 'SOLUTION (BEGIN|END|STUB)|TODO \(student\)' --include='*.c' --include='*.h' --include='*.sh' common task* || true)
 [ -z "$left" ] || die "markers or stubs left in: ${left//$'\n'/ }"
 rm -f "$regions"
 echo "assemble: ${out}: $nreg regions written by the alt student ($# override index(es))"

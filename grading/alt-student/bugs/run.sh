@@ -18,12 +18,13 @@ export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 mkdir -p build
 T=$(mktemp -d "$root/build/alt-bugs.XXXXXX") || exit 2
 chmod 755 "$T"
 if [ $# -eq 0 ]; then
-	set -- $(cd "$here" && ls ./*.index | sed 's|^\./||; s|\.index$||')
+	set --
+	for i in "$here"/*.index; do n=${i##*/}; set -- "$@" "${n%.index}"; done
 fi
 caught=0 missed=0
 printf '%-20s %-7s %-14s %-5s %s\n' bug task points own "first FAIL line"
