@@ -137,6 +137,12 @@ on_error_frame(struct client *c, const struct frame *f)
 		          c->opt->user, text);
 		c->exit_status = EXIT_REPLACED;
 		return CO_FATAL;
+	case VPN_ERR_MOVED:
+		/* Behind a balancer the same name leads to another server. */
+		log_info("server %s is draining: %s; reconnecting now",
+		         c->opt->server, text);
+		c->moved = true;
+		return CO_RETRY;
 	default:
 		/* BUSY (and a close to make room) say when to come back. */
 		c->retry_hint = frame_error_retry(f);

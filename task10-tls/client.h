@@ -59,6 +59,7 @@ struct client {
 	bool           more;          /* stopped reading at its budget */
 	bool           was_active;
 	unsigned       retry_hint;    /* s: the server's "retry in", or 0 */
+	bool           moved;         /* the server drains: reconnect at once */
 	bool           want_write;
 	unsigned       mtu;
 	uint64_t       deadline_ms;

@@ -222,6 +222,7 @@ client_loop(struct client *c)
 
 		c->was_active = false;
 		c->retry_hint = 0;
+		c->moved = false;
 		c->exit_status = EXIT_ERROR;
 		out = client_connect(c);
 		if (out == CO_STOP)
@@ -236,6 +237,11 @@ client_loop(struct client *c)
 		 * thrown out together by a server restart spread out instead of
 		 * returning in waves; a busy server's hint of when to come back
 		 * comes first, spread over the same span again. */
+		if (c->moved && c->was_active) {
+			backoff = 1;
+			continue;   /* no wait: a planned move (after a login, so a
+			             * server cannot keep us in a tight loop) */
+		}
 		if (c->retry_hint > 0)
 			wait = c->retry_hint * 1000 + jitter(c->retry_hint * 1000);
 		else

@@ -64,15 +64,19 @@ run(char *const argv[], const char *input)
 	int p[2] = { -1, -1 }, st, err;
 	pid_t pid;
 
-	if (input != NULL && pipe2(p, O_CLOEXEC) == -1) {
+	/* A program gone early must be an error here, not a SIGPIPE. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    (input != NULL && pipe2(p, O_CLOEXEC) == -1)) {
 		log_warn("dns: pipe");
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	if (input != NULL)
-		posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	if ((err = posix_spawn_file_actions_init(&fa)) == 0) {
+		if (input != NULL)
+			err = posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+		if (err == 0)
+			err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	if (input != NULL) {
 		close(p[0]);
 		if (err == 0 && write(p[1], input, strlen(input)) < 0)
@@ -301,9 +305,9 @@ keeper(int fd)
 	struct dns_req r;
 	ssize_t got;
 
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	if (signal(SIGTERM, SIG_IGN) == SIG_ERR || signal(SIGINT, SIG_IGN) == SIG_ERR ||
+	    signal(SIGHUP, SIG_IGN) == SIG_ERR)
+		log_warn("dns keeper: ignoring the stop signals");
 	for (;;) {
 		got = read(fd, &r, sizeof(r));
 		if (got == -1 && errno == EINTR)

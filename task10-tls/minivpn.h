@@ -116,6 +116,7 @@ struct pool {
 	char     lease[1u << (32 - POOL_PREFIX_MIN)][AUTH_USER_MAX + 1];
 };
 int  pool_init(struct pool *p, struct in_addr net, int prefixlen);
+int  pool_slice(struct in_addr *net, int *prefixlen, unsigned n, unsigned m);
 struct in_addr pool_server_addr(const struct pool *p);
 bool pool_contains(const struct pool *p, struct in_addr addr);
 int  pool_alloc(struct pool *p, const char *user, struct in_addr want,
@@ -133,6 +134,13 @@ bool auth_hash_matches(const char *password, const char *hash);
 /* shadow_path NULL: the system's shadow database (getspnam_r). */
 enum auth_result auth_check(const char *shadow_path, const char *user,
                             const char *password);
+/* authpam.c: --auth pam[:SERVICE]; auth_backend_check() is what the
+ * helper asks: PAM when a service is set (before the helper forks), else
+ * auth_check(). */
+void authpam_use(const char *service);
+int authpam_check_service(const char *service);   /* 0, or -1 and why */
+enum auth_result auth_backend_check(const char *shadow_path, const char *user,
+                                    const char *password);
 struct spwd;
 const char *auth_account_refused(const struct spwd *sp, long today);
 

@@ -91,6 +91,10 @@ enum vpn_error {
 	                              N s" (ERROR_RETRY_TEXT), come back then */
 	VPN_ERR_REFUSED     = 10,  /* will never be accepted (protocol version,
 	                              user name): do not retry */
+	VPN_ERR_MOVED       = 11,  /* this server is draining: reconnect now,
+	                              without backoff (the name leads to
+	                              another server); older clients see an
+	                              unknown code and reconnect with backoff */
 };
 
 /* The hint in the reason of BUSY (and of TIMEOUT when closed to make

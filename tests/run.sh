@@ -146,6 +146,9 @@ all)
 	# The TLS VPN as an admin runs it: config files, the unit's
 	# capabilities, minivpn-passwd, the control socket (lab).
 	run_component deploy bash task10-tls/check-deploy.sh
+	# Several servers behind HAProxy: PROXY v2, drain, pool slices, PAM
+	# (issue 13, lab).
+	run_component scale bash task10-tls/scale.sh
 	# The TLS VPN's login path under attack and a reconnect storm, its
 	# memory and descriptors (issue 14): minivpn-load's crowds, release build.
 	run_component stress bash task10-tls/stress.sh

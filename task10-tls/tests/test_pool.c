@@ -23,6 +23,36 @@ ip(const char *s)
 }
 
 static void
+test_pool_slice(void **state)
+{
+	struct in_addr net;
+	char a[INET_ADDRSTRLEN];
+	int plen;
+
+	(void)state;
+	net = ip("192.168.53.0"), plen = 24;
+	assert_int_equal(pool_slice(&net, &plen, 2, 2), 0);
+	assert_string_equal(inet_ntop(AF_INET, &net, a, sizeof(a)), "192.168.53.128");
+	assert_int_equal(plen, 25);
+	net = ip("192.168.53.0"), plen = 24;
+	assert_int_equal(pool_slice(&net, &plen, 1, 2), 0);
+	assert_string_equal(inet_ntop(AF_INET, &net, a, sizeof(a)), "192.168.53.0");
+	assert_int_equal(plen, 25);
+	net = ip("10.8.0.0"), plen = 20;
+	assert_int_equal(pool_slice(&net, &plen, 3, 4), 0);
+	assert_string_equal(inet_ntop(AF_INET, &net, a, sizeof(a)), "10.8.8.0");
+	assert_int_equal(plen, 22);
+	net = ip("192.168.53.0"), plen = 24;
+	assert_int_equal(pool_slice(&net, &plen, 1, 1), 0);
+	assert_int_equal(plen, 24);
+	assert_int_equal(pool_slice(&net, &plen, 1, 3), -1);   /* not a power of 2 */
+	assert_int_equal(pool_slice(&net, &plen, 0, 2), -1);
+	assert_int_equal(pool_slice(&net, &plen, 3, 2), -1);
+	assert_int_equal(pool_slice(&net, &plen, 1, 128), -1); /* past /30 */
+	assert_int_equal(plen, 24);
+}
+
+static void
 test_pool_alloc(void **state)
 {
 	static struct pool p;
@@ -253,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_pool_alloc),
 		cmocka_unit_test(test_pool_lease),
 		cmocka_unit_test(test_pool_bounds),
+		cmocka_unit_test(test_pool_slice),
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_throttle_inflight),
 		cmocka_unit_test(test_throttle_success),
