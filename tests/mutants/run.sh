@@ -157,7 +157,7 @@ run_mutant() {
 	if [ ${#expects[@]} -gt 0 ]; then
 		local e hit=
 		for e in "${expects[@]}"; do
-			echo "$real" | grep -qE -- "$e" && hit=1
+			grep -qE -- "$e" <<<"$real" && hit=1
 		done
 		[ -n "$hit" ] || real=
 	fi
