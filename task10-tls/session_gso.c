@@ -21,6 +21,10 @@ session_on_offload(struct session *s, const struct frame *f)
 {
 	s->offload_asked = true;
 	s->offload = offload_parse(f) & s->loop->offload;
+	/* Superpackets from the TUN cannot wait (it is shared): room for a
+	 * burst of them, or no offloads. */
+	if (s->offload != 0 && fbuf_grow(&s->tx, TX_BUF_OFFLOAD_LEN) == -1)
+		s->offload = 0;
 	if (offload_append(&s->tx, s->offload) == -1) {
 		session_close(s, VPN_ERR_INTERNAL, "no room for OFFLOAD");
 		return -1;
