@@ -19,6 +19,8 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=lab/topology.sh
+. "$root/lab/topology.sh"
 L=$here/lab-docker.sh
 OUT=${OUT:-$root/out/docker}
 keep=${KEEP:-0} tasks=1
@@ -62,6 +64,7 @@ expect_fail() {
 }
 
 # ping_ok HOST ADDR: three echoes, all answered.
+# shellcheck disable=SC2317  # called through expect_ok and expect_fail
 pings() { "$L" exec "$1" ping -n -c "${3:-3}" -i 0.2 -W 1 "$2"; }
 
 # capture HOST IF NAME FILTER: start tcpdump inside HOST's container, writing
@@ -94,7 +97,7 @@ count_match() { grep -cE "$2" "$OUT/$1.txt"; }
 
 mkdir -p "$OUT"
 : >"$OUT/log"
-echo "docker: logs and captures in ${OUT#$root/}/"
+echo "docker: logs and captures in ${OUT#"$root"/}/"
 
 # ---- the engine --------------------------------------------------------------
 for tool in docker docker-compose; do
@@ -118,7 +121,7 @@ say "docker/lab-docker.sh down; image; up"
 if "$L" image >"$OUT/image.log" 2>&1; then
 	pass "lab image built from the tree (base image vpnlab-base)"
 else
-	fail "lab image did not build: see ${OUT#$root/}/image.log"
+	fail "lab image did not build: see ${OUT#"$root"/}/image.log"
 	tail -n 5 "$OUT/image.log" | sed 's/^/      /'
 	finish
 fi
@@ -126,7 +129,7 @@ trap 'echo; echo "docker: interrupted"; finish' INT TERM
 if "$L" up --private >"$OUT/up.log" 2>&1; then
 	pass "topology up (docker-compose.yml + docker-compose.private.yml)"
 else
-	fail "docker-compose up failed: see ${OUT#$root/}/up.log"
+	fail "docker-compose up failed: see ${OUT#"$root"/}/up.log"
 	tail -n 5 "$OUT/up.log" | sed 's/^/      /'
 	finish
 fi
@@ -142,85 +145,85 @@ fi
 all_hosts="u u2 u3 server v v2 v3 client-router p5 p6"
 up=0 down=""
 for h in $all_hosts; do
-	c=$("$L" container $h)
+	c=$("$L" container "$h")
 	if [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; then
 		up=$((up + 1))
 	else
 		down="$down $c"
 	fi
 done
-[ -z "$down" ] && pass "all $up containers running" ||
-	fail "containers not running:$down"
+if [ -z "$down" ]; then pass "all $up containers running"
+else fail "containers not running:$down"; fi
 
 expect_ok "the kit is mounted at $root in the containers" \
 	"$L" exec u test -f "$root/docker/check.sh"
 
 # ---- addresses, routes, forwarding -----------------------------------------------
+re() { printf '%s' "${1//./\\.}"; }      # an address as a grep -E pattern
+# The compose files must say what lab/topology.sh says (checked without docker).
+if out=$("$root/tests/topology.sh" 2>&1 | grep -m1 'topology: .*compose'); then
+	case $out in PASS*) pass "${out#PASS topology: }" ;; *) fail "${out#FAIL topology: }" ;; esac
+else
+	fail "tests/topology.sh said nothing about the compose files"
+fi
 addr_of() { "$L" exec "$1" ip -o -4 addr show dev "$2" | awk '{ print $4 }'; }
 check_addr() {
 	local got; got=$(addr_of "$1" "$2" 2>/dev/null)
-	[ "$got" = "$3" ] && pass "$1 $2 is $3" || fail "$1 $2: expected $3, saw '${got:-nothing}'"
+	if [ "$got" = "$3" ]; then pass "$1 $2 is $3"
+	else fail "$1 $2: expected $3, saw '${got:-nothing}'"; fi
 }
-check_addr u eth0 10.9.0.5/24
-check_addr u2 eth0 10.9.0.6/24
-check_addr u3 eth0 10.9.0.7/24
-check_addr server eth0 10.9.0.11/24
-check_addr server eth1 192.168.60.11/24
-check_addr v eth0 192.168.60.5/24
-check_addr client-router eth0 10.9.0.12/24
-check_addr client-router eth1 192.168.50.12/24
-check_addr p5 eth0 192.168.50.5/24
+# Every link of the plan (lab/topology.sh), as the containers see it.
+while read -r h ifname _ addr; do
+	[ -n "$h" ] && check_addr "$h" "$ifname" "$addr"
+done <<<"$LAB_LINKS_BASE$LAB_LINKS_PRIVATE"
 
-expect_fail "u has no route to 192.168.60.0/24" "$L" exec u ip route get 192.168.60.5
-for h in v v2 v3; do
-	gw=$("$L" exec $h ip route show default | awk '{ print $3 }')
-	[ "$gw" = 192.168.60.11 ] && pass "$h default route via 192.168.60.11" ||
-		fail "$h default route: expected via 192.168.60.11, saw '${gw:-none}'"
-done
-for h in p5 p6; do
-	gw=$("$L" exec $h ip route show default | awk '{ print $3 }')
-	[ "$gw" = 192.168.50.12 ] && pass "$h default route via 192.168.50.12" ||
-		fail "$h default route: expected via 192.168.50.12, saw '${gw:-none}'"
-done
+expect_fail "u has no route to $INTRANET" "$L" exec u ip route get "$V"
+while read -r h dst via; do
+	[ -n "$h" ] || continue
+	gw=$("$L" exec "$h" ip route show "$dst" | awk '{ print $3 }')
+	if [ "$gw" = "$via" ]; then pass "$h $dst route via $via"
+	else fail "$h $dst route: expected via $via, saw '${gw:-none}'"; fi
+done <<<"$LAB_ROUTES_BASE$LAB_ROUTES_PRIVATE"
 for h in server client-router; do
 	f=$("$L" exec $h cat /proc/sys/net/ipv4/ip_forward)
-	[ "$f" = 1 ] && pass "$h forwards (ip_forward=1)" || fail "$h ip_forward: expected 1, saw '$f'"
+	if [ "$f" = 1 ]; then pass "$h forwards (ip_forward=1)"
+	else fail "$h ip_forward: expected 1, saw '$f'"; fi
 done
 f=$("$L" exec u cat /proc/sys/net/ipv4/ip_forward)
-[ "$f" = 0 ] && pass "u does not forward (ip_forward=0)" || fail "u ip_forward: expected 0, saw '$f'"
+if [ "$f" = 0 ]; then pass "u does not forward (ip_forward=0)"
+else fail "u ip_forward: expected 0, saw '$f'"; fi
 
 # ---- reachability, with captures -------------------------------------------------------
 if capture server eth0 server-eth0 icmp; then
-	expect_ok "u pings the server (10.9.0.11)" pings u 10.9.0.11
+	expect_ok "u pings the server ($SERVER_EXT)" pings u "$SERVER_EXT"
 	n=$(capture_stop server server-eth0)
-	req=$(count_match server-eth0 '10\.9\.0\.5 > 10\.9\.0\.11: ICMP echo request')
-	rep=$(count_match server-eth0 '10\.9\.0\.11 > 10\.9\.0\.5: ICMP echo reply')
-	[ "$req" -ge 3 ] && [ "$rep" -ge 3 ] &&
-		pass "server eth0 capture: $req echo requests from u, $rep replies ($n packets, server-eth0.pcap)" ||
-		fail "server eth0 capture: expected >= 3 requests and replies, saw $req and $rep ($n packets)"
+	req=$(count_match server-eth0 "$(re "$U") > $(re "$SERVER_EXT"): ICMP echo request")
+	rep=$(count_match server-eth0 "$(re "$SERVER_EXT") > $(re "$U"): ICMP echo reply")
+	if [ "$req" -ge 3 ] && [ "$rep" -ge 3 ]; then pass "server eth0 capture: $req echo requests from u, $rep replies ($n packets, server-eth0.pcap)"
+	else fail "server eth0 capture: expected >= 3 requests and replies, saw $req and $rep ($n packets)"; fi
 else
 	fail "tcpdump did not start in server-router: $(cat "$OUT/server-eth0.err")"
 fi
-expect_ok "u2 pings the server" pings u2 10.9.0.11 1
-expect_ok "u3 pings the server" pings u3 10.9.0.11 1
-expect_ok "v pings the server (192.168.60.11)" pings v 192.168.60.11
-expect_ok "v2 pings the server" pings v2 192.168.60.11 1
-expect_ok "v3 pings the server" pings v3 192.168.60.11 1
-expect_ok "u pings u2 (same extranet)" pings u 10.9.0.6 1
+expect_ok "u2 pings the server" pings u2 "$SERVER_EXT" 1
+expect_ok "u3 pings the server" pings u3 "$SERVER_EXT" 1
+expect_ok "v pings the server ($SERVER_INT)" pings v "$SERVER_INT"
+expect_ok "v2 pings the server" pings v2 "$SERVER_INT" 1
+expect_ok "v3 pings the server" pings v3 "$SERVER_INT" 1
+expect_ok "u pings u2 (same extranet)" pings u "$U2" 1
 
 if capture v eth0 v-eth0 icmp; then
-	expect_fail "u cannot reach v (192.168.60.5)" pings u 192.168.60.5 2
+	expect_fail "u cannot reach v ($V)" pings u "$V" 2
 	n=$(capture_stop v v-eth0)
-	[ "$n" = 0 ] && pass "v eth0 capture: nothing from u arrived (v-eth0.pcap)" ||
-		fail "v eth0 capture: expected no packet, saw $n"
+	if [ "$n" = 0 ]; then pass "v eth0 capture: nothing from u arrived (v-eth0.pcap)"
+	else fail "v eth0 capture: expected no packet, saw $n"; fi
 else
-	fail "tcpdump did not start in host-192.168.60.5: $(cat "$OUT/v-eth0.err")"
+	fail "tcpdump did not start in host-$V: $(cat "$OUT/v-eth0.err")"
 fi
-expect_fail "v's echo to u gets no reply (u has no route back)" pings v 10.9.0.5 2
+expect_fail "v's echo to u gets no reply (u has no route back)" pings v "$U" 2
 
-expect_ok "p5 pings client-router (192.168.50.12)" pings p5 192.168.50.12 1
-expect_ok "client-router pings the server (10.9.0.11)" pings client-router 10.9.0.11 1
-expect_fail "p5 cannot reach v (no tunnel yet)" pings p5 192.168.60.5 2
+expect_ok "p5 pings client-router ($CROUTER_PRIV)" pings p5 "$CROUTER_PRIV" 1
+expect_ok "client-router pings the server ($SERVER_EXT)" pings client-router "$SERVER_EXT" 1
+expect_fail "p5 cannot reach v (no tunnel yet)" pings p5 "$V" 2
 
 # ---- what the tasks need in a container ---------------------------------------------------
 expect_ok "u can make a TUN device (NET_ADMIN, /dev/net/tun)" \
@@ -250,7 +253,7 @@ else
 		if LAB_BACKEND=docker OUT="$OUT/$name" "$t" >"$OUT/$name.log" 2>&1; then
 			pass "$name on docker: $(tail -n 1 "$OUT/$name.log")"
 		else
-			fail "$name on docker: $(tail -n 1 "$OUT/$name.log") (${OUT#$root/}/$name.log)"
+			fail "$name on docker: $(tail -n 1 "$OUT/$name.log") (${OUT#"$root"/}/$name.log)"
 		fi
 	done
 fi

@@ -17,7 +17,7 @@
 #                                     (br-ext, br-int, br-priv)
 #
 # The host's copy of the kit is mounted in every container at its own path,
-# so `lab-docker.sh exec u $PWD/build/san/bin/tun-responder` runs the
+# so `lab-docker.sh exec u $PWD/build/san/bin/tun-demo` runs the
 # program just built on the host (same Debian in the image).
 set -euo pipefail
 
@@ -35,22 +35,28 @@ both_files=(-f "$here/docker-compose.yml" -f "$here/docker-compose.private.yml")
 run() { printf '+ %s\n' "$*" >&2; "$@"; }
 die() { printf 'lab-docker: %s\n' "$*" >&2; exit 1; }
 
-# Lab host name -> container name (SEED's names).
+# shellcheck source=lab/topology.sh
+. "$root/lab/topology.sh"
+
+# Lab host name -> container name (SEED's names, from lab/topology.sh); a
+# container name is taken as it is.
 container() {
-	case $1 in
-	u) echo client-10.9.0.5 ;;
-	u2) echo client-10.9.0.6 ;;
-	u3) echo client-10.9.0.7 ;;
-	server) echo server-router ;;
-	v) echo host-192.168.60.5 ;;
-	v2) echo host-192.168.60.6 ;;
-	v3) echo host-192.168.60.7 ;;
-	client-router|crouter) echo client-router ;;
-	p5) echo host-192.168.50.5 ;;
-	p6) echo host-192.168.50.6 ;;
-	client-*|host-*|server-router) echo "$1" ;;
-	*) die "no lab host '$1' (u u2 u3 server v v2 v3 client-router p5 p6)" ;;
-	esac
+	local h c
+	while read -r h c; do
+		[ -n "$h" ] || continue
+		if [ "$1" = "$h" ] || [ "$1" = "$c" ]; then echo "$c"; return; fi
+	done <<<"$LAB_DOCKER_NAMES"
+	die "no lab host '$1' ($LAB_HOSTS_BASE $LAB_HOSTS_PRIVATE)"
+}
+
+# A lab network (br-ext, or ext) -> the docker host's bridge for it.
+bridge() {
+	local br b
+	while read -r br b; do
+		[ -n "$br" ] || continue
+		if [ "$1" = "$br" ] || [ "br-$1" = "$br" ]; then echo "$b"; return; fi
+	done <<<"$LAB_DOCKER_BRIDGES"
+	die "no network '$1' ($(echo "$LAB_DOCKER_BRIDGES" | awk 'NF {printf "%s ", $1}'))"
 }
 
 need_docker() {
@@ -115,12 +121,6 @@ netns)
 	c=$(container "$1"); shift
 	pid=$(docker inspect -f '{{.State.Pid}}' "$c")
 	exec nsenter -t "$pid" -n "$@" ;;
-bridge)
-	case $1 in
-	br-ext|ext) echo vpnlab-ext ;;
-	br-int|int) echo vpnlab-int ;;
-	br-priv|priv) echo vpnlab-priv ;;
-	*) die "no network '$1' (br-ext br-int br-priv)" ;;
-	esac ;;
+bridge) bridge "$1" ;;
 *) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac

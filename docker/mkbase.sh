@@ -23,13 +23,12 @@ suite=${SUITE:-bookworm}
 # lab/deps.sh (what `make deps` installs), and a few tools for people
 # working in the containers.
 here=$(cd "$(dirname "$0")" && pwd)
-packages=(
-	$(sed -n 's/^[[:space:]]*\[\(build\|lab\|check\)\]="\(.*\)"/\2/p' "$here/../lab/deps.sh" 2>/dev/null)
-	make gcc libc6-dev libpcap-dev libssl-dev libcrypt-dev
-	iproute2 iputils-ping tcpdump nftables procps psmisc kmod
-	netcat-openbsd openssl ca-certificates bash less
-)
-packages=($(printf '%s\n' "${packages[@]}" | sort -u))
+mapfile -t packages < <({
+	sed -n 's/^[[:space:]]*\[\(build\|lab\|check\)\]="\(.*\)"/\2/p' "$here/../lab/deps.sh" 2>/dev/null
+	echo make gcc libc6-dev libpcap-dev libssl-dev libcrypt-dev
+	echo iproute2 iputils-ping tcpdump nftables procps psmisc kmod
+	echo netcat-openbsd openssl ca-certificates bash less
+} | tr ' ' '\n' | grep . | sort -u)
 
 run() { printf '+ %s\n' "$*" >&2; "$@"; }
 die() { printf 'mkbase: %s\n' "$*" >&2; exit 1; }

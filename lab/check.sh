@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # check.sh - the library every task check sources.
 #
 # A check brings up a lab of its own (LAB=c-NAME-PID), runs its scenario,
@@ -21,6 +22,9 @@
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LABSH=$ROOT/lab/lab.sh
+# The lab's named addresses and ports (V, SERVER_EXT, TUN_U, UDP_PORT, ...).
+# shellcheck source=lab/topology.sh
+. "$ROOT/lab/topology.sh"
 BIN=${BIN:-$ROOT/build/san/bin}
 if [ -z "${KIT_BIN:-}" ]; then
 	KIT_BIN=$ROOT/build/san/bin
@@ -35,9 +39,47 @@ CHECK_FAILED=0
 declare -A BG_PID=()
 declare -A CAP_PID=()
 
-pass() { echo "PASS $CHECK_NAME: $*"; CHECK_PASSED=$((CHECK_PASSED + 1)); }
-fail() { echo "FAIL $CHECK_NAME: $*"; CHECK_FAILED=$((CHECK_FAILED + 1)); }
+# One line per assertion. CHECK_CRIT (set by `crit` for one assertion)
+# marks the line "[critical]": the grader caps a task whose critical
+# assertion fails (lab/tasks.conf, column cap).
+CHECK_CRIT=
+pass() {
+	echo "PASS $CHECK_NAME: ${CHECK_CRIT:+[critical] }$*"
+	CHECK_PASSED=$((CHECK_PASSED + 1))
+}
+fail() {
+	echo "FAIL $CHECK_NAME: ${CHECK_CRIT:+[critical] }$*"
+	CHECK_FAILED=$((CHECK_FAILED + 1))
+}
 note() { echo "     $*"; }
+
+# crit ASSERTION...: runs one assertion (pass, fail, expect_pcap, expect_grep,
+# ...) marked critical: a core claim of the task (the tunnel carries
+# packets, the certificate is verified, a wrong password is refused).
+crit() {
+	local st
+	CHECK_CRIT=1
+	"$@"
+	st=$?
+	CHECK_CRIT=
+	return "$st"
+}
+
+# skip REASON DESC: an assertion that was not tried because one it depends
+# on failed first. It counts as failed (a full run's tally stays the same)
+# but says it is a consequence, not a cause.
+skip() {
+	local reason=$1
+	shift
+	echo "SKIP $CHECK_NAME: ${CHECK_CRIT:+[critical] }$* (skipped: $reason)"
+	CHECK_FAILED=$((CHECK_FAILED + 1))
+}
+
+# re TEXT: TEXT with the regex metacharacters of an address escaped, for
+# grep -E: re 10.9.0.11 -> 10\.9\.0\.11.
+re() {
+	printf '%s' "$1" | sed 's/[].[^$*+?(){}|\\]/\\&/g'
+}
 
 # A check that cannot run says what is missing and how to get it.
 need_tool() {
@@ -59,7 +101,8 @@ check_begin() {
 	shift
 	local lab_args=("$@")
 	export LAB=${CHECK_LAB:-c-$CHECK_NAME-$$}
-	export LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+	LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+	export LAB_STATE
 	export LAB_LINESRV=$KIT_BIN/lab-linesrv
 	OUT=${OUT:-$ROOT/out/$CHECK_NAME}
 	# Only a directory a check made (it carries .vpnlab-out) is emptied: an
@@ -70,11 +113,16 @@ check_begin() {
 		echo "FAIL $CHECK_NAME: OUT=$OUT is not empty and not a check's output directory; unset OUT or remove it" >&2
 		exit 1
 	fi
-	mkdir -p "$OUT" && touch "$OUT/.vpnlab-out" || { echo "FAIL $CHECK_NAME: cannot create $OUT" >&2; exit 1; }
+	if ! mkdir -p "$OUT" || ! touch "$OUT/.vpnlab-out"; then
+		echo "FAIL $CHECK_NAME: cannot create $OUT" >&2
+		exit 1
+	fi
 	trap check_cleanup EXIT
 	trap 'echo "$CHECK_NAME: interrupted" >&2; exit 130' INT TERM
-	need_prog "$KIT_BIN/pcap-capture" && need_prog "$KIT_BIN/pcap-verify" &&
-		need_prog "$KIT_BIN/lab-linesrv" || check_end
+	if ! need_prog "$KIT_BIN/pcap-capture" || ! need_prog "$KIT_BIN/pcap-verify" ||
+		! need_prog "$KIT_BIN/lab-linesrv"; then
+		check_end
+	fi
 	if ! LAB_QUIET=0 "$LABSH" up "${lab_args[@]}" >"$OUT/lab-up.log" 2>&1; then
 		fail "the lab network did not come up: $(grep -m1 -E 'lab.sh:|Error|RTNETLINK|denied|not permitted' "$OUT/lab-up.log" || tail -1 "$OUT/lab-up.log") (all of it: ${OUT#"$ROOT"/}/lab-up.log)"
 		check_end
@@ -134,12 +182,12 @@ lab_alive() {
 # lab_stop NAME: SIGTERM, SIGKILL after 2 s. Leaves the exit status in
 # $OUT/NAME.status ("signal 15" when our SIGTERM ended it).
 lab_stop() {
-	local name=$1 pid=${BG_PID[$1]:-} i st
+	local name=$1 pid=${BG_PID[$1]:-} st
 	[ -n "$pid" ] || return 0
 	unset "BG_PID[$name]"
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null
-		for i in $(seq 20); do
+		for _ in $(seq 20); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -157,9 +205,9 @@ lab_stop() {
 
 # wait_for DESC SECONDS CMD...: retries CMD every 0.1 s; 1 on time-out.
 wait_for() {
-	local desc=$1 secs=$2 i
+	local desc=$1 secs=$2
 	shift 2
-	for i in $(seq $((secs * 10))); do
+	for _ in $(seq $((secs * 10))); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -181,12 +229,13 @@ real_ifname() {
 # bridge, FRAG_OR_WHOLE: on docker only, the whole datagram too, since
 # docker's host bridge (br_netfilter with conntrack) reassembles fragments
 # before a capture on it sees them, and fragments them again towards V.
+# (Used by the checks that source this file.)
 FRAG_LATER='ip[6:2] & 0x1fff != 0'
+FRAG_OR_WHOLE=$FRAG_LATER
 if [ "${LAB_BACKEND:-netns}" = docker ]; then
 	FRAG_OR_WHOLE="($FRAG_LATER or ip[2:2] > 1500)"
-else
-	FRAG_OR_WHOLE=$FRAG_LATER
 fi
+export FRAG_LATER FRAG_OR_WHOLE
 
 # capture_start NAME HOST:IF...: one pcap-capture for all the interfaces,
 # writing $OUT/NAME-HOST-IF.pcap; returns once every interface is open.
@@ -209,13 +258,13 @@ capture_start() {
 }
 
 capture_stop() {
-	local name=$1 pid=${CAP_PID[$1]:-} i
+	local name=$1 pid=${CAP_PID[$1]:-}
 	[ -n "$pid" ] || return 0
 	unset "CAP_PID[$name]"
 	# pcap-capture reads for a few ms more after SIGINT, so what was in
 	# flight is kept. (Every wrapper execs, so $pid is pcap-capture's own.)
 	kill -INT "$pid" 2>/dev/null
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -230,7 +279,9 @@ expect_pcap() {
 	line=$("$KIT_BIN/pcap-verify" --label "$desc" "$file" "${rule[@]}" 2>&1)
 	local st=$?
 	[ -n "$line" ] || line="FAIL $desc: pcap-verify exited $st and said nothing"
-	echo "${line/#PASS /PASS $CHECK_NAME: }" | sed "s|^FAIL |FAIL $CHECK_NAME: |"
+	local tag=${CHECK_CRIT:+[critical] }
+	# shellcheck disable=SC2001  # every line of pcap-verify's answer, not one
+	echo "${line/#PASS /PASS $CHECK_NAME: $tag}" | sed "s|^FAIL |FAIL $CHECK_NAME: $tag|"
 	if [ $st = 0 ]; then CHECK_PASSED=$((CHECK_PASSED + 1)); else CHECK_FAILED=$((CHECK_FAILED + 1)); fi
 }
 

@@ -6,6 +6,8 @@
 # its own, so a lab you have up (make lab-up) is left alone.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lab/topology.sh
+. "$ROOT/lab/topology.sh"
 BIN=${BIN:-$ROOT/build/rel/bin}
 
 give_back() {   # after "sudo make demo", the outputs belong to the sudo user
@@ -35,8 +37,8 @@ trap cleanup EXIT
 [ -x "$BIN/tun-demo" ] || { echo "demo: $BIN/tun-demo is not built: run 'make'" >&2; exit 1; }
 say "Bringing up the lab network (LAB=$LAB)"
 "$ROOT/lab/lab.sh" up || exit 1
-say "Task 2: tun-demo on Host U creates seed0, gives it 192.168.53.99/24, answers pings"
-"$ROOT/lab/lab.sh" exec u "$BIN/tun-demo" --name seed --addr 192.168.53.99/24 --respond \
+say "Task 2: tun-demo on Host U creates seed0, gives it $TUN_U/24, answers pings"
+"$ROOT/lab/lab.sh" exec u "$BIN/tun-demo" --name seed --addr "$TUN_U"/24 --respond \
 	>"$OUT/tun-demo.log" 2>&1 &
 RESP=$!
 for _ in $(seq 50); do grep -q '^Address:' "$OUT/tun-demo.log" && break; sleep 0.1; done
@@ -46,8 +48,8 @@ if ! grep -q '^Address:' "$OUT/tun-demo.log"; then
 	echo "demo: 'make check-task2' says what works and what does not" >&2
 	exit 1
 fi
-say "Host U: ping -c 3 192.168.53.1 (nothing but our program is there)"
-"$ROOT/lab/lab.sh" exec u ping -c 3 -i 0.3 192.168.53.1
+say "Host U: ping -c 3 $TUN_PEER (nothing but our program is there)"
+"$ROOT/lab/lab.sh" exec u ping -c 3 -i 0.3 "$TUN_PEER"
 say "What tun-demo read and wrote"
 cat "$OUT/tun-demo.log"
 say "Next: 'make check' runs every task's check; 'make shell HOST=u' opens a shell in the lab"

@@ -12,7 +12,7 @@ set -euo pipefail
 declare -A PKGS=(
 	[build]="gcc make libc6-dev pkg-config libssl-dev libpcap-dev libcrypt-dev libcmocka-dev"
 	[lab]="iproute2 util-linux procps iputils-ping"
-	[check]="iputils-arping socat openssl tcpdump nftables netcat-openbsd python3"
+	[check]="iputils-arping socat openssl tcpdump nftables netcat-openbsd python3 shellcheck"
 	[bench]="openvpn iperf3"
 )
 

@@ -2,15 +2,8 @@
 #
 # lab.sh - the SEED VPN lab network, on network namespaces.
 #
-#   Host U   10.9.0.5  --+                               +-- 192.168.60.5  Host V
-#   Host U2  10.9.0.6  --+-- br-ext          br-int    --+-- 192.168.60.6  Host V2
-#   Host U3  10.9.0.7  --+   10.9.0.0/24     192.168.60.0/24 -- 192.168.60.7 Host V3
-#                           |                     |
-#               eth0 10.9.0.11  [ server ]  eth1 192.168.60.11
-#
-#   with --private (SEED's container lab task 8, two private networks):
-#   client-router eth0 10.9.0.12 (br-ext), eth1 192.168.50.12 (br-priv)
-#   Host P5 192.168.50.5, Host P6 192.168.50.6 on br-priv (192.168.50.0/24)
+# The plan (hosts, links, addresses, routes, sysctls) is lab/topology.sh;
+# this script builds it by looping over that file. The picture is there.
 #
 # Every host is a network namespace "$LAB-NAME"; the bridges live in
 # "$LAB-sw". All of them sit inside a private mount namespace (and, for a
@@ -35,8 +28,10 @@ KEEPER_PID_FILE=$STATE/keeper.pid
 SELF=$ROOT/lab/lab.sh
 
 BACKEND=${LAB_BACKEND:-netns}
-HOSTS_BASE="u u2 u3 server v v2 v3"
-HOSTS_PRIVATE="client-router p5 p6"
+# shellcheck source=lab/topology.sh
+. "$ROOT/lab/topology.sh"
+HOSTS_BASE=$LAB_HOSTS_BASE
+HOSTS_PRIVATE=$LAB_HOSTS_PRIVATE
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 
@@ -139,7 +134,7 @@ kill_userns_strays() {
 }
 
 start_keeper() {
-	local flags pid i
+	local flags pid
 	make_state
 	if [ "$(id -u)" = 0 ]; then
 		flags="--mount --propagation private"
@@ -150,10 +145,11 @@ start_keeper() {
 	# does not reach it.
 	# shellcheck disable=SC2086
 	[ "$QUIET" = 1 ] || echo "+ setsid unshare $flags sleep infinity &   # the keeper" >&2
+	# shellcheck disable=SC2086  # $flags is a list of options
 	setsid unshare $flags sleep infinity </dev/null >/dev/null 2>&1 9>&- &
 	pid=$!
 	echo "$pid $(proc_start "$pid")" >"$KEEPER_PID_FILE"
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		if [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" != "$(readlink /proc/self/ns/mnt)" ]; then
 			return 0
 		fi
@@ -219,17 +215,23 @@ sysctl_on() {
 write_etc() {
 	local host=$1 dir=$STATE/etc/$1
 	mkdir -p "$dir"
-	cat >"$dir/hosts" <<-EOF
-	127.0.0.1	localhost
-	10.9.0.11	vpnlabserver.com server
-	10.9.0.5	u
-	10.9.0.6	u2
-	10.9.0.7	u3
-	192.168.60.5	v
-	192.168.60.6	v2
-	192.168.60.7	v3
-	EOF
+	# Modes as meant whatever the umask: a client that dropped its
+	# privileges must still read hosts to resolve names.
+	printf '%s\n' "$LAB_HOSTS_FILE" | sed '/^$/d' | awk '{printf "%s", $1; for (i = 2; i <= NF; i++) printf "\t%s", $i; print ""}' >"$dir/hosts"
 	echo "$host" >"$dir/hostname"
+	chmod 755 "$dir"
+	chmod 644 "$dir/hosts" "$dir/hostname"
+}
+
+# The lines of a plan list (LAB_LINKS_BASE ...) and, with --private, of its
+# _PRIVATE counterpart.
+plan() {
+	local name=$1 private=$2 extra
+	printf '%s\n' "${!name}"
+	if [ "$private" = 1 ]; then
+		extra=${name%_BASE}_PRIVATE
+		printf '%s\n' "${!extra}"
+	fi
 }
 
 build() {
@@ -248,40 +250,21 @@ build() {
 	mkdir -p /run/netns
 
 	host_ns_add sw
-	bridge_add br-ext
-	bridge_add br-int
-	for h in $HOSTS_BASE; do host_ns_add "$h"; done
-
-	attach u eth0 br-ext 10.9.0.5/24
-	attach u2 eth0 br-ext 10.9.0.6/24
-	attach u3 eth0 br-ext 10.9.0.7/24
-	attach server eth0 br-ext 10.9.0.11/24
-	attach server eth1 br-int 192.168.60.11/24
-	attach v eth0 br-int 192.168.60.5/24
-	attach v2 eth0 br-int 192.168.60.6/24
-	attach v3 eth0 br-int 192.168.60.7/24
-
-	# The server routes between the two LANs, and filters by reverse path
-	# strictly, as SEED's task 8 expects.
-	sysctl_on server net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1 \
-		net.ipv4.conf.default.rp_filter=1
-	# As in SEED: V's default route is the server; U has no route to V.
-	for h in v v2 v3; do
-		run ip -n "$(ns "$h")" route add default via 192.168.60.11
+	local br host ifname addr dst via settings
+	for br in $LAB_BRIDGES_BASE $([ "$private" = 1 ] && echo "$LAB_BRIDGES_PRIVATE"); do
+		bridge_add "$br"
 	done
-
-	if [ "$private" = 1 ]; then
-		bridge_add br-priv
-		for h in $HOSTS_PRIVATE; do host_ns_add "$h"; done
-		attach client-router eth0 br-ext 10.9.0.12/24
-		attach client-router eth1 br-priv 192.168.50.12/24
-		attach p5 eth0 br-priv 192.168.50.5/24
-		attach p6 eth0 br-priv 192.168.50.6/24
-		sysctl_on client-router net.ipv4.ip_forward=1
-		for h in p5 p6; do
-			run ip -n "$(ns "$h")" route add default via 192.168.50.12
-		done
-	fi
+	for h in $HOSTS_BASE $([ "$private" = 1 ] && echo "$HOSTS_PRIVATE"); do host_ns_add "$h"; done
+	while read -r host ifname br addr; do
+		[ -n "$host" ] && attach "$host" "$ifname" "$br" "$addr"
+	done < <(plan LAB_LINKS_BASE "$private")
+	while read -r host settings; do
+		# shellcheck disable=SC2086
+		[ -n "$host" ] && sysctl_on "$host" $settings
+	done < <(plan LAB_SYSCTLS_BASE "$private")
+	while read -r host dst via; do
+		[ -n "$host" ] && run ip -n "$(ns "$host")" route add "$dst" via "$via"
+	done < <(plan LAB_ROUTES_BASE "$private")
 
 	for h in $HOSTS_BASE $([ "$private" = 1 ] && echo "$HOSTS_PRIVATE"); do
 		write_etc "$h"
@@ -309,8 +292,11 @@ dockerize() {
 		write_etc "$h"
 	done
 	# The same forwarding and strict reverse path filter as the namespace lab.
-	sysctl_on server net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1 \
-		net.ipv4.conf.default.rp_filter=1
+	local host settings
+	while read -r host settings; do
+		# shellcheck disable=SC2086
+		[ -n "$host" ] && sysctl_on "$host" $settings
+	done < <(plan LAB_SYSCTLS_BASE "$private")
 	start_linesrv
 }
 
@@ -320,11 +306,12 @@ start_linesrv() {
 		echo "lab.sh: note: $bin is not built; V runs no TCP service (run 'make')" >&2
 		return 0
 	fi
-	run ip netns exec "$(ns v)" "$bin" --port 23 --log "$STATE/v-linesrv.log" \
+	run ip netns exec "$(ns v)" "$bin" --port "$LINE_PORT" --log "$STATE/v-linesrv.log" \
 		</dev/null >>"$STATE/v-linesrv.out" 2>&1 &
-	# Up means listening: wait for port 23 (0x0017) in state LISTEN (0A).
+	# Up means listening: wait for the port (hex) in state LISTEN (0A).
+	local want; want=$(printf ':%04X 00000000:0000 0A' "$LINE_PORT")
 	for _ in $(seq 50); do
-		ip netns exec "$(ns v)" grep -q ':0017 00000000:0000 0A' /proc/net/tcp && return 0
+		ip netns exec "$(ns v)" grep -q "$want" /proc/net/tcp && return 0
 		sleep 0.02
 	done
 	die "the line service on V did not start: $(tail -1 "$STATE/v-linesrv.out")"
@@ -360,6 +347,7 @@ teardown() {
 		n=$(ns "$h")
 		pids=$(lab_pids "$h")
 		if [ -n "$pids" ]; then
+			# shellcheck disable=SC2086  # a list of PIDs
 			run kill -TERM $pids 2>/dev/null || true
 		fi
 	done
@@ -414,7 +402,9 @@ up)
 	private=0
 	[ "${1:-}" = --private ] && private=1
 	if pid=$(keeper_pid); then
-		want=$(echo $HOSTS_BASE sw $([ $private = 1 ] && echo "$HOSTS_PRIVATE") | wc -w)
+		hosts="$HOSTS_BASE sw"
+		[ "$private" = 1 ] && hosts="$hosts $HOSTS_PRIVATE"
+		want=$(wc -w <<<"$hosts")
 		have=$(in_keeper "$pid" bash "$SELF" _count 2>/dev/null || echo 0)
 		if [ "$have" -ge "$want" ]; then
 			echo "lab $LAB is already up ($have namespaces); 'make lab-down' to remove it"
@@ -426,7 +416,9 @@ up)
 	inner=_build
 	if [ "$BACKEND" = docker ]; then
 		# V's line service is the lab's (logged in $STATE), not the image's.
-		VPNLAB_V_SERVICES= "$ROOT/docker/lab-docker.sh" up $([ $private = 1 ] && echo --private) ||
+		up_args=()
+		[ "$private" = 1 ] && up_args=(--private)
+		VPNLAB_V_SERVICES='' "$ROOT/docker/lab-docker.sh" up "${up_args[@]}" ||
 			die "the docker topology did not come up (see above; docker/README.md)"
 		inner=_dockerize
 	fi
@@ -500,6 +492,7 @@ _exec)
 	# ip netns exec gives the command its own mount namespace; bind this
 	# host's /etc files there; a UTS namespace of its own lets `hostname`
 	# say which lab host this is. Then become the command.
+	# shellcheck disable=SC2016  # the inner script gets its values as $1, $2
 	exec ip netns exec "$n" unshare --uts bash -c '
 		for f in "$1"/*; do
 			[ -e "$f" ] && [ -e "/etc/${f##*/}" ] && mount --bind "$f" "/etc/${f##*/}"

@@ -27,9 +27,12 @@ PINGS=${BENCH_PINGS:-50}
 RUNS=${BENCH_RUNS:-3}
 OUT=${OUT:-$ROOT/out/bench}
 export LAB=${BENCH_LAB:-bench-$$}
-export LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
+export LAB_STATE
 export LAB_LINESRV=$BIN/lab-linesrv
 LABSH=$ROOT/lab/lab.sh
+# shellcheck source=lab/topology.sh
+. "$ROOT/lab/topology.sh"
 
 die() { echo "bench: $*" >&2; exit 1; }
 for t in openvpn iperf3 ping openssl; do
@@ -97,24 +100,26 @@ vpn_up() {   # NAME
 	minivpn)
 		bg mv-server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
 			--shadow "$OUT/shadow" -q
-		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":4433 "' || die "minivpn-server did not start"
-		bg mv-client u "$BIN/minivpn-client" --server vpnlabserver.com --ca-dir "$PKI/ca-dir" \
+		# shellcheck disable=SC2016  # the port reaches the inner shell as $1
+		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":$1 "' sh "$TLS_PORT" || die "minivpn-server did not start"
+		bg mv-client u "$BIN/minivpn-client" --server "$TLS_NAME" --ca-dir "$PKI/ca-dir" \
 			--login bench --password-file "$OUT/pw"
-		wait_for 15 "$LABSH" exec u sh -c 'ip route | grep -q "192.168.60.0/24 dev tun"' ||
+		# shellcheck disable=SC2016  # the network reaches the inner shell as $1
+		wait_for 15 "$LABSH" exec u sh -c 'ip route | grep -q "$1 dev tun"' sh "$INTRANET" ||
 			die "minivpn-client did not connect: $(tail -1 "$OUT/mv-client.log")"
 		;;
 	openvpn-udp|openvpn-tcp)
 		local proto=${1#openvpn-} sp cp
-		if [ "$proto" = udp ]; then sp=(--proto udp --lport 1194); cp=(--proto udp --remote 10.9.0.11 1194)
-		else sp=(--proto tcp-server --lport 1194); cp=(--proto tcp-client --remote 10.9.0.11 1194); fi
+		if [ "$proto" = udp ]; then sp=(--proto udp --lport 1194); cp=(--proto udp --remote "$SERVER_EXT" 1194)
+		else sp=(--proto tcp-server --lport 1194); cp=(--proto tcp-client --remote "$SERVER_EXT" 1194); fi
 		: >"$OUT/$1-client.log"
 		bg "$1-server" server openvpn "${ovpn_common[@]}" "${sp[@]}" --tls-server \
 			--cert "$PKI/server.crt" --key "$PKI/server.key" --ifconfig 10.8.0.1 10.8.0.2
 		sleep 0.5
 		bg "$1-client" u openvpn "${ovpn_common[@]}" "${cp[@]}" --tls-client \
 			--cert "$PKI/client.crt" --key "$PKI/client.key" --remote-cert-tls server \
-			--verify-x509-name vpnlabserver.com name --ifconfig 10.8.0.2 10.8.0.1 \
-			--route 192.168.60.0 255.255.255.0
+			--verify-x509-name "$TLS_NAME" name --ifconfig 10.8.0.2 10.8.0.1 \
+			--route "${INTRANET%/*}" 255.255.255.0
 		wait_for 20 grep -q "Initialization Sequence Completed" "$OUT/$1-client.log" ||
 			die "$1 did not come up: $(tail -2 "$OUT/$1-client.log")"
 		;;
@@ -143,15 +148,15 @@ rcvbuf_errors() {   # the server namespace's UdpRcvbufErrors counter
 declare -A MBPS=() RETR=() RTT=() RCVERR=()
 measure() {
 	local name=$1 i=$2 mbps retr e0 e1
-	"$LABSH" exec u ping -c 3 -i 0.2 -W 2 192.168.60.5 >"$OUT/$name-warmup-$i.log" 2>&1 ||
+	"$LABSH" exec u ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/$name-warmup-$i.log" 2>&1 ||
 		die "$name: no ping through the tunnel (see $OUT/$name-*.log)"
 	e0=$(rcvbuf_errors)
-	"$LABSH" exec u iperf3 -c 192.168.60.5 -t "$SECS" -f m >"$OUT/$name-iperf-$i.log" 2>&1 ||
+	"$LABSH" exec u iperf3 -c "$V" -t "$SECS" -f m >"$OUT/$name-iperf-$i.log" 2>&1 ||
 		die "$name: iperf3 failed: $(tail -1 "$OUT/$name-iperf-$i.log")"
 	e1=$(rcvbuf_errors)
 	mbps=$(awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") print $i }' "$OUT/$name-iperf-$i.log")
 	retr=$(awk '/sender/ { print $(NF-1) }' "$OUT/$name-iperf-$i.log")
-	"$LABSH" exec u ping -c "$PINGS" -i 0.02 -W 2 192.168.60.5 >"$OUT/$name-ping-$i.log" 2>&1 || true
+	"$LABSH" exec u ping -c "$PINGS" -i 0.02 -W 2 "$V" >"$OUT/$name-ping-$i.log" 2>&1 || true
 	MBPS[$name]+="$mbps "
 	RETR[$name]+="$retr "
 	RTT[$name]+="$(sed -nE 's|^rtt .* = [0-9.]+/([0-9.]+)/.*|\1|p' "$OUT/$name-ping-$i.log") "

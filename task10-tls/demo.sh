@@ -38,7 +38,7 @@ say "Users alice and bob, in a shadow-format file (sha512crypt); passwords in 06
 )
 cut -d: -f1,2 "$OUT/shadow" | sed -E 's/^([^:]*):(.{20}).*/   \1:\2.../'
 
-say "Server on 10.9.0.11:4433; capturing the extranet (what an eavesdropper sees)"
+say "Server on $SERVER_EXT:4433; capturing the extranet (what an eavesdropper sees)"
 capture_start wire sw:br-ext sw:br-int || check_end
 lab_bg server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
 	--shadow "$OUT/shadow"
@@ -58,11 +58,11 @@ for c in alice bob; do
 	sed 's/^/   /' "$OUT/$c.log"
 done
 
-say "U and U2 ping V (192.168.60.5) through the tunnel, with 'SECRET-MARKER' in the payload"
+say "U and U2 ping V ($V) through the tunnel, with 'SECRET-MARKER' in the payload"
 MARK=5345435245542d4d41524b4552
 for h in u u2; do
 	echo "   --- $h"
-	lab_exec "$h" ping -c 3 -i 0.3 -W 2 -p "$MARK" 192.168.60.5 2>&1 | sed 's/^/   /'
+	lab_exec "$h" ping -c 3 -i 0.3 -W 2 -p "$MARK" "$V" 2>&1 | sed 's/^/   /'
 done
 echo "   --- U without the VPN could not reach V at all (SEED's U has no route to it)."
 capture_stop wire

@@ -51,7 +51,7 @@ void frame_parse_error(const struct frame *f, enum vpn_error *code,
 const char *frame_type_name(uint8_t type);
 const char *vpn_error_name(enum vpn_error code);
 
-/* ---- login.c: the AUTH message ----------------------------------------- */
+/* ---- authmsg.c: the AUTH message --------------------------------------- */
 
 struct login {
 	struct in_addr want;                  /* requested address or 0 */
@@ -65,7 +65,7 @@ int  login_parse(const uint8_t *p, size_t len, struct login *lg,
 void login_wipe(struct login *lg);
 bool login_user_valid(const uint8_t *user, size_t len);
 
-/* ---- config.c: the CONFIG message ---------------------------------------- */
+/* ---- configmsg.c: the CONFIG message ------------------------------------- */
 
 struct vpn_route {
 	struct in_addr dst;

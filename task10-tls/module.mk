@@ -1,7 +1,7 @@
 # task10-tls: the authenticated TLS VPN (minivpn-server, minivpn-client).
 
 T10 := task10-tls
-T10_CORE := $(T10)/frame.c $(T10)/login.c $(T10)/config.c $(T10)/keepalive.c \
+T10_CORE := $(T10)/frame.c $(T10)/authmsg.c $(T10)/configmsg.c $(T10)/keepalive.c \
             $(T10)/net.c $(T10)/tls.c $(T10)/privdrop.c
 
 PROGRAMS += minivpn-server minivpn-client
@@ -12,10 +12,10 @@ minivpn-client_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/netconf.c \
                        $(T10)/client.c $(T10)/client_main.c
 
 TESTS += test-frame test-pool test-auth
-test-frame_SRCS := $(T10)/test_frame.c $(T10)/frame.c $(T10)/login.c \
-                   $(T10)/config.c
-test-pool_SRCS  := $(T10)/test_pool.c $(T10)/pool.c $(T10)/throttle.c
-test-auth_SRCS  := $(T10)/test_auth.c $(T10)/auth.c
+test-frame_SRCS := $(T10)/tests/test_frame.c $(T10)/frame.c \
+                   $(T10)/authmsg.c $(T10)/configmsg.c
+test-pool_SRCS  := $(T10)/tests/test_pool.c $(T10)/pool.c $(T10)/throttle.c
+test-auth_SRCS  := $(T10)/tests/test_auth.c $(T10)/auth.c
 
 # make pki [PKI_NAME=host.example]: CA, server cert, rogue CA, expired cert.
 PKI_NAME ?= vpnlabserver.com

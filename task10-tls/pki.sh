@@ -71,10 +71,10 @@ done
 # The server certificate, and the rogue one for the same name.
 for crt in server:ca rogue:rogue-ca; do
 	leaf=${crt%%:*}; ca=${crt##*:}
-	newkey $leaf.key
-	run openssl req -new -key $leaf.key -out $leaf.csr -subj "/CN=$NAME/O=VPN Lab"
-	run openssl x509 -req -in $leaf.csr -CA $ca.crt -CAkey $ca.key \
-		-CAcreateserial -out $leaf.crt -days 825 -extfile ext.cnf -extensions server
+	newkey "$leaf.key"
+	run openssl req -new -key "$leaf.key" -out "$leaf.csr" -subj "/CN=$NAME/O=VPN Lab"
+	run openssl x509 -req -in "$leaf.csr" -CA "$ca.crt" -CAkey "$ca.key" \
+		-CAcreateserial -out "$leaf.crt" -days 825 -extfile ext.cnf -extensions server
 done
 
 # An expired certificate: `openssl x509 -days` cannot go back in time, but

@@ -39,7 +39,7 @@ enum frame_type {
 #define AUTH_PASS_MAX       255
 #define AUTH_LEN_MAX        (AUTH_FIXED_LEN + AUTH_USER_MAX + AUTH_PASS_MAX)
 
-/* ---- CONFIG payload: see config.c for the diagram ---- */
+/* ---- CONFIG payload: see configmsg.c for the diagram ---- */
 #define CONFIG_FIXED_LEN    20
 #define CONFIG_ROUTE_LEN    8
 #define CONFIG_ROUTES_MAX   16

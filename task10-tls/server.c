@@ -20,9 +20,16 @@
  * sent AUTH yet is closed to make room (new connections are never refused
  * because of old idle ones, which would be the lock-out), and every one of
  * them must log in within LOGIN_DEADLINE seconds.
+ *
+ * Admission: a client whose password is right still has to pass
+ * server_admit() (a ban that came while its password was checked, one
+ * session per user, the client limit, a free address) before it is sent its
+ * CONFIG. The server's counters and slot table change only here: on accept,
+ * on admission, and when a session asks to be forgotten (server_forget()).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -32,9 +39,18 @@
 
 #define TICK_FAST_MS 20
 
-int
-server_epoll_set(struct server *srv, struct session *s, bool out)
+/* The server a session's loop belongs to (srv->loop is the first member). */
+static struct server *
+loop_server(struct session_loop *loop)
 {
+	return (struct server *)(void *)((char *)loop -
+	                                 offsetof(struct server, loop));
+}
+
+static int
+server_watch(struct session_loop *loop, struct session *s, bool out)
+{
+	struct server *srv = loop_server(loop);
 	struct epoll_event ev = {
 		.events = EPOLLIN | (out ? EPOLLOUT : 0),
 		.data.u64 = EV_TAG(EV_SESSION, s->id),
@@ -47,8 +63,43 @@ server_epoll_set(struct server *srv, struct session *s, bool out)
 			return -1;
 		}
 	}
-	s->pollout = out;
 	return 0;
+}
+
+static void
+server_more_set(struct session_loop *loop, struct session *s, bool more)
+{
+	(void)s;
+	loop_server(loop)->nmore += more ? 1 : -1;
+}
+
+/* Asks the auth helper; its answer is matched by req_id, never reused. */
+static int
+server_ask(struct session_loop *loop, struct session *s,
+           const struct login *lg)
+{
+	struct server *srv = loop_server(loop);
+
+	s->req_id = ++srv->next_req;
+	return authproc_send(srv->authfd, s->req_id, lg);
+}
+
+/* Undoes what the server counted for s: its slot, address and counters. */
+static void
+server_forget(struct session_loop *loop, struct session *s)
+{
+	struct server *srv = loop_server(loop);
+
+	if (s->has_addr) {
+		pool_free(&srv->pool, s->addr);
+		srv->nactive--;
+	}
+	if (s->state == SS_DELAYED)
+		srv->ndelayed--;
+	if (s->more)
+		srv->nmore--;
+	srv->sess[s->id & 0xffff] = NULL;
+	srv->nsess--;
 }
 
 /* Which pre-login session goes first: not yet AUTH, then the oldest. */
@@ -67,7 +118,7 @@ static long
 server_make_room(struct server *srv, struct in_addr addr)
 {
 	struct session *victim = NULL, *oldest = NULL, *oldest_here = NULL, *s;
-	unsigned here = 0;
+	unsigned here = 0, pre = 0;   /* not logged in: from addr, in all */
 	long free_slot = -1;
 	char ep[32];
 
@@ -80,6 +131,7 @@ server_make_room(struct server *srv, struct in_addr addr)
 		}
 		if (s->state == SS_ACTIVE)
 			continue;
+		pre++;
 		if (oldest == NULL || evict_before(s, oldest))
 			oldest = s;
 		if (s->peer.sin_addr.s_addr == addr.s_addr) {
@@ -90,7 +142,7 @@ server_make_room(struct server *srv, struct in_addr addr)
 	}
 	if (here >= PRELOGIN_PER_ADDR)
 		victim = oldest_here;
-	else if (srv->npre >= PRELOGIN_MAX || free_slot < 0)
+	else if (pre >= PRELOGIN_MAX || free_slot < 0)
 		victim = oldest;
 	if (victim != NULL) {
 		long slot = (long)(victim->id & 0xffff);
@@ -98,8 +150,7 @@ server_make_room(struct server *srv, struct in_addr addr)
 		log_limited(&srv->lim_accept, "%s: closed to make room for a "
 		            "connection from %s (%u waiting for login, %u from "
 		            "there)", victim->name,
-		            inet_ntop(AF_INET, &addr, ep, sizeof(ep)), srv->npre,
-		            here);
+		            inet_ntop(AF_INET, &addr, ep, sizeof(ep)), pre, here);
 		session_close(victim, VPN_ERR_TIMEOUT, "too many connections "
 		              "waiting for login");
 		if (free_slot < 0)
@@ -112,7 +163,9 @@ static void
 server_accept(struct server *srv)
 {
 	struct sockaddr_in peer;
+	struct session *s;
 	socklen_t plen;
+	uint32_t id;
 	long slot;
 	int fd;
 
@@ -137,16 +190,19 @@ server_accept(struct server *srv)
 			close(fd);
 			continue;
 		}
+		id = (uint32_t)++srv->gen << 16 | (uint32_t)slot;
 		if (tcp_tune(fd) == -1 ||
-		    session_new(srv, fd, &peer, (unsigned)slot) == NULL) {
+		    (s = session_new(&srv->loop, fd, &peer, id)) == NULL) {
 			close(fd);
 			continue;
 		}
+		srv->sess[slot] = s;
+		srv->nsess++;
 	}
 }
 
 /* The logged-in session of user other than except, or NULL. */
-struct session *
+static struct session *
 server_user_session(struct server *srv, const char *user,
                     const struct session *except)
 {
@@ -158,6 +214,67 @@ server_user_session(struct server *srv, const char *user,
 			return s;
 	}
 	return NULL;
+}
+
+/*
+ * The verdict on s's password is due (session_auth_done() or
+ * session_tick() said so): closes s, or gives it an address and starts it.
+ * Returns -1 if s is gone.
+ */
+static int
+server_admit(struct server *srv, struct session *s)
+{
+	struct vpn_config cfg;
+	struct session *old;
+	char why[96];
+	unsigned ban;
+
+	if (s->result != AUTH_OK) {
+		session_close(s, VPN_ERR_AUTH, "wrong user name or password");
+		return -1;
+	}
+	/* Failures from this address may have banned it while we checked. */
+	ban = throttle_banned(&srv->throttle, s->peer.sin_addr, now_ms());
+	if (ban > 0) {
+		snprintf(why, sizeof(why), "too many failed logins from this "
+		         "address; try again in %u s", ban);
+		log_warnx("%s: refused, address banned for %u more s", s->name,
+		          ban);
+		session_close(s, VPN_ERR_BANNED, why);
+		return -1;
+	}
+	/* One session per user: a new login replaces the older one, which
+	 * hands its address over (it is leased to this user). */
+	old = server_user_session(srv, s->user, s);
+	if (old != NULL) {
+		log_info("%s: replaced by a new login from %s", old->name, s->name);
+		session_close(old, VPN_ERR_REPLACED, "the same user logged in "
+		              "again");
+	}
+	if (srv->nactive >= srv->max_active) {
+		log_warnx("%s: %u clients logged in already", s->name,
+		          srv->nactive);
+		session_close(s, VPN_ERR_POOL_FULL, "too many clients");
+		return -1;
+	}
+	if (pool_alloc(&srv->pool, s->user, s->want, s, &s->addr) == -1) {
+		log_warnx("%s: address pool full (%u clients)", s->name,
+		          srv->nactive);
+		session_close(s, VPN_ERR_POOL_FULL, "no tunnel address left");
+		return -1;
+	}
+	s->has_addr = true;
+	srv->nactive++;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.addr = s->addr;
+	cfg.server = pool_server_addr(&srv->pool);
+	cfg.prefixlen = srv->pool.prefixlen;
+	cfg.mtu = srv->opt->mtu;
+	cfg.ka_interval = srv->opt->ka_interval;
+	cfg.ka_timeout = srv->opt->ka_timeout;
+	cfg.nroutes = srv->opt->nroutes;
+	memcpy(cfg.routes, srv->opt->routes, sizeof(cfg.routes));
+	return session_start(s, &cfg, srv->nactive);
 }
 
 static struct session *
@@ -220,7 +337,11 @@ server_auth_replies(struct server *srv)
 		for (unsigned i = 0; i < srv->max_conns; i++) {
 			s = srv->sess[i];
 			if (s != NULL && s->state == SS_CHECKING && s->req_id == id) {
-				(void)session_auth_done(s, res, now_ms());
+				r = session_auth_done(s, res, now_ms());
+				if (r == 1)
+					(void)server_admit(srv, s);
+				else if (r == 0)   /* held back: SS_DELAYED */
+					srv->ndelayed++;
 				break;
 			}
 		}
@@ -234,9 +355,13 @@ server_tick(struct server *srv)
 {
 	uint64_t now = now_ms();
 
-	for (unsigned i = 0; i < srv->max_conns; i++)
-		if (srv->sess[i] != NULL)
-			(void)session_tick(srv->sess[i], now);
+	for (unsigned i = 0; i < srv->max_conns; i++) {
+		/* 1 only for a held-back verdict, now out of SS_DELAYED */
+		if (srv->sess[i] != NULL && session_tick(srv->sess[i], now) == 1) {
+			srv->ndelayed--;
+			(void)server_admit(srv, srv->sess[i]);
+		}
+	}
 }
 
 /* Sessions that stopped reading at their budget get their next turn. */
@@ -267,6 +392,14 @@ server_run(struct server *srv)
 	uint64_t last_tick = now_ms();
 	int n, tick;
 
+	srv->loop = (struct session_loop){
+		.ctx = srv->ctx, .mtu = srv->opt->mtu,
+		.tunfd = srv->tunfd, .tunname = srv->tunname,
+		.throttle = &srv->throttle,
+		.lim_accept = &srv->lim_accept, .lim_tun = &srv->lim_tun,
+		.watch = server_watch, .more = server_more_set,
+		.ask = server_ask, .forget = server_forget,
+	};
 	while (!signals_stop_requested()) {
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
 		tick = srv->ndelayed ? TICK_FAST_MS : 1000;

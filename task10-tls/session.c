@@ -1,7 +1,8 @@
 /*
  * session.c - one client connection on the server.
  *
- * Everything here is nonblocking and driven by server.c's epoll loop. The
+ * Everything here is nonblocking and driven by server.c's epoll loop, which
+ * session.c reaches only through struct session_loop (session.h). The
  * rules a client must keep (see docs/protocol.md) are enforced here: AUTH
  * first and once, DATA only after CONFIG, DATA only with the client's own
  * source address, frames within their limits. Breaking framing closes the
@@ -9,7 +10,9 @@
  * logged, rate-limited), as a router drops a martian.
  *
  * Functions that may close the session return -1 after it is gone; the
- * caller must not touch it again.
+ * caller must not touch it again. Whether a client whose password is right
+ * may log in (bans, one session per user, the client limit, the address
+ * pool) is the server's decision (server.c, server_admit()).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +24,7 @@
 
 #include <openssl/err.h>
 
-#include "server.h"
+#include "session.h"
 
 /* Per wake-up, then the other clients' turn (no starvation). */
 #define READ_FRAMES_MAX 64
@@ -58,9 +61,21 @@ session_set_name(struct session *s)
 		snprintf(s->name, sizeof(s->name), "%s", ep);
 }
 
+/* Sets the epoll interest through the loop; s->pollout says what it is. */
+static int
+session_watch(struct session *s, bool out)
+{
+	if (s->loop->watch(s->loop, s, out) == -1)
+		return -1;
+	s->pollout = out;
+	return 0;
+}
+
+/* A new session on the accepted socket fd, watched for reading. NULL on
+ * failure; fd is the caller's to close then. */
 struct session *
-session_new(struct server *srv, int fd, const struct sockaddr_in *peer,
-            unsigned slot)
+session_new(struct session_loop *loop, int fd, const struct sockaddr_in *peer,
+            uint32_t id)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -68,10 +83,10 @@ session_new(struct server *srv, int fd, const struct sockaddr_in *peer,
 		log_warn("allocating a session");
 		return NULL;
 	}
-	s->srv = srv;
+	s->loop = loop;
 	s->fd = fd;
 	s->peer = *peer;
-	s->id = (uint32_t)++srv->gen << 16 | slot;
+	s->id = id;
 	s->state = SS_HANDSHAKE;
 	s->accepted_ms = now_ms();
 	s->deadline_ms = s->accepted_ms + LOGIN_DEADLINE * 1000;
@@ -81,7 +96,7 @@ session_new(struct server *srv, int fd, const struct sockaddr_in *peer,
 	if (fbuf_init(&s->rx, RX_BUF_LEN) == -1 ||
 	    fbuf_init(&s->tx, TX_BUF_LEN) == -1)
 		goto bad;
-	s->ssl = SSL_new(srv->ctx);
+	s->ssl = SSL_new(loop->ctx);
 	if (s->ssl == NULL) {
 		log_openssl("%s: SSL_new", s->name);
 		goto bad;
@@ -91,13 +106,8 @@ session_new(struct server *srv, int fd, const struct sockaddr_in *peer,
 		goto bad;
 	}
 	SSL_set_accept_state(s->ssl);
-	srv->sess[slot] = s;
-	if (server_epoll_set(srv, s, false) == -1) {
-		srv->sess[slot] = NULL;
+	if (session_watch(s, false) == -1)
 		goto bad;
-	}
-	srv->nsess++;
-	srv->npre++;
 	log_debug("%s: connection accepted", s->name);
 	return s;
 bad:
@@ -110,14 +120,12 @@ bad:
 
 /*
  * Sends ERROR(code, reason) when TLS is up and code is not BYE-by-peer,
- * then frees everything the session holds, its address included.
+ * has the loop forget it (its address included), then frees everything the
+ * session holds.
  */
 void
 session_close(struct session *s, enum vpn_error code, const char *reason)
 {
-	struct server *srv = s->srv;
-	unsigned slot = s->id & 0xffff;
-
 	if (s->state != SS_HANDSHAKE && code != VPN_ERR_BYE) {
 		/* Best effort: one nonblocking try, the peer may be gone. */
 		if (frame_append_error(&s->tx, code, reason) == 0) {
@@ -139,26 +147,15 @@ session_close(struct session *s, enum vpn_error code, const char *reason)
 	else
 		log_info("%s: connection closed before login (%s: %s)", s->name,
 		         vpn_error_name(code), reason);
-	if (s->has_addr) {
-		pool_free(&srv->pool, s->addr);
-		srv->nactive--;
-	}
-	if (s->state != SS_ACTIVE)
-		srv->npre--;
-	if (s->state == SS_DELAYED)
-		srv->ndelayed--;
+	s->loop->forget(s->loop, s);
 	if (s->throttled)   /* abandoned check: no longer in flight */
-		(void)throttle_end(&srv->throttle, s->peer.sin_addr, s->user,
+		(void)throttle_end(s->loop->throttle, s->peer.sin_addr, s->user,
 		                   AUTH_ERROR, now_ms());
-	if (s->more)
-		srv->nmore--;
 	if (close(s->fd) == -1)   /* also takes it out of the epoll set */
 		log_warn("%s: close", s->name);
 	SSL_free(s->ssl);
 	fbuf_free(&s->rx);
 	fbuf_free(&s->tx);
-	srv->sess[slot] = NULL;
-	srv->nsess--;
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
@@ -173,103 +170,58 @@ session_handshake(struct session *s)
 		s->state = SS_LOGIN;
 		log_info("%s: TLS handshake done (%s, %s)", s->name,
 		         SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl));
-		return server_epoll_set(s->srv, s, false) == -1 ? -1 : 0;
+		return session_watch(s, false);
 	}
 	switch (SSL_get_error(s->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
-		return server_epoll_set(s->srv, s, false) == -1 ? -1 : 0;
+		return session_watch(s, false);
 	case SSL_ERROR_WANT_WRITE:
-		return server_epoll_set(s->srv, s, true) == -1 ? -1 : 0;
+		return session_watch(s, true);
 	}
 	/* Clients that reject our certificate end up here, as do port scans. */
-	log_limited(&s->srv->lim_accept, "%s: TLS handshake failed: %s", s->name,
+	log_limited(s->loop->lim_accept, "%s: TLS handshake failed: %s", s->name,
 	            ssl_errors(errs, sizeof(errs)));
 	session_close(s, VPN_ERR_PROTOCOL, "TLS handshake failed");
 	return -1;
 }
 
-/* Takes the helper's verdict, after the delay the throttle asks for. */
-static int
-session_finish_login(struct session *s)
+/*
+ * The server admitted s with cfg (its address among it), nclients logged in
+ * now, s included: sends CONFIG, and DATA may flow from here on.
+ */
+int
+session_start(struct session *s, const struct vpn_config *cfg,
+              unsigned nclients)
 {
-	struct server *srv = s->srv;
 	uint8_t msg[CONFIG_LEN_MAX];
-	struct vpn_config cfg;
-	char a[INET_ADDRSTRLEN], why[96];
-	struct session *old;
-	unsigned ban;
+	char a[INET_ADDRSTRLEN];
 
-	if (s->result != AUTH_OK) {
-		session_close(s, VPN_ERR_AUTH, "wrong user name or password");
-		return -1;
-	}
-	/* Failures from this address may have banned it while we checked. */
-	ban = throttle_banned(&srv->throttle, s->peer.sin_addr, now_ms());
-	if (ban > 0) {
-		snprintf(why, sizeof(why), "too many failed logins from this "
-		         "address; try again in %u s", ban);
-		log_warnx("%s: refused, address banned for %u more s", s->name,
-		          ban);
-		session_close(s, VPN_ERR_BANNED, why);
-		return -1;
-	}
-	/* One session per user: a new login replaces the older one, which
-	 * hands its address over (it is leased to this user). */
-	old = server_user_session(srv, s->user, s);
-	if (old != NULL) {
-		log_info("%s: replaced by a new login from %s", old->name, s->name);
-		session_close(old, VPN_ERR_REPLACED, "the same user logged in "
-		              "again");
-	}
-	if (srv->nactive >= srv->max_active) {
-		log_warnx("%s: %u clients logged in already", s->name,
-		          srv->nactive);
-		session_close(s, VPN_ERR_POOL_FULL, "too many clients");
-		return -1;
-	}
-	if (pool_alloc(&srv->pool, s->user, s->want, s, &s->addr) == -1) {
-		log_warnx("%s: address pool full (%u clients)", s->name,
-		          srv->nactive);
-		session_close(s, VPN_ERR_POOL_FULL, "no tunnel address left");
-		return -1;
-	}
-	s->has_addr = true;
-	srv->nactive++;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.addr = s->addr;
-	cfg.server = pool_server_addr(&srv->pool);
-	cfg.prefixlen = srv->pool.prefixlen;
-	cfg.mtu = srv->opt->mtu;
-	cfg.ka_interval = srv->opt->ka_interval;
-	cfg.ka_timeout = srv->opt->ka_timeout;
-	cfg.nroutes = srv->opt->nroutes;
-	memcpy(cfg.routes, srv->opt->routes, sizeof(cfg.routes));
-	if (frame_append(&s->tx, FRAME_CONFIG, msg, config_encode(&cfg, msg)) == -1) {
+	if (frame_append(&s->tx, FRAME_CONFIG, msg, config_encode(cfg, msg)) == -1) {
 		session_close(s, VPN_ERR_INTERNAL, "no room for CONFIG");
 		return -1;
 	}
 	s->state = SS_ACTIVE;
-	srv->npre--;
-	ka_init(&s->ka, srv->opt->ka_interval, srv->opt->ka_timeout, now_ms());
+	ka_init(&s->ka, cfg->ka_interval, cfg->ka_timeout, now_ms());
 	inet_ntop(AF_INET, &s->addr, a, sizeof(a));
 	log_info("%s: logged in, tunnel address %s (%u client%s)", s->name, a,
-	         srv->nactive, srv->nactive == 1 ? "" : "s");
+	         nclients, nclients == 1 ? "" : "s");
 	return session_flush(s);
 }
 
 /*
  * The helper's verdict. It is counted by the throttle now, but given to the
  * client only at s->verdict_ms, good or bad alike, so that neither the
- * helper's timing nor the throttle tells a guesser anything early.
+ * helper's timing nor the throttle tells a guesser anything early. Returns
+ * 1 when that time has come, 0 while it is held back (SS_DELAYED), -1 if
+ * the session is gone.
  */
 int
 session_auth_done(struct session *s, enum auth_result res, uint64_t now)
 {
-	struct server *srv = s->srv;
 	bool banned = false;
 
 	if (s->throttled) {
-		banned = throttle_end(&srv->throttle, s->peer.sin_addr, s->user,
+		banned = throttle_end(s->loop->throttle, s->peer.sin_addr, s->user,
 		                      res, now);
 		s->throttled = false;
 	}
@@ -286,17 +238,16 @@ session_auth_done(struct session *s, enum auth_result res, uint64_t now)
 		          banned ? "; address banned for a while" : "");
 	}
 	if (now >= s->verdict_ms)
-		return session_finish_login(s);
+		return 1;
 	s->state = SS_DELAYED;
 	s->deadline_ms = s->verdict_ms;
-	srv->ndelayed++;
 	return 0;
 }
 
 static int
 session_on_auth(struct session *s, const struct frame *f)
 {
-	struct server *srv = s->srv;
+	struct throttle *t = s->loop->throttle;
 	struct login lg;
 	const char *why;
 	char msg[96];
@@ -314,8 +265,8 @@ session_on_auth(struct session *s, const struct frame *f)
 	s->want = lg.want;
 	session_set_name(s);
 	/* Counted in flight now, before the helper answers. */
-	delay = throttle_delay(&srv->throttle, s->peer.sin_addr, now);
-	wait = throttle_begin(&srv->throttle, s->peer.sin_addr, now);
+	delay = throttle_delay(t, s->peer.sin_addr, now);
+	wait = throttle_begin(t, s->peer.sin_addr, now);
 	if (wait > 0) {
 		login_wipe(&lg);
 		snprintf(msg, sizeof(msg), "too many failed logins from this "
@@ -327,8 +278,7 @@ session_on_auth(struct session *s, const struct frame *f)
 	}
 	s->throttled = true;
 	s->verdict_ms = now + (delay > LOGIN_FLOOR_MS ? delay : LOGIN_FLOOR_MS);
-	s->req_id = ++srv->next_req;
-	if (authproc_send(srv->authfd, s->req_id, &lg) == -1) {
+	if (s->loop->ask(s->loop, s, &lg) == -1) {
 		login_wipe(&lg);
 		session_close(s, VPN_ERR_INTERNAL, "password check unavailable");
 		return -1;
@@ -369,10 +319,10 @@ session_on_data(struct session *s, const struct frame *f)
 	/* SOLUTION STUB: return; */
 	/* SOLUTION END */
 	/* ip.total_len, not f->len: bytes past the IPv4 length are junk. */
-	if (write(s->srv->tunfd, f->payload, ip.total_len) == -1) {
+	if (write(s->loop->tunfd, f->payload, ip.total_len) == -1) {
 		s->drops++;
-		log_limited(&s->srv->lim_tun, "%s: writing %u bytes to %s: %s",
-		            s->name, ip.total_len, s->srv->tunname, strerror(errno));
+		log_limited(s->loop->lim_tun, "%s: writing %u bytes to %s: %s",
+		            s->name, ip.total_len, s->loop->tunname, strerror(errno));
 		return;
 	}
 	s->pkts_in++;
@@ -415,7 +365,7 @@ static void
 session_set_more(struct session *s, bool more)
 {
 	if (s->more != more)
-		s->srv->nmore += more ? 1 : -1;
+		s->loop->more(s->loop, s, more);
 	s->more = more;
 }
 
@@ -438,7 +388,7 @@ session_read(struct session *s)
 
 	for (;;) {
 		while (frames < READ_FRAMES_MAX &&
-		       (r = frame_next(&s->rx, s->srv->opt->mtu, &f, &why)) == 1) {
+		       (r = frame_next(&s->rx, s->loop->mtu, &f, &why)) == 1) {
 			frames++;
 			if (session_on_frame(s, &f) == -1)
 				return -1;
@@ -460,7 +410,7 @@ session_read(struct session *s)
 				return 0;
 			case SSL_ERROR_WANT_WRITE:
 				session_set_more(s, false);
-				return server_epoll_set(s->srv, s, true);
+				return session_watch(s, true);
 			case SSL_ERROR_ZERO_RETURN:
 				session_close(s, VPN_ERR_BYE, "client closed TLS");
 				return -1;
@@ -492,7 +442,7 @@ session_flush(struct session *s)
 		}
 		switch (SSL_get_error(s->ssl, 0)) {
 		case SSL_ERROR_WANT_WRITE:
-			return s->pollout ? 0 : server_epoll_set(s->srv, s, true);
+			return s->pollout ? 0 : session_watch(s, true);
 		case SSL_ERROR_WANT_READ:
 			return 0;
 		}
@@ -502,7 +452,7 @@ session_flush(struct session *s)
 		return -1;
 	}
 	if (s->pollout)
-		return server_epoll_set(s->srv, s, false);
+		return session_watch(s, false);
 	return 0;
 }
 
@@ -539,7 +489,8 @@ session_queue_packet(struct session *s, const uint8_t *pkt, size_t len)
 	return true;
 }
 
-/* Timers, once a second or so. */
+/* Timers, once a second or so. Returns 1 when a held-back verdict is due
+ * (see session_auth_done()). */
 int
 session_tick(struct session *s, uint64_t now)
 {
@@ -563,9 +514,8 @@ session_tick(struct session *s, uint64_t now)
 	case SS_DELAYED:
 		if (now < s->deadline_ms)
 			return 0;
-		s->srv->ndelayed--;
 		s->state = SS_CHECKING;
-		return session_finish_login(s);
+		return 1;
 	case SS_ACTIVE:
 		if (ka_expired(&s->ka, now)) {
 			snprintf(msg, sizeof(msg), "nothing heard for %llu s",

@@ -17,7 +17,7 @@ IF=${PREFIX}0
 tun_ready() { grep -q "^Address: " "$OUT/$1.log"; }
 
 # ---- 2.a-2.c: the reader -----------------------------------------------------
-lab_bg u reader "$BIN/tun-demo" --name "$PREFIX" --addr 192.168.53.99/24
+lab_bg u reader "$BIN/tun-demo" --name "$PREFIX" --addr "$TUN_U"/24
 if ! wait_for "tun-demo to set up $IF" 5 tun_ready reader; then
 	fail "tun-demo did not print 'Address: ...' within 5 s: $(tail -2 "$OUT/reader.log" | tr '\n' ' ')"
 	check_end
@@ -27,18 +27,18 @@ lab_exec u ip -o link show "$IF" >"$OUT/link.txt" 2>&1
 expect_grep "2.a: $IF exists on U, with the prefix '$PREFIX'" "^[0-9]+: $IF: " "$OUT/link.txt"
 expect_grep "2.b: $IF is up" "<[^>]*,UP[,>]" "$OUT/link.txt"
 lab_exec u ip -o -4 addr show dev "$IF" >"$OUT/addr.txt" 2>&1
-expect_grep "2.b: $IF has 192.168.53.99/24" "inet 192\.168\.53\.99/24" "$OUT/addr.txt"
+expect_grep "2.b: $IF has $TUN_U/24" "inet $(re "$TUN_U")/24" "$OUT/addr.txt"
 
 capture_start read u:"$IF" || check_end
-lab_exec u ping -c 3 -i 0.2 -W 1 192.168.53.1 >"$OUT/ping-53.log" 2>&1
-lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-60.log" 2>&1
+lab_exec u ping -c 3 -i 0.2 -W 1 "$TUN_PEER" >"$OUT/ping-53.log" 2>&1
+lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-60.log" 2>&1
 capture_stop read
 lab_stop reader
 
 expect_pcap "$OUT/read-u-$IF.pcap" --at-least 3 \
-	'icmp[icmptype]=icmp-echo and src 192.168.53.99 and dst 192.168.53.1' \
-	"2.c: ping 192.168.53.1 sends echo requests into $IF"
-n=$(grep -c 'IP 192.168.53.99 > 192.168.53.1: ICMP echo request' "$OUT/reader.log")
+	"icmp[icmptype]=icmp-echo and src $TUN_U and dst $TUN_PEER" \
+	"2.c: ping $TUN_PEER sends echo requests into $IF"
+n=$(grep -c "IP $TUN_U > $TUN_PEER: ICMP echo request" "$OUT/reader.log")
 if [ "$n" -ge 3 ]; then
 	pass "2.c: tun-demo printed the $n echo requests it read"
 else
@@ -46,23 +46,23 @@ else
 fi
 # U has no route to 192.168.60.0/24 at all (as in SEED's lab network), so
 # those packets never reach the TUN: the kernel refuses them at once.
-expect_grep "2.c: ping 192.168.60.5 fails before any packet leaves U" \
+expect_grep "2.c: ping $V fails before any packet leaves U" \
 	"Network is unreachable" "$OUT/ping-60.log"
-expect_pcap "$OUT/read-u-$IF.pcap" --none 'dst net 192.168.60.0/24' \
-	"2.c: nothing for 192.168.60.5 goes into $IF"
-expect_no_grep "2.c: tun-demo printed nothing for 192.168.60.5" '> 192\.168\.60\.' "$OUT/reader.log"
+expect_pcap "$OUT/read-u-$IF.pcap" --none "dst net $INTRANET" \
+	"2.c: nothing for $V goes into $IF"
+expect_no_grep "2.c: tun-demo printed nothing for $V" '> 192\.168\.60\.' "$OUT/reader.log"
 
 # ---- 2.d: the responder ------------------------------------------------------
-lab_bg u responder "$BIN/tun-demo" --name "$PREFIX" --addr 192.168.53.99/24 --respond
+lab_bg u responder "$BIN/tun-demo" --name "$PREFIX" --addr "$TUN_U"/24 --respond
 if wait_for "the responder to set up $IF" 5 tun_ready responder; then
 	capture_start echo u:"$IF" || check_end
-	lab_exec u ping -c 3 -i 0.2 -W 1 -p 5345454456504e -s 100 192.168.53.1 >"$OUT/ping-echo.log" 2>&1
+	lab_exec u ping -c 3 -i 0.2 -W 1 -p 5345454456504e -s 100 "$TUN_PEER" >"$OUT/ping-echo.log" 2>&1
 	capture_stop echo
 	expect_grep "2.d: ping gets 3 replies from the responder" " 3 received" "$OUT/ping-echo.log"
 	expect_no_grep "2.d: the replies echo the request's data, once each" \
 		'wrong data|BAD CHECKSUM|DUP!|truncated' "$OUT/ping-echo.log"
 	expect_pcap "$OUT/echo-u-$IF.pcap" --at-least 3 \
-		'icmp[icmptype]=icmp-echoreply and src 192.168.53.1 and dst 192.168.53.99' \
+		"icmp[icmptype]=icmp-echoreply and src $TUN_PEER and dst $TUN_U" \
 		"2.d: echo replies are written into $IF"
 	expect_pcap "$OUT/echo-u-$IF.pcap" --checksums-ok 'icmp[icmptype]=icmp-echoreply' \
 		"2.d: every reply has correct IP and ICMP checksums"
@@ -73,10 +73,10 @@ fi
 lab_stop responder
 
 # ---- 2.d: arbitrary bytes ------------------------------------------------------
-lab_bg u garbage "$BIN/tun-demo" --name "$PREFIX" --addr 192.168.53.99/24 --garbage
+lab_bg u garbage "$BIN/tun-demo" --name "$PREFIX" --addr "$TUN_U"/24 --garbage
 if wait_for "the garbage writer to set up $IF" 5 tun_ready garbage; then
 	before=$(lab_exec u cat "/sys/class/net/$IF/statistics/rx_dropped" 2>>"$OUT/cat.err")
-	lab_exec u ping -c 3 -i 0.2 -W 1 192.168.53.1 >"$OUT/ping-garbage.log" 2>&1
+	lab_exec u ping -c 3 -i 0.2 -W 1 "$TUN_PEER" >"$OUT/ping-garbage.log" 2>&1
 	after=$(lab_exec u cat "/sys/class/net/$IF/statistics/rx_dropped" 2>>"$OUT/cat.err")
 	expect_grep "2.d: arbitrary bytes get no reply" " 0 received" "$OUT/ping-garbage.log"
 	if [ "$((after - before))" -ge 3 ]; then

@@ -14,7 +14,7 @@
 #
 # Usage: task3-udp-tunnel/check.sh [3|4]   (both parts always run)
 . "$(dirname "$0")/../lab/check.sh"
-. "$(dirname "$0")/tunnel-check.sh"
+. "$(dirname "$0")/../lab/check-tunnel.sh"
 check_begin task3
 need_tool ping iputils-ping || check_end
 for p in tun-client tun-server; do need_prog "$BIN/$p" || check_end; done
@@ -22,43 +22,44 @@ need_prog "$KIT_BIN/udp-inject" || check_end
 
 # ---- task 4's server, then task 3's client ------------------------------------
 lab_bg server server "$BIN/tun-server"
-wait_tunnel_end server server 192.168.53.11 || check_end
-lab_bg u client "$BIN/tun-client" 10.9.0.11
-wait_tunnel_end client u 192.168.53.99 || check_end
+wait_tunnel_end server server "$TUN_SERVER" || check_end
+lab_bg u client "$BIN/tun-client" "$SERVER_EXT"
+wait_tunnel_end client u "$TUN_U" || check_end
 
 lab_exec u ip -o link show tun0 >"$OUT/u-link.txt" 2>&1
 expect_grep "3: U's tun0 is up" "<[^>]*,UP[,>]" "$OUT/u-link.txt"
-lab_exec u ip route show 192.168.60.0/24 >"$OUT/u-route.txt" 2>&1
-expect_grep "3: U routes 192.168.60.0/24 into tun0" "^192\.168\.60\.0/24 dev tun0" "$OUT/u-route.txt"
+lab_exec u ip route show "$INTRANET" >"$OUT/u-route.txt" 2>&1
+expect_grep "3: U routes $INTRANET into tun0" "^$(re "$INTRANET") dev tun0" "$OUT/u-route.txt"
 
 capture_start t u:tun0 sw:br-ext server:tun0 sw:br-int || check_end
-lab_exec u ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping.log" 2>&1
-lab_exec u ping -c 2 -i 0.2 -W 1 -s 1472 192.168.60.5 >"$OUT/ping-1500.log" 2>&1
-lab_exec u ping -c 2 -i 0.2 -W 1 -s 3000 192.168.60.5 >"$OUT/ping-3000.log" 2>&1
+lab_exec u ping -c 3 -i 0.2 -W 1 "$V" >"$OUT/ping.log" 2>&1
+lab_exec u ping -c 2 -i 0.2 -W 1 -s 1472 "$V" >"$OUT/ping-1500.log" 2>&1
+lab_exec u ping -c 2 -i 0.2 -W 1 -s 3000 "$V" >"$OUT/ping-3000.log" 2>&1
 capture_stop t
 
 C=$OUT/t-u-tun0.pcap E=$OUT/t-sw-br-ext.pcap S=$OUT/t-server-tun0.pcap I=$OUT/t-sw-br-int.pcap
-expect_request_hops "3+4" "$C" "$E" "$S" "$I" 192.168.53.99 192.168.60.5 3
-expect_pcap "$E" --none 'ip dst net 192.168.60.0/24 or ip src net 192.168.53.0/24' \
+expect_request_hops "3+4" "$C" "$E" "$S" "$I" "$TUN_U" "$V" 3
+expect_pcap "$E" --none "ip dst net $INTRANET or ip src net $TUNNET" \
 	"3: nothing addressed to the private network crosses the extranet outside the tunnel"
 # SEED task 4: V answers; the reply is routed to the server's tun0, where
 # nobody reads it yet.
-expect_pcap "$I" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5 and dst 192.168.53.99' \
+expect_pcap "$I" --at-least 3 "icmp[icmptype]=icmp-echoreply and src $V and dst $TUN_U" \
 	"4: V answers the requests (replies on the intranet)"
-expect_pcap "$S" --at-least 3 'icmp[icmptype]=icmp-echoreply and dst 192.168.53.99' \
+expect_pcap "$S" --at-least 3 "icmp[icmptype]=icmp-echoreply and dst $TUN_U" \
 	"4: the replies are routed into the server's tun0"
-expect_pcap "$E" --none "udp src port 9090" "4: one way only: no datagram goes back to U"
-expect_big_pings "3+4" "$C" "$E" "$I" 192.168.53.99 192.168.60.5 no
+expect_pcap "$E" --none "udp src port $UDP_PORT" "4: one way only: no datagram goes back to U"
+expect_big_pings "3+4" "$C" "$E" "$I" "$TUN_U" "$V" no
 
-n=$(grep -cE '^10\.9\.0\.5:[0-9]+ --> 0\.0\.0\.0:9090  Inside: 192\.168\.53\.99 --> 192\.168\.60\.5$' "$OUT/server.log")
+SERVER_LINE="^$(re "$U"):[0-9]+ --> 0\\.0\\.0\\.0:$UDP_PORT  Inside: $(re "$TUN_U") --> $(re "$V")\$"
+n=$(grep -cE "$SERVER_LINE" "$OUT/server.log")
 if [ "$n" -ge 3 ]; then
 	pass "4: tun-server printed outer and inner addresses of each datagram ($n lines like \"$(grep -m1 'Inside:' "$OUT/server.log")\")"
 else
-	fail "4: tun-server printed $n lines 'IP:PORT --> 0.0.0.0:9090  Inside: 192.168.53.99 --> 192.168.60.5', expected at least 3"
+	fail "4: tun-server printed $n lines 'IP:PORT --> 0.0.0.0:$UDP_PORT  Inside: $TUN_U --> $V', expected at least 3"
 fi
 
 # ---- bad input ------------------------------------------------------------------
-send_bad_datagrams u 10.9.0.11:9090
+send_bad_datagrams u "$SERVER_EXT:$UDP_PORT"
 sleep 0.3
 L=$OUT/server.log
 expect_grep "bad input: a datagram that is not IPv4 is logged" 'not an IPv4 packet .*IP version 6' "$L"
@@ -67,9 +68,10 @@ expect_grep "bad input: a packet shorter than its total length is logged" 'not a
 expect_grep "bad input: a header length beyond the total length is logged" 'not an IPv4 packet .*less than its header length 60' "$L"
 # A flood: one burst of 40 junk datagrams must not become 40 log lines.
 before=$(grep -c 'not an IPv4 packet' "$L")
-lab_exec u "$KIT_BIN/udp-inject" 10.9.0.11:9090 $(for i in $(seq 40); do printf '6a756e6b '; done)
+mapfile -t junk < <(for _ in $(seq 40); do echo 6a756e6b; done)
+lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" "${junk[@]}"
 sleep 1.1
-lab_exec u "$KIT_BIN/udp-inject" 10.9.0.11:9090 6a756e6b
+lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" 6a756e6b
 sleep 0.3
 after=$(grep -c 'not an IPv4 packet' "$L")
 if [ $((after - before)) -le 12 ] && [ $((after - before)) -ge 1 ]; then
@@ -80,7 +82,7 @@ fi
 expect_grep "bad input: the server says how many messages it held back" 'similar messages suppressed' "$L"
 expect_ok "bad input: tun-server is still running" lab_alive server
 before=$(grep -c 'Inside:' "$L")
-lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-after.log" 2>&1
+lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-after.log" 2>&1
 sleep 0.2
 after=$(grep -c 'Inside:' "$L")
 if [ $((after - before)) -ge 2 ]; then
@@ -98,28 +100,28 @@ if command -v python3 >/dev/null 2>&1; then
 	lab_stop server
 	lab_stop client
 	lab_bg server py-server python3 -u "$PY" server
-	wait_tunnel_end py-server server 192.168.53.11 || check_end
-	lab_bg u client2 "$BIN/tun-client" 10.9.0.11
-	wait_tunnel_end client2 u 192.168.53.99 || check_end
+	wait_tunnel_end py-server server "$TUN_SERVER" || check_end
+	lab_bg u client2 "$BIN/tun-client" "$SERVER_EXT"
+	wait_tunnel_end client2 u "$TUN_U" || check_end
 	capture_start py1 sw:br-int || check_end
-	lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-py1.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-py1.log" 2>&1
 	capture_stop py1
-	expect_pcap "$OUT/py1-sw-br-int.pcap" --at-least 2 'icmp[icmptype]=icmp-echo and src 192.168.53.99 and dst 192.168.60.5' \
+	expect_pcap "$OUT/py1-sw-br-int.pcap" --at-least 2 "icmp[icmptype]=icmp-echo and src $TUN_U and dst $V" \
 		"interop: tun-client -> SEED-style Python server: the requests reach the intranet"
-	expect_grep "interop: ... and the Python server printed them" 'Inside: 192\.168\.53\.99 --> 192\.168\.60\.5' "$OUT/py-server.log"
+	expect_grep "interop: ... and the Python server printed them" "Inside: $(re "$TUN_U") --> $(re "$V")" "$OUT/py-server.log"
 	lab_stop client2
 	lab_stop py-server
 
 	lab_bg server server2 "$BIN/tun-server"
-	wait_tunnel_end server2 server 192.168.53.11 || check_end
-	lab_bg u py-client python3 -u "$PY" client 10.9.0.11
-	wait_tunnel_end py-client u 192.168.53.99 || check_end
+	wait_tunnel_end server2 server "$TUN_SERVER" || check_end
+	lab_bg u py-client python3 -u "$PY" client "$SERVER_EXT"
+	wait_tunnel_end py-client u "$TUN_U" || check_end
 	capture_start py2 sw:br-int || check_end
-	lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-py2.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-py2.log" 2>&1
 	capture_stop py2
-	expect_pcap "$OUT/py2-sw-br-int.pcap" --at-least 2 'icmp[icmptype]=icmp-echo and src 192.168.53.99 and dst 192.168.60.5' \
+	expect_pcap "$OUT/py2-sw-br-int.pcap" --at-least 2 "icmp[icmptype]=icmp-echo and src $TUN_U and dst $V" \
 		"interop: SEED-style Python client -> tun-server: the requests reach the intranet"
-	expect_grep "interop: ... and tun-server printed them" '^10\.9\.0\.5:[0-9]+ --> 0\.0\.0\.0:9090  Inside: 192\.168\.53\.99 --> 192\.168\.60\.5$' "$OUT/server2.log"
+	expect_grep "interop: ... and tun-server printed them" "$SERVER_LINE" "$OUT/server2.log"
 else
 	note "interop with the SEED-style Python peer not run: no python3 (apt-get install python3-minimal)"
 fi

@@ -20,7 +20,7 @@
 #
 # Usage: task5-bidirectional/check.sh [5|6|7]   (no argument: all three)
 . "$(dirname "$0")/../lab/check.sh"
-. "$(dirname "$0")/../task3-udp-tunnel/tunnel-check.sh"
+. "$(dirname "$0")/../lab/check-tunnel.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PARTS=${1:-"5 6 7"}
 case "$PARTS" in
@@ -37,26 +37,15 @@ LINESRV_LOG=$LAB_STATE/v-linesrv.log
 # start_server NAME / start_client NAME: the two ends, waited for.
 start_server() {
 	lab_bg server "$1" "$BIN/vpn-server"
-	wait_tunnel_end "$1" server 192.168.53.11
+	wait_tunnel_end "$1" server "$TUN_SERVER"
 }
 start_client() {
-	lab_bg u "$1" "$BIN/vpn-client" 10.9.0.11
-	wait_tunnel_end "$1" u 192.168.53.99
+	lab_bg u "$1" "$BIN/vpn-client" "$SERVER_EXT"
+	wait_tunnel_end "$1" u "$TUN_U"
 }
 # The UDP port the client says it sends from ("UDP 0.0.0.0:PORT <-> ...").
 client_port() {
 	sed -nE 's/.*UDP 0\.0\.0\.0:([0-9]+) <->.*/\1/p' "$OUT/$1.log" | tail -1
-}
-received() {          # LOG: the "N received" figure of a ping
-	sed -nE 's/.* ([0-9]+) received.*/\1/p' "$1" | tail -1
-}
-expect_ping() {       # DESC WANT LOG
-	local got; got=$(received "$3")
-	if [ "${got:-0}" -ge "$2" ]; then
-		pass "$1 ($got received)"
-	else
-		fail "$1: expected $2 replies, got ${got:-0}: $(tail -2 "$3" | head -1)"
-	fi
 }
 
 part5() {
@@ -65,50 +54,50 @@ part5() {
 	local cport; cport=$(client_port client)
 
 	capture_start t5 u:tun0 sw:br-ext server:tun0 sw:br-int || return
-	lab_exec u ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping.log" 2>&1
-	lab_exec u ping -c 2 -i 0.2 -W 1 -s 1472 192.168.60.5 >"$OUT/ping-1500.log" 2>&1
-	lab_exec u ping -c 2 -i 0.2 -W 1 -s 3000 192.168.60.5 >"$OUT/ping-3000.log" 2>&1
+	lab_exec u ping -c 3 -i 0.2 -W 1 "$V" >"$OUT/ping.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 -s 1472 "$V" >"$OUT/ping-1500.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 -s 3000 "$V" >"$OUT/ping-3000.log" 2>&1
 	printf 'hello-through-the-tunnel\n' |
-		lab_exec u socat -t 2 - TCP:192.168.60.5:23,connect-timeout=3 >"$OUT/tcp.log" 2>&1
+		lab_exec u socat -t 2 - "TCP:$V:$LINE_PORT,connect-timeout=3" >"$OUT/tcp.log" 2>&1
 	capture_stop t5
 
 	expect_ping "5: ping U -> V through the tunnel gets its replies" 3 "$OUT/ping.log"
 	expect_ping "5: 1500-byte pings (-s 1472) get their replies" 2 "$OUT/ping-1500.log"
 	expect_ping "5: fragmented pings (-s 3000) get their replies" 2 "$OUT/ping-3000.log"
 	local C=$OUT/t5-u-tun0.pcap E=$OUT/t5-sw-br-ext.pcap S=$OUT/t5-server-tun0.pcap I=$OUT/t5-sw-br-int.pcap
-	expect_request_hops 5 "$C" "$E" "$S" "$I" 192.168.53.99 192.168.60.5 3
-	expect_reply_hops 5 "$C" "$E" "$S" "$I" 192.168.53.99 192.168.60.5 3
-	expect_pcap "$E" --at-least 3 "udp src port 9090 and dst 10.9.0.5 and dst port ${cport:-0}" \
-		"5: the server answers the client's own address and port (10.9.0.5:${cport:-?})"
+	expect_request_hops 5 "$C" "$E" "$S" "$I" "$TUN_U" "$V" 3
+	expect_reply_hops 5 "$C" "$E" "$S" "$I" "$TUN_U" "$V" 3
+	expect_pcap "$E" --at-least 3 "udp src port $UDP_PORT and dst $U and dst port ${cport:-0}" \
+		"5: the server answers the client's own address and port ($U:${cport:-?})"
 	expect_pcap "$E" --none 'ip dst net 192.168.0.0/16 or ip src net 192.168.0.0/16' \
 		"5: no private address crosses the extranet outside the tunnel"
-	expect_big_pings 5 "$C" "$E" "$I" 192.168.53.99 192.168.60.5 yes
+	expect_big_pings 5 "$C" "$E" "$I" "$TUN_U" "$V" yes
 	expect_grep "5: telnet-like TCP to V:23 works through the tunnel" '^echo: hello-through-the-tunnel' "$OUT/tcp.log"
-	expect_pcap "$I" --at-least 1 'tcp src port 23 and src 192.168.60.5 and dst 192.168.53.99' \
-		"5: V's TCP segments go back through the intranet to 192.168.53.99"
-	expect_grep "5: the server learned the client's address" "client is 10\.9\.0\.5:${cport:-x}\$" "$OUT/server.log"
-	expect_grep "5: the server prints datagrams from the socket" '^From socket <==: 192\.168\.53\.99 --> 192\.168\.60\.5' "$OUT/server.log"
-	expect_grep "5: the client prints packets from its TUN" '^From tun    ==>: 192\.168\.53\.99 --> 192\.168\.60\.5' "$OUT/client.log"
+	expect_pcap "$I" --at-least 1 "tcp src port $LINE_PORT and src $V and dst $TUN_U" \
+		"5: V's TCP segments go back through the intranet to $TUN_U"
+	expect_grep "5: the server learned the client's address" "client is $(re "$U"):${cport:-x}\$" "$OUT/server.log"
+	expect_grep "5: the server prints datagrams from the socket" "^From socket <==: $(re "$TUN_U") --> $(re "$V")" "$OUT/server.log"
+	expect_grep "5: the client prints packets from its TUN" "^From tun    ==>: $(re "$TUN_U") --> $(re "$V")" "$OUT/client.log"
 
 	# ---- bad input to the server, from U2 (not the client) ------------------
-	send_bad_datagrams u2 10.9.0.11:9090
+	send_bad_datagrams u2 "$SERVER_EXT:$UDP_PORT"
 	sleep 0.3
-	expect_grep "5: server: a datagram that is not IPv4 is logged" 'from 10\.9\.0\.6:[0-9]+ is not an IPv4 packet .*IP version 6' "$OUT/server.log"
-	expect_grep "5: server: a truncated packet is logged" 'from 10\.9\.0\.6:[0-9]+ is not an IPv4 packet .*truncated' "$OUT/server.log"
+	expect_grep "5: server: a datagram that is not IPv4 is logged" "from $(re "$U2"):[0-9]+ is not an IPv4 packet .*IP version 6" "$OUT/server.log"
+	expect_grep "5: server: a truncated packet is logged" "from $(re "$U2"):[0-9]+ is not an IPv4 packet .*truncated" "$OUT/server.log"
 	expect_no_grep "5: server: junk does not take the client's place" 'client moved' "$OUT/server.log"
 	# ---- bad input to the client: a well-formed packet from the wrong peer ---
 	# 192.168.60.66 -> 192.168.53.99, ICMP echo request: would reach U's
 	# kernel if the client wrote it.
 	local spoof
-	spoof=450000 spoof=${spoof}1c00010000400100$(printf '00')$(ip_hex 192.168.60.66)$(ip_hex 192.168.53.99)0800f7fe00010000
+	spoof=450000 spoof=${spoof}1c00010000400100$(printf '00')$(ip_hex 192.168.60.66)$(ip_hex "$TUN_U")0800f7fe00010000
 	capture_start t5b u:tun0 || return
-	lab_exec u2 "$KIT_BIN/udp-inject" "10.9.0.5:${cport:-1}" "$spoof" 68656c6c6f
+	lab_exec u2 "$KIT_BIN/udp-inject" "$U:${cport:-1}" "$spoof" 68656c6c6f
 	sleep 0.3
 	capture_stop t5b
-	expect_grep "5: client: a datagram from an unexpected peer is logged" 'from 10\.9\.0\.6:[0-9]+, not from the server 10\.9\.0\.11:9090; dropped' "$OUT/client.log"
+	expect_grep "5: client: a datagram from an unexpected peer is logged" "from $(re "$U2"):[0-9]+, not from the server $(re "$SERVER_EXT"):$UDP_PORT; dropped" "$OUT/client.log"
 	expect_pcap "$OUT/t5b-u-tun0.pcap" --none 'src 192.168.60.66' \
 		"5: client: the unexpected peer's packet never reaches U's tun0"
-	lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-after.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-after.log" 2>&1
 	expect_ping "5: after all that junk the tunnel still works" 2 "$OUT/ping-after.log"
 	expect_ok "5: vpn-server is still running" lab_alive server
 	expect_ok "5: vpn-client is still running" lab_alive client
@@ -136,7 +125,8 @@ part6() {
 	# check writes into the fifo is what the user types.
 	# Opened read-write, the fifo never blocks the check, whatever socat does.
 	exec 7<>"$fifo"
-	lab_bg u session bash -c 'exec socat -T 120 - TCP:192.168.60.5:23,connect-timeout=3 <"$1"' session "$fifo"
+	# shellcheck disable=SC2016  # the inner shell gets its values as $1, $2
+	lab_bg u session bash -c 'exec socat -T 120 - "TCP:$2:$3,connect-timeout=3" <"$1"' session "$fifo" "$V" "$LINE_PORT"
 	echo "line-before-the-break" >&7
 	if ! wait_for "the first line at V" 5 grep -q line-before-the-break "$LINESRV_LOG"; then
 		fail "6: the TCP session to V:23 does not work: $(tail -2 "$OUT/session.log" | tr '\n' ' ')"
@@ -161,10 +151,10 @@ part6() {
 	expect_grep "6: ... and V's echo comes back on the same session" '^echo: typed-while-the-server' "$OUT/session.log"
 	capture_stop t6
 	# "typed-while..." starts with the bytes "type": the TCP payload's first 4 bytes.
-	local payload='tcp dst port 23 and tcp[((tcp[12] & 0xf0) >> 2):4] = 0x74797065'
+	local payload="tcp dst port $LINE_PORT and tcp[((tcp[12] & 0xf0) >> 2):4] = 0x74797065"
 	expect_pcap "$OUT/t6-u-tun0.pcap" --at-least 3 "$payload" \
 		"6: U's TCP retransmits the typed segment into tun0 while the tunnel is broken (the original plus retransmissions)"
-	expect_pcap "$OUT/t6-sw-br-ext.pcap" --at-least 1 'icmp[icmptype]=icmp-unreach and src 10.9.0.11 and dst 10.9.0.5' \
+	expect_pcap "$OUT/t6-sw-br-ext.pcap" --at-least 1 "icmp[icmptype]=icmp-unreach and src $SERVER_EXT and dst $U" \
 		"6: ... the client kept sending them, and the stopped server's host answered 'port unreachable'"
 
 	# (b) the client restarts (a new UDP port); the server must follow it.
@@ -180,7 +170,7 @@ part6() {
 		fail "6: 20 s after the client restarted, the line typed while it was down has not reached V"
 	fi
 	expect_grep "6: the server follows the client to its new port ($old -> $new)" \
-		"client (moved from 10\.9\.0\.5:$old to |is )10\.9\.0\.5:$new\$" "$OUT/server6b.log"
+		"client (moved from $(re "$U"):$old to |is )$(re "$U"):$new\$" "$OUT/server6b.log"
 	echo "line-after-both-restarts" >&7
 	wait_for "the last echo" 5 grep -q 'echo: line-after-both-restarts' "$OUT/session.log"
 	expect_grep "6: the same TCP session is still alive at the end" '^echo: line-after-both-restarts' "$OUT/session.log"
@@ -196,25 +186,25 @@ part7() {
 	lab_exec v ip route del default
 	lab_exec v ip route show >"$OUT/v-routes-broken.txt" 2>&1
 	capture_start t7a sw:br-int || return
-	lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-noroute.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-noroute.log" 2>&1
 	capture_stop t7a
-	expect_pcap "$OUT/t7a-sw-br-int.pcap" --at-least 2 'icmp[icmptype]=icmp-echo and src 192.168.53.99 and dst 192.168.60.5' \
+	expect_pcap "$OUT/t7a-sw-br-int.pcap" --at-least 2 "icmp[icmptype]=icmp-echo and src $TUN_U and dst $V" \
 		"7: without a default route on V, the requests still reach V"
-	expect_pcap "$OUT/t7a-sw-br-int.pcap" --none 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5' \
-		"7: ... but V has no route back to 192.168.53.99: no reply leaves V"
+	expect_pcap "$OUT/t7a-sw-br-int.pcap" --none "icmp[icmptype]=icmp-echoreply and src $V" \
+		"7: ... but V has no route back to $TUN_U: no reply leaves V"
 	expect_grep "7: ... and ping gets no reply" ' 0 received' "$OUT/ping-noroute.log"
 
 	lab_exec v sh "$HERE/route-v.sh" >"$OUT/route-v.log" 2>&1
 	lab_exec v ip route show >"$OUT/v-routes.txt" 2>&1
 	expect_no_grep "7: V has no default route" '^default' "$OUT/v-routes.txt"
-	expect_grep "7: route-v.sh routes 192.168.53.0/24 via the server" '^192\.168\.53\.0/24 via 192\.168\.60\.11' "$OUT/v-routes.txt"
+	expect_grep "7: route-v.sh routes $TUNNET via the server" "^$(re "$TUNNET") via $(re "$SERVER_INT")" "$OUT/v-routes.txt"
 	capture_start t7b sw:br-int u:tun0 || return
-	lab_exec u ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-route.log" 2>&1
+	lab_exec u ping -c 3 -i 0.2 -W 1 "$V" >"$OUT/ping-route.log" 2>&1
 	capture_stop t7b
 	expect_ping "7: with that one route, ping U -> V works again" 3 "$OUT/ping-route.log"
-	expect_pcap "$OUT/t7b-sw-br-int.pcap" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5 and dst 192.168.53.99 and ether dst host '"$(lab_exec server cat /sys/class/net/eth1/address 2>>"$OUT/cat.err")" \
+	expect_pcap "$OUT/t7b-sw-br-int.pcap" --at-least 3 "icmp[icmptype]=icmp-echoreply and src $V and dst $TUN_U and ether dst host ""$(lab_exec server cat /sys/class/net/eth1/address 2>>"$OUT/cat.err")" \
 		"7: V sends its replies to the server's MAC (the route's gateway)"
-	expect_pcap "$OUT/t7b-u-tun0.pcap" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5' \
+	expect_pcap "$OUT/t7b-u-tun0.pcap" --at-least 3 "icmp[icmptype]=icmp-echoreply and src $V" \
 		"7: ... and they come back through the tunnel into U's tun0"
 	lab_stop client7
 	lab_stop server7

@@ -24,7 +24,7 @@
 #
 # Usage: task8-rp-filter/check.sh [a|b]   (no argument: both)
 . "$(dirname "$0")/../lab/check.sh"
-. "$(dirname "$0")/../task3-udp-tunnel/tunnel-check.sh"
+. "$(dirname "$0")/../lab/check-tunnel.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PARTS=${1:-"a b"}
 check_begin task8 --private
@@ -38,21 +38,12 @@ rpf_drops() {
 		$1 == "TcpExt:" && !names { for (i = 2; i <= NF; i++) col[$i] = i; names = 1; next }
 		$1 == "TcpExt:" { print $col["IPReversePathFilter"]; exit }'
 }
-received() { sed -nE 's/.* ([0-9]+) received.*/\1/p' "$1" | tail -1; }
-expect_ping() {       # DESC WANT LOG
-	local got; got=$(received "$3")
-	if [ "${got:-0}" -ge "$2" ]; then
-		pass "$1 ($got received)"
-	else
-		fail "$1: expected $2 replies, got ${got:-0}: $(tail -2 "$3" | head -1)"
-	fi
-}
 
 part_a() {
 	lab_bg server server "$BIN/vpn-server"
-	wait_tunnel_end server server 192.168.53.11 || return
-	lab_bg u client "$BIN/vpn-client" --tun-addr 192.168.30.99/24 10.9.0.11
-	wait_tunnel_end client u 192.168.30.99 || return
+	wait_tunnel_end server server "$TUN_SERVER" || return
+	lab_bg u client "$BIN/vpn-client" --tun-addr "$TASK8_TUN_U"/24 "$SERVER_EXT"
+	wait_tunnel_end client u "$TASK8_TUN_U" || return
 	lab_exec server sysctl -n net.ipv4.conf.all.rp_filter net.ipv4.conf.tun0.rp_filter >"$OUT/rp_filter.txt" 2>&1
 	expect_grep "8a: the server filters by reverse path strictly (rp_filter=1)" '^1$' "$OUT/rp_filter.txt"
 
@@ -60,13 +51,13 @@ part_a() {
 	local d0 d1
 	d0=$(rpf_drops)
 	capture_start a1 u:tun0 sw:br-ext server:tun0 sw:br-int || return
-	lab_exec u ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-dropped.log" 2>&1
+	lab_exec u ping -c 3 -i 0.2 -W 1 "$V" >"$OUT/ping-dropped.log" 2>&1
 	capture_stop a1
 	d1=$(rpf_drops)
-	expect_grep "8a: with the client's TUN at 192.168.30.99, ping U -> V fails" ' 0 received' "$OUT/ping-dropped.log"
-	expect_request_hops "8a: 192.168.30.99" "$OUT/a1-u-tun0.pcap" "$OUT/a1-sw-br-ext.pcap" \
-		"$OUT/a1-server-tun0.pcap" - 192.168.30.99 192.168.60.5 3
-	expect_pcap "$OUT/a1-sw-br-int.pcap" --none 'src 192.168.30.99' \
+	expect_grep "8a: with the client's TUN at $TASK8_TUN_U, ping U -> V fails" ' 0 received' "$OUT/ping-dropped.log"
+	expect_request_hops "8a: $TASK8_TUN_U" "$OUT/a1-u-tun0.pcap" "$OUT/a1-sw-br-ext.pcap" \
+		"$OUT/a1-server-tun0.pcap" - "$TASK8_TUN_U" "$V" 3
+	expect_pcap "$OUT/a1-sw-br-int.pcap" --none "src $TASK8_TUN_U" \
 		"8a: ... but never leave the server on the intranet: dropped between tun0 and eth1"
 	if [ $((d1 - d0)) -ge 3 ]; then
 		pass "8a: ... by the reverse path filter: the server's IPReversePathFilter counter went $d0 -> $d1"
@@ -76,22 +67,22 @@ part_a() {
 	# No route at all ("Network is unreachable") or one that is not through
 	# tun0 both mean the same: no way back through the tunnel. Anything else
 	# (the lab host gone, no ip) is not an answer.
-	if lab_exec server ip route get 192.168.30.99 >"$OUT/route-get.txt" 2>&1 ||
+	if lab_exec server ip route get "$TASK8_TUN_U" >"$OUT/route-get.txt" 2>&1 ||
 		grep -q 'unreachable' "$OUT/route-get.txt"; then
-		expect_no_grep "8a: why: the server has no route back to 192.168.30.99 through tun0" 'dev tun0' "$OUT/route-get.txt"
+		expect_no_grep "8a: why: the server has no route back to $TASK8_TUN_U through tun0" 'dev tun0' "$OUT/route-get.txt"
 	else
-		fail "8a: 'ip route get 192.168.30.99' on the server gave no answer: $(tail -1 "$OUT/route-get.txt")"
+		fail "8a: 'ip route get $TASK8_TUN_U' on the server gave no answer: $(tail -1 "$OUT/route-get.txt")"
 	fi
 
 	# 2. the filter off: requests pass, but the replies have no way back
 	lab_exec server sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tun0.rp_filter=0
 	capture_start a2 server:tun0 sw:br-int || return
-	lab_exec u ping -c 2 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-no-rpf.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-no-rpf.log" 2>&1
 	capture_stop a2
-	expect_pcap "$OUT/a2-sw-br-int.pcap" --at-least 2 'icmp[icmptype]=icmp-echo and src 192.168.30.99' \
+	expect_pcap "$OUT/a2-sw-br-int.pcap" --at-least 2 "icmp[icmptype]=icmp-echo and src $TASK8_TUN_U" \
 		"8a: with rp_filter=0 the requests do reach the intranet"
-	expect_pcap "$OUT/a2-server-tun0.pcap" --none 'icmp[icmptype]=icmp-echoreply and dst 192.168.30.99' \
-		"8a: ... but V's replies cannot get back into the tunnel (no route to 192.168.30.0/24)"
+	expect_pcap "$OUT/a2-server-tun0.pcap" --none "icmp[icmptype]=icmp-echoreply and dst $TASK8_TUN_U" \
+		"8a: ... but V's replies cannot get back into the tunnel (no route to $TASK8_TUNNET)"
 	expect_grep "8a: ... so ping still fails: turning the filter off is not the fix" ' 0 received' "$OUT/ping-no-rpf.log"
 	lab_exec server sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.tun0.rp_filter=1
 
@@ -100,21 +91,21 @@ part_a() {
 	lab_exec server sysctl -n net.ipv4.conf.all.rp_filter >"$OUT/rp_filter-after.txt" 2>&1
 	expect_grep "8a: fix-server.sh keeps the filter strict" '^1$' "$OUT/rp_filter-after.txt"
 	lab_exec u ip -o -4 addr show dev tun0 >"$OUT/u-tun0-after.txt" 2>&1
-	expect_grep "8a: ... and changes no TUN address" 'inet 192\.168\.30\.99/24' "$OUT/u-tun0-after.txt"
+	expect_grep "8a: ... and changes no TUN address" "inet $(re "$TASK8_TUN_U")/24" "$OUT/u-tun0-after.txt"
 	d0=$(rpf_drops)
 	capture_start a3 u:tun0 sw:br-ext server:tun0 sw:br-int || return
-	lab_exec u ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/ping-fixed.log" 2>&1
-	lab_exec u ping -c 2 -i 0.2 -W 1 -s 1472 192.168.60.5 >"$OUT/ping-fixed-1500.log" 2>&1
-	lab_exec u ping -c 2 -i 0.2 -W 1 -s 3000 192.168.60.5 >"$OUT/ping-fixed-3000.log" 2>&1
+	lab_exec u ping -c 3 -i 0.2 -W 1 "$V" >"$OUT/ping-fixed.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 -s 1472 "$V" >"$OUT/ping-fixed-1500.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 -s 3000 "$V" >"$OUT/ping-fixed-3000.log" 2>&1
 	capture_stop a3
 	d1=$(rpf_drops)
 	expect_ping "8a: with the route on the server, ping U -> V works" 3 "$OUT/ping-fixed.log"
 	expect_ping "8a: ... 1500-byte pings too" 2 "$OUT/ping-fixed-1500.log"
 	expect_ping "8a: ... and fragmented ones (-s 3000)" 2 "$OUT/ping-fixed-3000.log"
 	local C=$OUT/a3-u-tun0.pcap E=$OUT/a3-sw-br-ext.pcap S=$OUT/a3-server-tun0.pcap I=$OUT/a3-sw-br-int.pcap
-	expect_request_hops "8a fixed" "$C" "$E" "$S" "$I" 192.168.30.99 192.168.60.5 3
-	expect_reply_hops "8a fixed" "$C" "$E" "$S" "$I" 192.168.30.99 192.168.60.5 3
-	expect_big_pings "8a fixed" "$C" "$E" "$I" 192.168.30.99 192.168.60.5 yes
+	expect_request_hops "8a fixed" "$C" "$E" "$S" "$I" "$TASK8_TUN_U" "$V" 3
+	expect_reply_hops "8a fixed" "$C" "$E" "$S" "$I" "$TASK8_TUN_U" "$V" 3
+	expect_big_pings "8a fixed" "$C" "$E" "$I" "$TASK8_TUN_U" "$V" yes
 	if [ "$d1" = "$d0" ]; then
 		pass "8a: the reverse path filter dropped nothing more ($d0 -> $d1)"
 	else
@@ -125,51 +116,51 @@ part_a() {
 }
 
 part_b() {
-	lab_bg server server-b "$BIN/vpn-server" --route 192.168.50.0/24
-	wait_tunnel_end server-b server 192.168.53.11 || return
-	lab_bg client-router client-b "$BIN/vpn-client" 10.9.0.11
-	wait_tunnel_end client-b client-router 192.168.53.99 || return
-	lab_exec server ip route show 192.168.50.0/24 >"$OUT/b-server-route.txt" 2>&1
-	expect_grep "8b: the server routes the client's LAN 192.168.50.0/24 into its tun0" '^192\.168\.50\.0/24 dev tun0' "$OUT/b-server-route.txt"
+	lab_bg server server-b "$BIN/vpn-server" --route "$PRIVNET"
+	wait_tunnel_end server-b server "$TUN_SERVER" || return
+	lab_bg client-router client-b "$BIN/vpn-client" "$SERVER_EXT"
+	wait_tunnel_end client-b client-router "$TUN_U" || return
+	lab_exec server ip route show "$PRIVNET" >"$OUT/b-server-route.txt" 2>&1
+	expect_grep "8b: the server routes the client's LAN $PRIVNET into its tun0" "^$(re "$PRIVNET") dev tun0" "$OUT/b-server-route.txt"
 	lab_exec client-router ip route >"$OUT/client-router-routes.txt" 2>&1
-	expect_grep "8b: the client-router routes the intranet 192.168.60.0/24 into its tun0" '^192\.168\.60\.0/24 dev tun0' "$OUT/client-router-routes.txt"
+	expect_grep "8b: the client-router routes the intranet $INTRANET into its tun0" "^$(re "$INTRANET") dev tun0" "$OUT/client-router-routes.txt"
 
 	capture_start b sw:br-priv client-router:tun0 sw:br-ext server:tun0 sw:br-int || return
-	lab_exec p5 ping -c 3 -i 0.2 -W 1 192.168.60.5 >"$OUT/b-ping.log" 2>&1
-	lab_exec p5 ping -c 2 -i 0.2 -W 1 -s 1472 192.168.60.5 >"$OUT/b-ping-1500.log" 2>&1
-	lab_exec p5 ping -c 2 -i 0.2 -W 1 -s 3000 192.168.60.5 >"$OUT/b-ping-3000.log" 2>&1
-	lab_exec v2 ping -c 3 -i 0.2 -W 1 192.168.50.6 >"$OUT/b-ping-v2-p6.log" 2>&1
+	lab_exec p5 ping -c 3 -i 0.2 -W 1 "$V" >"$OUT/b-ping.log" 2>&1
+	lab_exec p5 ping -c 2 -i 0.2 -W 1 -s 1472 "$V" >"$OUT/b-ping-1500.log" 2>&1
+	lab_exec p5 ping -c 2 -i 0.2 -W 1 -s 3000 "$V" >"$OUT/b-ping-3000.log" 2>&1
+	lab_exec v2 ping -c 3 -i 0.2 -W 1 "$P6" >"$OUT/b-ping-v2-p6.log" 2>&1
 	printf 'from-p6-to-v\n' |
-		lab_exec p6 socat -t 2 - TCP:192.168.60.5:23,connect-timeout=3 >"$OUT/b-tcp.log" 2>&1
+		lab_exec p6 socat -t 2 - "TCP:$V:$LINE_PORT,connect-timeout=3" >"$OUT/b-tcp.log" 2>&1
 	capture_stop b
 
-	expect_ping "8b: p5 192.168.50.5 -> V 192.168.60.5 across both private networks" 3 "$OUT/b-ping.log"
+	expect_ping "8b: p5 $P5 -> V $V across both private networks" 3 "$OUT/b-ping.log"
 	expect_ping "8b: ... 1500-byte pings too" 2 "$OUT/b-ping-1500.log"
 	expect_ping "8b: ... and fragmented ones (-s 3000)" 2 "$OUT/b-ping-3000.log"
-	expect_ping "8b: V2 192.168.60.6 -> p6 192.168.50.6, the other way" 3 "$OUT/b-ping-v2-p6.log"
+	expect_ping "8b: V2 $V2 -> p6 $P6, the other way" 3 "$OUT/b-ping-v2-p6.log"
 	expect_grep "8b: TCP p6 -> V:23 across both networks" '^echo: from-p6-to-v' "$OUT/b-tcp.log"
 	local P=$OUT/b-sw-br-priv.pcap C=$OUT/b-client-router-tun0.pcap E=$OUT/b-sw-br-ext.pcap
 	local S=$OUT/b-server-tun0.pcap I=$OUT/b-sw-br-int.pcap
-	expect_pcap "$P" --at-least 3 'icmp[icmptype]=icmp-echo and src 192.168.50.5 and dst 192.168.60.5' \
+	expect_pcap "$P" --at-least 3 "icmp[icmptype]=icmp-echo and src $P5 and dst $V" \
 		"8b: p5's requests leave on the private LAN for its router"
-	expect_request_hops "8b p5->V" "$C" "$E" "$S" "$I" 192.168.50.5 192.168.60.5 3
-	expect_reply_hops "8b p5->V" "$C" "$E" "$S" "$I" 192.168.50.5 192.168.60.5 3
-	expect_pcap "$P" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.60.5 and dst 192.168.50.5' \
+	expect_request_hops "8b p5->V" "$C" "$E" "$S" "$I" "$P5" "$V" 3
+	expect_reply_hops "8b p5->V" "$C" "$E" "$S" "$I" "$P5" "$V" 3
+	expect_pcap "$P" --at-least 3 "icmp[icmptype]=icmp-echoreply and src $V and dst $P5" \
 		"8b: ... and the replies reach p5 on the private LAN"
-	expect_pcap "$E" --at-least 3 "src 10.9.0.12 and udp dst port 9090 and $(inner_filter 192.168.50.5 192.168.60.5)" \
-		"8b: the tunnel runs from the client-router (10.9.0.12)"
+	expect_pcap "$E" --at-least 3 "src $CROUTER_EXT and udp dst port $UDP_PORT and $(inner_filter $P5 $V)" \
+		"8b: the tunnel runs from the client-router ($CROUTER_EXT)"
 	expect_pcap "$E" --none 'ip src net 192.168.0.0/16 or ip dst net 192.168.0.0/16' \
 		"8b: no private address crosses the extranet outside the tunnel"
 	# Started on the server's side, the requests take the tunnel the other way.
-	local req='icmp[icmptype]=icmp-echo and src 192.168.60.6 and dst 192.168.50.6'
+	local req="icmp[icmptype]=icmp-echo and src $V2 and dst $P6"
 	expect_pcap "$S" --at-least 3 "$req" "8b V2->p6: V2's requests are routed into the server's tun0"
-	expect_pcap "$E" --at-least 3 "udp src port 9090 and src 10.9.0.11 and dst 10.9.0.12 and $(inner_filter 192.168.60.6 192.168.50.6)" \
+	expect_pcap "$E" --at-least 3 "udp src port $UDP_PORT and src $SERVER_EXT and dst $CROUTER_EXT and $(inner_filter $V2 $P6)" \
 		"8b V2->p6: ... cross the extranet to the client-router inside UDP"
 	expect_pcap "$C" --at-least 3 "$req" "8b V2->p6: ... come out of the client-router's tun0"
 	expect_pcap "$P" --at-least 3 "$req" "8b V2->p6: ... and reach p6 on the private LAN"
-	expect_pcap "$P" --at-least 3 'icmp[icmptype]=icmp-echoreply and src 192.168.50.6 and dst 192.168.60.6' \
+	expect_pcap "$P" --at-least 3 "icmp[icmptype]=icmp-echoreply and src $P6 and dst $V2" \
 		"8b V2->p6: p6 answers"
-	expect_big_pings "8b" "$C" "$E" "$I" 192.168.50.5 192.168.60.5 yes
+	expect_big_pings "8b" "$C" "$E" "$I" "$P5" "$V" yes
 	lab_stop client-b
 	lab_stop server-b
 }

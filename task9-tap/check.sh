@@ -13,7 +13,7 @@
 #   bad frames (frame-inject)      -> a truncated ARP, a non-Ethernet ARP:
 #                                     logged, not answered, still running
 . "$(dirname "$0")/../lab/check.sh"
-. "$(dirname "$0")/../task3-udp-tunnel/tunnel-check.sh"
+. "$(dirname "$0")/../lab/check-tunnel.sh"
 check_begin task9
 need_tool arping iputils-arping || check_end
 need_tool ping iputils-ping || check_end
@@ -22,8 +22,8 @@ need_prog "$KIT_BIN/frame-inject" || check_end
 FAKE=aa:bb:cc:dd:ee:ff
 
 lab_bg u tap "$BIN/tap-arp" --fake-mac "$FAKE"
-if ! wait_for "tap-arp to bring up tap0" 5 has_addr u tap0 192.168.53.99; then
-	fail "tap-arp did not bring up tap0 with 192.168.53.99 within 5 s: $(tail -2 "$OUT/tap.log" | tr '\n' ' ')"
+if ! wait_for "tap-arp to bring up tap0" 5 has_addr u tap0 "$TUN_U"; then
+	fail "tap-arp did not bring up tap0 with $TUN_U within 5 s: $(tail -2 "$OUT/tap.log" | tr '\n' ' ')"
 	check_end
 fi
 lab_exec u ip -o link show tap0 >"$OUT/link.txt" 2>&1
@@ -44,14 +44,14 @@ else
 fi
 expect_pcap "$P" --at-least 3 "arp[6:2]=1 and arp[24:4]=0x$(ip_hex 192.168.53.33) and ether src $TAPMAC" \
 	"9: the kernel's ARP requests for 192.168.53.33 go into tap0"
-expect_pcap "$P" --at-least 3 "arp[6:2]=2 and ether src $FAKE and ether dst $TAPMAC and arp[8:4]=0xaabbccdd and arp[12:2]=0xeeff and arp[14:4]=0x$(ip_hex 192.168.53.33) and arp[24:4]=0x$(ip_hex 192.168.53.99)" \
+expect_pcap "$P" --at-least 3 "arp[6:2]=2 and ether src $FAKE and ether dst $TAPMAC and arp[8:4]=0xaabbccdd and arp[12:2]=0xeeff and arp[14:4]=0x$(ip_hex 192.168.53.33) and arp[24:4]=0x$(ip_hex $TUN_U)" \
 	"9: tap-arp writes ARP replies '192.168.53.33 is-at $FAKE' addressed to the asker"
 expect_pcap "$P" --at-least 1 "arp[6:2]=2 and arp[14:4]=0x$(ip_hex 192.168.53.77)" \
 	"9: any address gets an answer: the ping's ARP for 192.168.53.77 too"
 expect_pcap "$P" --at-least 2 "icmp[icmptype]=icmp-echo and dst 192.168.53.77 and ether dst $FAKE" \
 	"9: the kernel believes it: echo requests to 192.168.53.77 go to the fake MAC"
-expect_grep "9: tap-arp prints the ARP request frames" "^Frame: .*ARP, Request who-has 192\.168\.53\.33 tell 192\.168\.53\.99" "$OUT/tap.log"
-expect_grep "9: tap-arp prints the other frames (the ping)" "^Frame: .*> $FAKE, IP 192\.168\.53\.99 > 192\.168\.53\.77: ICMP echo request" "$OUT/tap.log"
+expect_grep "9: tap-arp prints the ARP request frames" "^Frame: .*ARP, Request who-has 192\.168\.53\.33 tell $(re "$TUN_U")" "$OUT/tap.log"
+expect_grep "9: tap-arp prints the other frames (the ping)" "^Frame: .*> $FAKE, IP $(re "$TUN_U") > 192\.168\.53\.77: ICMP echo request" "$OUT/tap.log"
 expect_grep "9: tap-arp says what it answered" "^Spoofed ARP reply: 192\.168\.53\.33 is-at $FAKE" "$OUT/tap.log"
 
 # ---- bad frames ------------------------------------------------------------------
@@ -61,7 +61,7 @@ SRCMAC=020000000001
 capture_start bad u:tap0 || check_end
 lab_exec u "$KIT_BIN/frame-inject" tap0 \
 	ffffffffffff${SRCMAC}080600010800 \
-	ffffffffffff${SRCMAC}08060006080006040001${SRCMAC}$(ip_hex 192.168.53.99)000000000000$(ip_hex 192.168.53.44) \
+	"ffffffffffff${SRCMAC}08060006080006040001${SRCMAC}$(ip_hex "$TUN_U")000000000000$(ip_hex 192.168.53.44)" \
 	>"$OUT/inject.log" 2>&1
 sleep 0.3
 capture_stop bad

@@ -12,29 +12,33 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 2
 BUILD=${VPNLAB_BUILD:-build/san}
 export BIN=${VPNLAB_BIN:-$ROOT/$BUILD/bin}
 STOPPED=0
 trap 'STOPPED=1' INT TERM
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-300}
 
-# The task checks in order; check-taskN runs every one up to N's (as CS144's
-# checkN do). SEED's task numbers in between name the check that covers them.
-# Tasks 5, 6 and 7 are parts of one check script, each run on its own.
-ORDER=(task1 task2 task3 task5 task6 task7 task8 task9 task10)
-declare -A SCRIPT=(
-	[task1]=task1-network/check.sh
-	[task2]=task2-tun/check.sh
-	[task3]=task3-udp-tunnel/check.sh
-	[task5]="task5-bidirectional/check.sh 5"
-	[task6]="task5-bidirectional/check.sh 6"
-	[task7]="task5-bidirectional/check.sh 7"
-	[task8]=task8-rp-filter/check.sh
-	[task9]=task9-tap/check.sh
-	[task10]=task10-tls/check.sh
-)
-declare -A ALIAS=([task4]=task3)
+# The task checks in order, from the task table (lab/tasks.conf);
+# check-taskN runs every one up to N's (as CS144's checkN do). A task with
+# parts (task5: SEED tasks 5, 6, 7) runs each part on its own as taskPART.
+# shellcheck source=lab/tasks.sh
+. "$ROOT/lab/tasks.sh"
+tasks_load "$ROOT/lab/tasks.conf" || exit 2
+ORDER=()
+declare -A SCRIPT=() ALIAS=()
+for t in "${TASKS[@]}"; do
+	if [ -n "${TASK_PARTS[$t]}" ]; then
+		for p in ${TASK_PARTS[$t]}; do
+			ORDER+=("task$p")
+			SCRIPT[task$p]="${TASK_DIR[$t]}/check.sh $p"
+		done
+	else
+		ORDER+=("$t")
+		SCRIPT[$t]=${TASK_DIR[$t]}/check.sh
+	fi
+done
+for a in "${!TASK_ALIAS_OF[@]}"; do ALIAS[$a]=${TASK_ALIAS_OF[$a]}; done
 
 TOTAL_PASS=0
 TOTAL_FAIL=0
@@ -126,6 +130,9 @@ all)
 	echo "---- unit tests ($BUILD/test)"
 	run_unit
 	run_component golden bash verifier/tests/run-golden.sh "$BIN"
+	# The lab's plan is lab/topology.sh alone: compose files and defaults agree.
+	run_component topology bash tests/topology.sh "$BIN"
+	run_component shellcheck bash tests/shellcheck.sh
 	for t in "${ORDER[@]}"; do run_task "$t"; done
 	# Each check must also be seen to fail on programs broken the way a
 	# student breaks them.

@@ -23,7 +23,7 @@ FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -D_GNU_SOURCE -std=c17 -Icommon -Itask10-tls)
 declare -A SRCS=(
 	[packet]="tests/fuzz/fuzz_packet.c common/packet.c common/log.c"
-	[frame]="tests/fuzz/fuzz_frame.c task10-tls/frame.c task10-tls/login.c task10-tls/config.c common/log.c common/packet.c"
+	[frame]="tests/fuzz/fuzz_frame.c task10-tls/frame.c task10-tls/authmsg.c task10-tls/configmsg.c common/log.c common/packet.c"
 )
 for t in packet frame; do
 	# shellcheck disable=SC2086

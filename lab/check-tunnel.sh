@@ -1,7 +1,10 @@
-# tunnel-check.sh - assertions the plain-tunnel checks share (tasks 3-8).
+# shellcheck shell=bash
+# check-tunnel.sh - assertions the tunnel checks share (tasks 3-9).
 # Sourced by a check after lab/check.sh. Defines:
 #
 #   ip_hex 192.168.53.99                 -> c0a83563
+#   received LOG                          the "N received" figure of a ping log
+#   expect_ping DESC WANT LOG             PASS when that figure is WANT or more
 #   has_addr HOST IF ADDR                 true once IF on HOST has ADDR
 #   wait_tunnel_end NAME HOST ADDR        waits for a tunnel program to bring
 #                                         up tun0 with ADDR (fails the check if not)
@@ -19,6 +22,19 @@ ip_hex() {
 	local IFS=.
 	# shellcheck disable=SC2086
 	printf '%02x%02x%02x%02x' $1
+}
+
+received() {
+	sed -nE 's/.* ([0-9]+) received.*/\1/p' "$1" | tail -1
+}
+
+expect_ping() {       # DESC WANT LOG
+	local got; got=$(received "$3")
+	if [ "${got:-0}" -ge "$2" ]; then
+		pass "$1 ($got received)"
+	else
+		fail "$1: expected $2 replies, got ${got:-0}: $(tail -2 "$3" | head -1)"
+	fi
 }
 
 has_addr() {
@@ -49,8 +65,8 @@ expect_request_hops() {
 	local t=$1 cli=$2 ext=$3 srv=$4 int=$5 src=$6 dst=$7 n=$8
 	local req="icmp[icmptype]=icmp-echo and src $src and dst $dst"
 	_hop "$cli" "$n" "$req" "$t: echo requests $src -> $dst enter the client's tun0"
-	_hop "$ext" "$n" "udp dst port 9090 and dst 10.9.0.11 and $(inner_filter "$src" "$dst")" \
-		"$t: ... cross the extranet as UDP datagrams to 10.9.0.11:9090 with $src -> $dst inside"
+	_hop "$ext" "$n" "udp dst port $UDP_PORT and dst $SERVER_EXT and $(inner_filter "$src" "$dst")" \
+		"$t: ... cross the extranet as UDP datagrams to $SERVER_EXT:$UDP_PORT with $src -> $dst inside"
 	_hop "$srv" "$n" "$req" "$t: ... come out of the server's tun0"
 	_hop "$int" "$n" "$req" "$t: ... are forwarded on the intranet"
 }
@@ -60,8 +76,8 @@ expect_reply_hops() {
 	local rep="icmp[icmptype]=icmp-echoreply and src $dst and dst $src"
 	_hop "$int" "$n" "$rep" "$t: echo replies $dst -> $src come back on the intranet"
 	_hop "$srv" "$n" "$rep" "$t: ... are routed into the server's tun0"
-	_hop "$ext" "$n" "udp src port 9090 and src 10.9.0.11 and $(inner_filter "$dst" "$src")" \
-		"$t: ... cross the extranet as UDP datagrams from 10.9.0.11:9090 with $dst -> $src inside"
+	_hop "$ext" "$n" "udp src port $UDP_PORT and src $SERVER_EXT and $(inner_filter "$dst" "$src")" \
+		"$t: ... cross the extranet as UDP datagrams from $SERVER_EXT:$UDP_PORT with $dst -> $src inside"
 	_hop "$cli" "$n" "$rep" "$t: ... are written into the client's tun0"
 }
 
@@ -72,7 +88,7 @@ expect_big_pings() {
 	local t=$1 cli=$2 ext=$3 int=$4 src=$5 dst=$6 replies=${7:-yes}
 	local big="icmp and ip[2:2]=1500 and ip[6:2] & 0x3fff = 0"
 	_hop "$cli" 2 "$big and src $src" "$t: 1500-byte packets (ping -s 1472) enter the client's tun0 whole"
-	_hop "$ext" 2 "udp dst port 9090 and udp[8+2:2]=1500 and udp[8+12:4]=0x$(ip_hex "$src")" \
+	_hop "$ext" 2 "udp dst port $UDP_PORT and udp[8+2:2]=1500 and udp[8+12:4]=0x$(ip_hex "$src")" \
 		"$t: ... cross the extranet whole inside the UDP payload (outer datagram fragmented)"
 	_hop "$int" 2 "$big and src $src and dst $dst" "$t: ... reach the intranet whole (1500 bytes)"
 	[ "$replies" = yes ] &&
@@ -94,7 +110,7 @@ send_bad_datagrams() {
 	lab_exec "$host" "$KIT_BIN/udp-inject" "$dest" \
 		68656c6c6f2c2074756e6e656c \
 		4500 \
-		450005dc0000000040010000$(ip_hex 192.168.53.99)$(ip_hex 192.168.60.5) \
-		4f0000140000000040010000$(ip_hex 192.168.53.99)$(ip_hex 192.168.60.5) \
+		"450005dc0000000040010000$(ip_hex "$TUN_U")$(ip_hex "$V")" \
+		"4f0000140000000040010000$(ip_hex "$TUN_U")$(ip_hex "$V")" \
 		60000000000c3a40fe800000000000000000000000000001ff0200000000000000000000000000018000000000000000
 }

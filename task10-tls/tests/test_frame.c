@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "minivpn.h"
+#include "../minivpn.h"
 
 #define MTU 1500
 

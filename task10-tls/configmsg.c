@@ -1,5 +1,5 @@
 /*
- * config.c - the CONFIG message: what the server pushes to a client after
+ * configmsg.c - the CONFIG message: what the server pushes to a client after
  * a good login (its tunnel address, MTU, keepalive timers and routes).
  *
  *  0               1               2               3

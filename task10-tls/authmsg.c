@@ -1,5 +1,5 @@
 /*
- * login.c - the AUTH message a client sends right after the handshake.
+ * authmsg.c - the AUTH message a client sends right after the handshake.
  *
  *  0               1               2               3
  * +---------------+---------------+---------------+---------------+

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "minivpn.h"
+#include "../minivpn.h"
 
 static char shadow_path[] = "/tmp/test-auth-shadow.XXXXXX";
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "minivpn.h"
+#include "../minivpn.h"
 
 static struct in_addr
 ip(const char *s)

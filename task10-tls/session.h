@@ -1,0 +1,103 @@
+/*
+ * session.h - one client connection on the server (session.c), and the
+ * little it needs from the event loop that owns it (server.c).
+ *
+ * session.c does not include server.h and calls nothing in server.c: what
+ * it needs from the loop comes through struct session_loop, which server.c
+ * fills in. The server's slot table, its counters and its admission policy
+ * (who may log in, with which address) stay in server.c.
+ */
+#ifndef MINIVPN_SESSION_H
+#define MINIVPN_SESSION_H
+
+#include "minivpn.h"
+
+/*
+ * A session's life: TCP accepted -> TLS handshake -> wait for AUTH ->
+ * helper checks the password -> (answer held back after failures) ->
+ * admitted by the server: ACTIVE with an address, or closed with an ERROR
+ * frame.
+ */
+enum sess_state {
+	SS_HANDSHAKE,
+	SS_LOGIN,       /* TLS up, waiting for AUTH */
+	SS_CHECKING,    /* AUTH sent to the helper */
+	SS_DELAYED,     /* answer known, held back until deadline_ms */
+	SS_ACTIVE,
+};
+
+struct session;
+
+/*
+ * What the event loop lends every session: shared resources, and four calls
+ * back. Each call gets the loop it was found in.
+ */
+struct session_loop {
+	SSL_CTX          *ctx;
+	unsigned          mtu;          /* largest DATA payload */
+	int               tunfd;
+	const char       *tunname;
+	struct throttle  *throttle;     /* login attempts per source address */
+	struct log_limit *lim_accept;   /* shared by all handshake failures */
+	struct log_limit *lim_tun;      /* shared by all TUN write errors */
+	/* Wake s when its socket is readable, and writable too if out. */
+	int  (*watch)(struct session_loop *loop, struct session *s, bool out);
+	/* s stopped reading with data left (more) or has none left (!more):
+	 * epoll cannot see what OpenSSL holds, so the loop calls session_io()
+	 * again without waiting while more is set. */
+	void (*more)(struct session_loop *loop, struct session *s, bool more);
+	/* Sends lg to the password helper and sets s->req_id; the answer comes
+	 * back through session_auth_done(). Returns -1 if it could not. */
+	int  (*ask)(struct session_loop *loop, struct session *s,
+	            const struct login *lg);
+	/* s is being closed: the loop drops it and what it holds there (its
+	 * slot, its address, its share of the loop's counters). */
+	void (*forget)(struct session_loop *loop, struct session *s);
+};
+
+struct session {
+	struct session_loop *loop;
+	uint32_t        id;            /* generation << 16 | slot (epoll tag) */
+	uint64_t        req_id;        /* of the question to the auth helper:
+	                                  never reused, so a late answer cannot
+	                                  reach another session */
+	int             fd;
+	SSL            *ssl;
+	enum sess_state state;
+	struct sockaddr_in peer;
+	char            name[80];      /* "alice@10.9.0.5:40312" for the log */
+	char            user[AUTH_USER_MAX + 1];
+	struct in_addr  want, addr;
+	bool            has_addr;      /* addr is leased from the server's pool */
+	enum auth_result result;
+	bool            throttled;     /* counted in flight by the throttle */
+	uint64_t        accepted_ms;
+	uint64_t        verdict_ms;    /* no answer to AUTH before this */
+	uint64_t        deadline_ms;   /* handshake/login timeout, or delay */
+	bool            more;          /* stopped reading with data left */
+	struct fbuf     rx, tx;
+	struct keepalive ka;
+	bool            pollout;       /* EPOLLOUT registered */
+	bool            dirty;         /* queued for a flush this round */
+	struct log_limit lim_spoof, lim_bad;
+	uint64_t        pkts_in, pkts_out, drops;
+};
+
+/*
+ * Functions that may close the session return -1 after it is gone; the
+ * caller must not touch it again. session_auth_done() and session_tick()
+ * return 1 when the password's verdict is due: the caller then decides
+ * whether to admit the session (session_start()) or close it.
+ */
+struct session *session_new(struct session_loop *loop, int fd,
+                            const struct sockaddr_in *peer, uint32_t id);
+void session_close(struct session *s, enum vpn_error code, const char *reason);
+int  session_io(struct session *s, uint32_t events);
+int  session_flush(struct session *s);
+int  session_tick(struct session *s, uint64_t now);
+int  session_auth_done(struct session *s, enum auth_result res, uint64_t now);
+int  session_start(struct session *s, const struct vpn_config *cfg,
+                   unsigned nclients);
+bool session_queue_packet(struct session *s, const uint8_t *pkt, size_t len);
+
+#endif /* MINIVPN_SESSION_H */
