@@ -147,7 +147,12 @@ check_cleanup() {
 
 # Ends the check: sanitizer reports in any log fail it; prints the tally.
 check_end() {
-	local f
+	local f name
+	# A program that ended by itself is often the first cause of what
+	# failed: say so before the tally.
+	for name in "${!BG_PID[@]}"; do
+		bg_exit_note "$name" && [ "$CHECK_FAILED" -gt 0 ] && note "$EXIT_NOTE"
+	done
 	for name in "${!BG_PID[@]}"; do lab_stop "$name"; done
 	for f in "$OUT"/*.log; do
 		[ -e "$f" ] || continue
@@ -177,6 +182,36 @@ lab_bg() {
 lab_alive() {
 	local pid=${BG_PID[$1]:-}
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# bg_exit_note NAME: when NAME (started by lab_bg) has ended by itself,
+# sets EXIT_NOTE to what a FAIL line should say first - how it ended and
+# the last lines of its log - and returns 0; returns 1 while it runs.
+# (Not in $(...): the status is the check's own shell's to collect.)
+bg_exit_note() {
+	local name=$1 pid=${BG_PID[$1]:-} st how
+	EXIT_NOTE=
+	[ -n "$pid" ] || return 1
+	kill -0 "$pid" 2>/dev/null && return 1
+	wait "$pid" 2>/dev/null
+	st=$?
+	unset "BG_PID[$name]"
+	if [ "$st" -gt 128 ]; then how="signal $((st - 128))"; else how="exit $st"; fi
+	echo "$how" >"$OUT/$name.status"
+	EXIT_NOTE="$name ended by itself ($how); last lines of ${OUT#"$ROOT"/}/$name.log: $(tail -3 "$OUT/$name.log" 2>/dev/null | tr '\n' ' ' | cut -c1-300)"
+	return 0
+}
+
+# expect_alive DESC NAME: NAME is still running; if not, the FAIL says how
+# it ended and what it said last.
+expect_alive() {
+	if bg_exit_note "$2"; then
+		fail "$1: $EXIT_NOTE"
+	elif [ -z "${BG_PID[$2]:-}" ]; then
+		fail "$1: no program '$2' was started"
+	else
+		pass "$1"
+	fi
 }
 
 # lab_stop NAME: SIGTERM, SIGKILL after 2 s. Leaves the exit status in
@@ -320,9 +355,13 @@ expect_grep() {
 	fi
 }
 
+# expect_no_grep DESC REGEX FILE: no line of FILE matches. A missing or
+# empty FILE fails: a log that says nothing is no evidence of anything.
 expect_no_grep() {
 	local desc=$1 re=$2 file=$3 hit
-	if hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
+	if [ ! -s "$file" ]; then
+		fail "$desc: nothing to judge: ${file#"$ROOT"/} is $([ -e "$file" ] && echo empty || echo missing)"
+	elif hit=$(grep -m1 -E -- "$re" "$file" 2>/dev/null); then
 		fail "$desc: found \"$hit\" in ${file#"$ROOT"/}"
 	else
 		pass "$desc"

@@ -45,6 +45,11 @@ usage(FILE *f)
 "  --max-backoff S     longest wait between reconnects (default 30)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
+"  --config FILE       read options from FILE first (minivpn.conf(5):\n"
+"                      'key = value' lines, keys as the long options);\n"
+"                      the command line overrides it\n"
+"  --check-config      check the options and the CA, then exit\n"
+"  --version           the program's and the protocol's version\n"
 "  -h, --help          this text\n"
 "\n"
 "Exit status: 0 stopped by a signal, 1 error (or connection lost with\n"
@@ -54,68 +59,117 @@ usage(FILE *f)
 	        VPN_PORT);
 }
 
+static const struct option longopts[] = {
+	{ "server", required_argument, NULL, 's' },
+	{ "connect", required_argument, NULL, 'c' },
+	{ "ca-dir", required_argument, NULL, 'd' },
+	{ "ca-file", required_argument, NULL, 'f' },
+	{ "login", required_argument, NULL, 'l' },
+	{ "password-file", required_argument, NULL, 'p' },
+	{ "tun", required_argument, NULL, 't' },
+	{ "address", required_argument, NULL, 'a' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "no-reconnect", no_argument, NULL, 'n' },
+	{ "max-backoff", required_argument, NULL, 'b' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "check-config", no_argument, NULL, 'X' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What the options say beyond struct client_opts. */
+struct invocation {
+	int  verbosity;
+	bool check_config;
+};
+
+/*
+ * Applies one option, from the command line or the config file; `what`
+ * names it in messages ("--server", or "FILE:LINE: server").
+ */
 static void
-parse_args(int argc, char **argv, struct client_opts *o, int *verbosity)
+apply_opt(struct client_opts *o, struct invocation *inv, int c,
+          const char *arg, const char *what)
 {
-	static const struct option longopts[] = {
-		{ "server", required_argument, NULL, 's' },
-		{ "connect", required_argument, NULL, 'c' },
-		{ "ca-dir", required_argument, NULL, 'd' },
-		{ "ca-file", required_argument, NULL, 'f' },
-		{ "login", required_argument, NULL, 'l' },
-		{ "password-file", required_argument, NULL, 'p' },
-		{ "tun", required_argument, NULL, 't' },
-		{ "address", required_argument, NULL, 'a' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "no-reconnect", no_argument, NULL, 'n' },
-		{ "max-backoff", required_argument, NULL, 'b' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static char host[256];
 	char *colon, *end;
 	unsigned long v;
+
+	switch (c) {
+	case 's':
+		snprintf(host, sizeof(host), "%s", arg);
+		colon = strrchr(host, ':');
+		if (colon != NULL) {
+			*colon = '\0';
+			v = strtoul(colon + 1, &end, 10);
+			if (*end != '\0' || v == 0 || v > 65535)
+				fatalx("%s: bad port '%s'", what, colon + 1);
+			o->port = (uint16_t)v;
+		}
+		o->server = host;
+		break;
+	case 'c': o->connect = arg; break;
+	case 'd': o->ca_dir = arg; break;
+	case 'f': o->ca_file = arg; break;
+	case 'l': o->user = arg; break;
+	case 'p': o->password_file = arg; break;
+	case 't': o->tun = arg; break;
+	case 'a':
+		if (inet_pton(AF_INET, arg, &o->want) != 1)
+			fatalx("%s: '%s' is not an IPv4 address", what, arg);
+		break;
+	case 'u': o->run_as = arg; break;
+	case 'n': o->reconnect = false; break;
+	case 'b':
+		v = strtoul(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || v < 1 || v > 3600)
+			fatalx("%s: '%s' is not a number of seconds from 1 to 3600",
+			       what, arg);
+		o->max_backoff = (unsigned)v;
+		break;
+	case 'v': inv->verbosity = LL_DEBUG; break;
+	case 'q': inv->verbosity = LL_WARN; break;
+	case 'C': break;          /* read before the command line */
+	case 'X': inv->check_config = true; break;
+	case 'V':
+		printf("minivpn-client %s (protocol version %d)\n",
+		       MINIVPN_VERSION, VPN_PROTO_VERSION);
+		exit(0);
+	case 'h': usage(stdout); exit(0);
+	default: usage(stderr); exit(1);
+	}
+}
+
+/* The config file's settings first, then the command line over them. */
+static void
+parse_args(int argc, char **argv, struct client_opts *o, struct invocation *inv)
+{
+	static struct conffile cf;   /* its strings are the options' values */
+	const char *path = conffile_arg(argc, argv);
+	char what[sizeof(cf.err)];
+	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			snprintf(host, sizeof(host), "%s", optarg);
-			colon = strrchr(host, ':');
-			if (colon != NULL) {
-				*colon = '\0';
-				v = strtoul(colon + 1, &end, 10);
-				if (*end != '\0' || v == 0 || v > 65535)
-					fatalx("--server: bad port '%s'", colon + 1);
-				o->port = (uint16_t)v;
-			}
-			o->server = host;
-			break;
-		case 'c': o->connect = optarg; break;
-		case 'd': o->ca_dir = optarg; break;
-		case 'f': o->ca_file = optarg; break;
-		case 'l': o->user = optarg; break;
-		case 'p': o->password_file = optarg; break;
-		case 't': o->tun = optarg; break;
-		case 'a':
-			if (inet_pton(AF_INET, optarg, &o->want) != 1)
-				fatalx("--address: '%s' is not an IPv4 address", optarg);
-			break;
-		case 'u': o->run_as = optarg; break;
-		case 'n': o->reconnect = false; break;
-		case 'b':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 3600)
-				fatalx("--max-backoff: 1 to 3600 seconds");
-			o->max_backoff = (unsigned)v;
-			break;
-		case 'v': *verbosity = LL_DEBUG; break;
-		case 'q': *verbosity = LL_WARN; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(1);
+	if (path != NULL) {
+		if (conffile_load(&cf, path, longopts, NULL) == -1)
+			fatalx("%s", cf.err);
+		for (i = 0; i < cf.n; i++) {
+			snprintf(what, sizeof(what), "%s:%u: %s", path, cf.e[i].line,
+			         cf.e[i].name);
+			apply_opt(o, inv, cf.e[i].val, cf.e[i].arg, what);
 		}
+	}
+	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+		const char *name = "";
+
+		for (i = 0; longopts[i].name != NULL; i++)
+			if (longopts[i].val == c)
+				name = longopts[i].name;
+		snprintf(what, sizeof(what), "--%s", name);
+		apply_opt(o, inv, c, optarg, what);
 	}
 	if (optind != argc || o->server == NULL || o->server[0] == '\0' ||
 	    o->user == NULL || (o->ca_dir == NULL && o->ca_file == NULL)) {
@@ -186,11 +240,26 @@ main(int argc, char **argv)
 		.reconnect = true, .max_backoff = 30,
 	};
 	static struct client c;
-	int verbosity = LL_INFO, ret = 1;
+	struct invocation inv = { .verbosity = LL_INFO };
+	int ret = 1;
 
 	log_init(argv[0], LL_INFO);
-	parse_args(argc, argv, &opt, &verbosity);
-	log_init(argv[0], verbosity);
+	parse_args(argc, argv, &opt, &inv);
+	log_init(argv[0], inv.verbosity);
+	if (inv.check_config) {
+		/* What set-up would refuse, without root or the network. */
+		c.ctx = tls_client_ctx(opt.ca_dir, opt.ca_file);
+		if (c.ctx == NULL)
+			return 1;
+		SSL_CTX_free(c.ctx);
+		if (opt.password_file != NULL && access(opt.password_file, R_OK) == -1) {
+			log_warn("password file %s", opt.password_file);
+			return 1;
+		}
+		log_info("configuration OK: server %s port %u, login %s",
+		         opt.server, opt.port, opt.user);
+		return 0;
+	}
 	c.opt = &opt;
 	c.last_addr = opt.want;
 	c.fd = c.tunfd = -1;

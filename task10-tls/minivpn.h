@@ -190,4 +190,39 @@ struct netconf {
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);
 
+/* ---- shadowfile.c: a shadow-format password file ------------------------------ */
+
+enum shadow_op { SHADOW_ADD, SHADOW_SET, SHADOW_LOCK, SHADOW_DEL };
+/* Logs each malformed line by number; returns how many, or -1. */
+int shadowfile_check(const char *path);
+/* Replaces path atomically with user added, given hash, locked, deleted. */
+int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
+                    const char *hash);
+
+/* ---- conffile.c: the programs' configuration file ------------------------------- */
+
+#define MINIVPN_VERSION "1.0"
+
+struct option;
+struct conf_entry {
+	int         val;       /* the getopt value of the option */
+	const char *name;      /* its long name */
+	char       *arg;       /* its value, NULL for a flag */
+	unsigned    line;
+};
+struct conffile {
+	const char        *path;
+	struct conf_entry *e;
+	size_t             n;
+	char               err[512];   /* "FILE:LINE: what was expected" */
+};
+/* Both return -1 with the reason in cf->err; conffile_free() either way. */
+int  conffile_load(struct conffile *cf, const char *path,
+                   const struct option *opts, const char *const *repeatable);
+int  conffile_parse(struct conffile *cf, const char *path, const char *text,
+                    size_t len, const struct option *opts,
+                    const char *const *repeatable);
+void conffile_free(struct conffile *cf);
+const char *conffile_arg(int argc, char **argv);
+
 #endif /* MINIVPN_H */

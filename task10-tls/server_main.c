@@ -42,6 +42,11 @@ usage(FILE *f)
 "  --max-clients N     (default: the pool's size)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
+"  --config FILE       read options from FILE first (minivpn.conf(5):\n"
+"                      'key = value' lines, keys as the long options);\n"
+"                      the command line overrides it\n"
+"  --check-config      check the options, certificate and key, then exit\n"
+"  --version           the program's and the protocol's version\n"
 "  -h, --help          this text\n",
 	        VPN_PORT, VPN_MTU_DEFAULT, KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT);
 }
@@ -57,74 +62,130 @@ parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 	return (unsigned)v;
 }
 
+static const struct option longopts[] = {
+	{ "cert", required_argument, NULL, 'c' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "tun", required_argument, NULL, 't' },
+	{ "pool", required_argument, NULL, 'p' },
+	{ "route", required_argument, NULL, 'r' },
+	{ "mtu", required_argument, NULL, 'm' },
+	{ "shadow", required_argument, NULL, 's' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "keepalive", required_argument, NULL, 'K' },
+	{ "max-clients", required_argument, NULL, 'M' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "check-config", no_argument, NULL, 'X' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+static const char *const repeatable[] = { "route", NULL };
+
+/* What the options say beyond struct server_opts. */
+struct invocation {
+	int  verbosity;
+	bool check_config;
+	bool file_routes;         /* o->routes came from the config file */
+};
+
+/*
+ * Applies one option, from the command line or the config file; `what`
+ * names it in messages ("--mtu", or "FILE:LINE: mtu").
+ */
 static void
-parse_args(int argc, char **argv, struct server_opts *o, int *verbosity)
+apply_opt(struct server_opts *o, struct invocation *inv, int c,
+          const char *arg, const char *what, bool from_file)
 {
-	static const struct option longopts[] = {
-		{ "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "tun", required_argument, NULL, 't' },
-		{ "pool", required_argument, NULL, 'p' },
-		{ "route", required_argument, NULL, 'r' },
-		{ "mtu", required_argument, NULL, 'm' },
-		{ "shadow", required_argument, NULL, 's' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "keepalive", required_argument, NULL, 'K' },
-		{ "max-clients", required_argument, NULL, 'M' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char ka[32], *comma;
+
+	switch (c) {
+	case 'c': o->cert = arg; break;
+	case 'k': o->key = arg; break;
+	case 'l':
+		if (addr_parse_endpoint(arg, VPN_PORT, &o->listen) == -1)
+			fatalx("%s: expected ADDR[:PORT]", what);
+		break;
+	case 't': o->tun = arg; break;
+	case 'p':
+		if (addr_parse_prefix(arg, &o->pool_net, &o->pool_prefix) == -1)
+			fatalx("%s: expected ADDR/PREFIX", what);
+		break;
+	case 'r':
+		/* Routes on the command line replace those of the file. */
+		if (!from_file && inv->file_routes) {
+			o->nroutes = 0;
+			inv->file_routes = false;
+		}
+		if (from_file)
+			inv->file_routes = true;
+		if (o->nroutes == CONFIG_ROUTES_MAX)
+			fatalx("%s: at most %d routes", what, CONFIG_ROUTES_MAX);
+		if (addr_parse_prefix(arg, &o->routes[o->nroutes].dst,
+		                      &o->routes[o->nroutes].prefixlen) == -1)
+			fatalx("%s: expected ADDR/PREFIX", what);
+		o->nroutes++;
+		break;
+	case 'm':
+		o->mtu = parse_uint(arg, what, VPN_MTU_MIN, VPN_MTU_MAX);
+		break;
+	case 's': o->shadow = arg; break;
+	case 'u': o->user = arg; break;
+	case 'K':
+		/* A copy: argv is what `ps` shows, leave it as typed. */
+		snprintf(ka, sizeof(ka), "%s", arg);
+		comma = strchr(ka, ',');
+		if (comma == NULL)
+			fatalx("%s: expected INTERVAL,TIMEOUT", what);
+		*comma = '\0';
+		o->ka_interval = parse_uint(ka, what, 1, 3600);
+		o->ka_timeout = parse_uint(comma + 1, what, o->ka_interval + 1, 65535);
+		break;
+	case 'M':
+		o->max_clients = parse_uint(arg, what, 1, 4093);
+		break;
+	case 'v': inv->verbosity = LL_DEBUG; break;
+	case 'q': inv->verbosity = LL_WARN; break;
+	case 'C': break;          /* read before the command line */
+	case 'X': inv->check_config = true; break;
+	case 'V':
+		printf("minivpn-server %s (protocol version %d)\n",
+		       MINIVPN_VERSION, VPN_PROTO_VERSION);
+		exit(0);
+	case 'h': usage(stdout); exit(0);
+	default: usage(stderr); exit(2);
+	}
+}
+
+/* The config file's settings first, then the command line over them. */
+static void
+parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
+{
+	static struct conffile cf;   /* its strings are the options' values */
+	const char *path = conffile_arg(argc, argv);
+	char what[sizeof(cf.err)];
+	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': o->cert = optarg; break;
-		case 'k': o->key = optarg; break;
-		case 'l':
-			if (addr_parse_endpoint(optarg, VPN_PORT, &o->listen) == -1)
-				exit(1);
-			break;
-		case 't': o->tun = optarg; break;
-		case 'p':
-			if (addr_parse_prefix(optarg, &o->pool_net, &o->pool_prefix) == -1)
-				exit(1);
-			break;
-		case 'r':
-			if (o->nroutes == CONFIG_ROUTES_MAX)
-				fatalx("at most %d routes", CONFIG_ROUTES_MAX);
-			if (addr_parse_prefix(optarg, &o->routes[o->nroutes].dst,
-			                      &o->routes[o->nroutes].prefixlen) == -1)
-				exit(1);
-			o->nroutes++;
-			break;
-		case 'm':
-			o->mtu = parse_uint(optarg, "--mtu", VPN_MTU_MIN, VPN_MTU_MAX);
-			break;
-		case 's': o->shadow = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'K':
-			/* A copy: argv is what `ps` shows, leave it as typed. */
-			snprintf(ka, sizeof(ka), "%s", optarg);
-			comma = strchr(ka, ',');
-			if (comma == NULL)
-				fatalx("--keepalive: expected INTERVAL,TIMEOUT");
-			*comma = '\0';
-			o->ka_interval = parse_uint(ka, "--keepalive", 1, 3600);
-			o->ka_timeout = parse_uint(comma + 1, "--keepalive timeout",
-			                           o->ka_interval + 1, 65535);
-			break;
-		case 'M':
-			o->max_clients = parse_uint(optarg, "--max-clients", 1, 4093);
-			break;
-		case 'v': *verbosity = LL_DEBUG; break;
-		case 'q': *verbosity = LL_WARN; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
+	if (path != NULL) {
+		if (conffile_load(&cf, path, longopts, repeatable) == -1)
+			fatalx("%s", cf.err);
+		for (i = 0; i < cf.n; i++) {
+			snprintf(what, sizeof(what), "%s:%u: %s", path, cf.e[i].line,
+			         cf.e[i].name);
+			apply_opt(o, inv, cf.e[i].val, cf.e[i].arg, what, true);
 		}
+	}
+	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+		const char *name = "";
+
+		for (i = 0; longopts[i].name != NULL; i++)
+			if (longopts[i].val == c)
+				name = longopts[i].name;
+		snprintf(what, sizeof(what), "--%s", name);
+		apply_opt(o, inv, c, optarg, what, false);
 	}
 	if (optind != argc) {
 		usage(stderr);
@@ -205,6 +266,31 @@ server_setup(struct server *srv, const struct server_opts *o)
 	return 0;
 }
 
+/*
+ * --check-config: what set-up would refuse, found without root and without
+ * touching the network: the pool, the certificate and key (loaded as the
+ * server would), the shadow file.
+ */
+static int
+check_config(const struct server_opts *o)
+{
+	static struct pool pool;   /* large */
+	SSL_CTX *ctx;
+
+	if (pool_init(&pool, o->pool_net, o->pool_prefix) == -1)
+		return 1;
+	ctx = tls_server_ctx(o->cert, o->key);
+	if (ctx == NULL)
+		return 1;
+	SSL_CTX_free(ctx);
+	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
+		return 1;
+	log_info("configuration OK: certificate %s, pool of %u addresses, "
+	         "%u route(s), passwords from %s", o->cert, pool.size, o->nroutes,
+	         o->shadow ? o->shadow : "the system shadow database");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -215,12 +301,15 @@ main(int argc, char **argv)
 		.listen = { .sin_family = AF_INET, .sin_port = htons(VPN_PORT) },
 	};
 	static struct server srv;   /* large (packet buffer); one per process */
-	int verbosity = LL_INFO, ret;
+	struct invocation inv = { .verbosity = LL_INFO };
+	int ret;
 
 	inet_pton(AF_INET, "192.168.53.0", &opt.pool_net);
 	log_init(argv[0], LL_INFO);
-	parse_args(argc, argv, &opt, &verbosity);
-	log_init(argv[0], verbosity);
+	parse_args(argc, argv, &opt, &inv);
+	log_init(argv[0], inv.verbosity);
+	if (inv.check_config)
+		return check_config(&opt);
 	if (no_core_dumps() == -1)
 		return 1;
 	srv.opt = &opt;
@@ -228,6 +317,9 @@ main(int argc, char **argv)
 	srv.lim_accept.burst = 5;
 	srv.lim_tun.burst = 5;
 
+	/* Malformed lines are named once here; libc skips them silently. */
+	if (opt.shadow != NULL && shadowfile_check(opt.shadow) == -1)
+		return 1;
 	srv.authfd = authproc_start(opt.shadow);
 	if (srv.authfd == -1)
 		return 1;

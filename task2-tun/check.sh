@@ -66,7 +66,7 @@ if wait_for "the responder to set up $IF" 5 tun_ready responder; then
 		"2.d: echo replies are written into $IF"
 	expect_pcap "$OUT/echo-u-$IF.pcap" --checksums-ok 'icmp[icmptype]=icmp-echoreply' \
 		"2.d: every reply has correct IP and ICMP checksums"
-	expect_ok "2.d: the responder is still running" lab_alive responder
+	expect_alive "2.d: the responder is still running" responder
 else
 	fail "2.d: tun-demo --respond did not set up $IF: $(tail -2 "$OUT/responder.log" | tr '\n' ' ')"
 fi
@@ -84,7 +84,7 @@ if wait_for "the garbage writer to set up $IF" 5 tun_ready garbage; then
 	else
 		fail "2.d: expected the kernel to drop 3 non-IP writes, rx_dropped went $before -> $after"
 	fi
-	expect_ok "2.d: the garbage writer is still running" lab_alive garbage
+	expect_alive "2.d: the garbage writer is still running" garbage
 else
 	fail "2.d: tun-demo --garbage did not set up $IF: $(tail -2 "$OUT/garbage.log" | tr '\n' ' ')"
 fi

@@ -80,7 +80,7 @@ else
 	fail "bad input: 41 junk datagrams made $((after - before)) log lines, expected 1 to 12 (log_limited)"
 fi
 expect_grep "bad input: the server says how many messages it held back" 'similar messages suppressed' "$L"
-expect_ok "bad input: tun-server is still running" lab_alive server
+expect_alive "bad input: tun-server is still running" server
 before=$(grep -c 'Inside:' "$L")
 lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-after.log" 2>&1
 sleep 0.2
@@ -90,7 +90,7 @@ if [ $((after - before)) -ge 2 ]; then
 else
 	fail "bad input: after the junk, the server printed $((after - before)) datagrams for 2 pings"
 fi
-expect_ok "the client is still running" lab_alive client
+expect_alive "the client is still running" client
 
 # ---- interoperation with a SEED-style Python peer -----------------------------------
 # seed-tun.py does what SEED's tun_client.py / tun_server.py do, in Python:

@@ -72,7 +72,7 @@ expect_pcap "$OUT/bad-u-tap0.pcap" --none 'arp and arp[6:2]=2' \
 expect_grep "bad input: a truncated ARP frame is logged, not answered" 'ARP frame from 02:00:00:00:00:01 not answered: truncated' "$OUT/tap.log"
 expect_grep "bad input: a non-Ethernet ARP is logged, not answered" 'ARP frame from 02:00:00:00:00:01 not answered: ARP for hardware type 6' "$OUT/tap.log"
 expect_no_grep "bad input: no reply claims 192.168.53.44" 'Spoofed ARP reply: 192\.168\.53\.44' "$OUT/tap.log"
-expect_ok "bad input: tap-arp is still running" lab_alive tap
+expect_alive "bad input: tap-arp is still running" tap
 lab_exec u ip neigh flush dev tap0
 lab_exec u arping -c 1 -w 2 -I tap0 192.168.53.35 >"$OUT/arping-after.log" 2>&1
 expect_grep "bad input: ... and still answers" "reply from 192\.168\.53\.35 \[$(echo "$FAKE" | tr a-f A-F)\]" "$OUT/arping-after.log"

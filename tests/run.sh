@@ -133,6 +133,8 @@ all)
 	# The lab's plan is lab/topology.sh alone: compose files and defaults agree.
 	run_component topology bash tests/topology.sh "$BIN"
 	run_component shellcheck bash tests/shellcheck.sh
+	# Every task README lists the solution regions a student writes.
+	run_component readmes bash tools/test-readmes.sh
 	for t in "${ORDER[@]}"; do run_task "$t"; done
 	# Each check must also be seen to fail on programs broken the way a
 	# student breaks them.

@@ -26,7 +26,9 @@
 #   tools/handout.sh [-o DIR] [--tar]      (DIR defaults to build/handout)
 #
 # Also writes DIR.regions (outside the handout: for the instructor), one
-# line per region "file:line: hint", and with --tar DIR.tar.gz.
+# line per region "file:line: hint", and with --tar DIR.tar.gz. In the
+# handout, README.md is the students' (tools/handout-README.md) and
+# tools/stubs.list records each stub as handed out (tools/stubs.sh).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +49,9 @@ excluded() {
 	# grader's own tests carry known bugs of the reference: neither belongs
 	# in a student's tree.
 	case $1 in
-	tools/test-handout.sh | tests/mutants/* | grading/test-grade.sh) return 0 ;;
+	tools/test-handout.sh | tools/test-readmes.sh | tests/mutants/* | grading/test-grade.sh) return 0 ;;
+	# (it becomes the handout's README.md)
+	tools/handout-README.md) return 0 ;;
 	esac
 	return 1
 }
@@ -61,6 +65,35 @@ describes_format() {
 	return 1
 }
 
+# block_awk: from a stubbed FILE (with counts, the STUB lines of each of its
+# regions, in order), one record per stub: "@ FILE LINE" and its lines, each
+# after a "|": the TODO comment, the STUB lines and the line after them. A
+# stub is unwritten while the file still holds that block as it is.
+block_awk='
+BEGIN {
+	nc = split(counts, cnt, " ")
+	mark = style == "sh" ? "^[ \t]*# TODO \\(student\\):" : "/\\* TODO \\(student\\):"
+}
+state == 2 && !(left == 1 && $0 ~ mark) {
+	print "|" $0
+	if (--left == 0) state = 0
+	next
+}
+state == 2 { state = 0 }
+state == 1 {
+	print "|" $0
+	if (index($0, "*/")) { left = cnt[k] + 1; state = 2 }
+	next
+}
+$0 ~ mark {
+	k++
+	printf "@ %s %d\n", file, FNR
+	print "|" $0
+	if (style == "c" && !index($0, "*/")) state = 1
+	else { left = cnt[k] + 1; state = 2 }
+}
+END { if (k != nc) { printf "%s: %d stubs for %d regions\n", file, k, nc > "/dev/stderr"; exit 1 } }'
+
 # strip FILE STYLE: FILE's regions replaced by stubs, into the handout.
 strip() {
 	if ! awk -v file="$1" -v style="$2" -f tools/strip-solutions.awk "$1" \
@@ -69,7 +102,15 @@ strip() {
 		echo "handout: malformed solution region in $1" >&2
 		exit 1
 	fi
-	sed 's/^REGION //' "$out/$1.regions" >>"$regions"
+	grep '^REGION ' "$out/$1.regions" | sed 's/^REGION //' >>"$regions"
+	# What each stub looks like in the handout, for tools/stubs.sh
+	# (make todo, make demo) to tell a stub still there from one written.
+	if ! awk -v file="$1" -v style="$2" \
+		-v counts="$(grep '^STUBS ' "$out/$1.regions" | sed 's/.*: //' | tr '\n' ' ')" \
+		"$block_awk" "$out/$1" >>"$stubs"; then
+		echo "handout: $1: the stubs written do not match its regions" >&2
+		exit 1
+	fi
 	rm -f "$out/$1.regions"
 	chmod --reference="$1" "$out/$1"
 	nstubbed=$((nstubbed + 1))
@@ -83,6 +124,9 @@ rm -rf "$out" "$out.regions" "$out.tar.gz"
 mkdir -p "$out"
 regions=$out.regions
 : >"$regions"
+stubs=$out/tools/stubs.list
+mkdir -p "$out/tools"
+: >"$stubs"
 nfiles=0 nstubbed=0
 while IFS= read -r -d '' f; do
 	[ -e "$f" ] || continue          # deleted in the work tree
@@ -103,13 +147,22 @@ while IFS= read -r -d '' f; do
 	nfiles=$((nfiles + 1))
 done < <(git ls-files -z)
 
+# The students' README, not the instructor's.
+cp "$root/tools/handout-README.md" "$out/README.md"
+
 # The handout's build keeps the "unused" warnings that stubs cause from
-# being errors (tools/module.mk looks for this file).
+# being errors, and folds them to a line per file (tools/module.mk looks
+# for this file).
 cat >"$out/HANDOUT" <<'EOT'
-This is the students' starter kit of the VPN lab kit. The parts to write
-are marked "TODO (student)":  grep -rn 'TODO (student)' --include='*.[ch]' .
+This is the students' starter kit of the VPN lab kit (README.md). The parts
+to write are marked "TODO (student)", in C files and in shell scripts:
+
+    make todo                      the parts still to write, task by task
+    grep -rn 'TODO (student)' --include='*.[ch]' --include='*.sh' common task*
+
 While a part is not written, the compiler warns about what it leaves
-unused; those warnings are not errors here (tools/module.mk).
+unused; those warnings are not errors here, and the build shows them as
+one line per file (tools/module.mk; the whole text with `make V=1`).
 EOT
 
 # A region marker left anywhere (another file type, a typo) would hand out

@@ -4,6 +4,7 @@
 #   make handout          build/handout/: the starter kit (tools/handout.sh)
 #   make test-handout     it builds, its checks fail on the stubs, and pass
 #                         again with the reference regions put back
+#   make todo             (in a handout) the parts still to write
 
 .PHONY: test-handout
 
@@ -22,7 +23,17 @@ WARN += -Wno-error=unused-variable -Wno-error=unused-but-set-variable \
         -Wno-error=unused-function -Wno-error=unused-const-variable \
         -Wno-error=unused-parameter \
         -Wno-error=unused-label -Wno-error=return-type
+# ... and those warnings fold into one line per file (the whole text when
+# a file does not compile, or with V=1).
+ifneq ($(V),1)
+CC := tools/cc-fold.sh $(CC)
 endif
+endif
+
+# make todo: the parts of a handout still to write (tools/stubs.sh).
+.PHONY: todo
+todo:
+	@tools/stubs.sh
 
 # The lab reports (tools/report.sh): report-templates/ filled from the last
 # checks' outputs in out/, with packet-flow pictures drawn from the captures.

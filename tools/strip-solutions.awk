@@ -23,8 +23,9 @@
 # it further than the region (a loop's body, say).
 #
 # Variables: file (the name for messages), style ("c", the default, or
-# "sh"). Prints the new file on stdout and, on stderr, one
-# "REGION file:line: hint" line per region; exits 1 on a malformed region
+# "sh"). Prints the new file on stdout and, on stderr, per region one
+# "REGION file:line: hint" line and one "STUBS file:line: N" line (N: how
+# many STUB lines it kept); exits 1 on a malformed region
 # (nested, unterminated, END without BEGIN).
 
 function fail(msg) {
@@ -94,6 +95,7 @@ style == "sh" && /^[ \t]*# SOLUTION END/ {
 	if (hint == "") { hint = "write this part"; nhl = 1; hl[1] = hint }
 	emit_stub()
 	printf "REGION %s:%d: %s\n", file, begin_line, hint > "/dev/stderr"
+	printf "STUBS %s:%d: %d\n", file, begin_line, nstub > "/dev/stderr"
 	inside = 0
 	next
 }
@@ -163,6 +165,7 @@ inhint {
 	if (hint == "") { hint = "write this part"; nhl = 1; hl[1] = hint }
 	emit_stub()
 	printf "REGION %s:%d: %s\n", file, begin_line, hint > "/dev/stderr"
+	printf "STUBS %s:%d: %d\n", file, begin_line, nstub > "/dev/stderr"
 	nregions++
 	inside = 0
 	# Code after the marker on the same line stays.

@@ -11,7 +11,12 @@
 #      other region put back: common/'s stubs stop every program early,
 #      which would hide a task whose own stubs the check does not notice);
 #   4. with the reference regions put back (the stubbed files copied from
-#      this tree) it builds again and those checks PASS again.
+#      this tree) it builds again and those checks PASS again;
+#   and it is a students' kit: their README (tools/handout-README.md), a
+#   HANDOUT whose grep finds every region (C and shell), make todo listing
+#   each stub, make demo saying which remain instead of failing (and no
+#   stub left once all are written), the compiler's warnings folded into a
+#   line per file, a failing compile shown in full.
 #
 #   tools/test-handout.sh [taskN ...]     (default: every task that has
 #                                          regions and a check)
@@ -139,6 +144,56 @@ todo=$(grep -rl 'TODO (student)' "$dir" --include='*.[ch]' --include='*.sh' | wc
 [ "$todo" -gt 0 ] && pass "$todo files carry 'TODO (student)' hints" ||
 	fail "no 'TODO (student)' hint in the handout"
 
+# The students' kit: their README, every region found by what HANDOUT says
+# and by make todo, and a make demo that lists the stubs instead of failing.
+if cmp -s "$dir/README.md" "$root/tools/handout-README.md" &&
+   ! cmp -s "$dir/README.md" "$root/README.md" &&
+   grep -q 'make check-task2' "$dir/README.md" && grep -qi 'handing in' "$dir/README.md" &&
+   ! grep -qE 'tests/mutants|make grade|make handout' "$dir/README.md"; then
+	pass "README.md is the students' (tools/handout-README.md: the tasks, make check-taskN, handing in; no grading or handout commands)"
+else
+	fail "README.md of the handout is not the students' README (tools/handout-README.md), or it lacks make check-task2 / handing in, or names instructor commands"
+fi
+hgrep=$(grep -m1 -E '^[[:space:]]*grep -rn .TODO \(student\)' "$dir/HANDOUT" | sed 's/^[[:space:]]*//')
+if [ -z "$hgrep" ]; then
+	fail "HANDOUT gives no grep command for the TODO (student) marks"
+else
+	# (its own words, run in the handout: bash -c, the command is ours)
+	n=$(cd "$dir" && bash -c "$hgrep" | grep -c "")
+	if [ "$n" = "$nreg" ]; then
+		pass "HANDOUT's '$hgrep' finds all $nreg regions (C and shell)"
+	else
+		fail "HANDOUT's '$hgrep' finds $n marks, the handout has $nreg regions"
+	fi
+fi
+todo_out=$( cd "$dir" && tools/stubs.sh 2>&1 )
+if grep -q "^stubs: $nreg of $nreg parts still to write" <<<"$todo_out" &&
+   [ "$(grep -cE '^    [^ ]+:[0-9]+ ' <<<"$todo_out")" = "$nreg" ]; then
+	pass "make todo lists the $nreg stubs ($(grep '^stubs: start with' <<<"$todo_out"))"
+else
+	fail "make todo does not list the $nreg stubs: $(head -n 2 <<<"$todo_out" | tr '\n' ' ')"
+fi
+demo_out=$( cd "$dir" && timeout 60 bash lab/demo.sh 2>&1 )
+demo_rc=$?
+first=$(sed -n 's/^stubs: start with //p' <<<"$todo_out")
+if [ "$demo_rc" = 0 ] && [ -n "$first" ] && grep -qF "start with $first" <<<"$demo_out" &&
+   ! grep -q 'Bringing up the lab' <<<"$demo_out"; then
+	pass "make demo on the stubs says which remain (first: $first), exit 0, no lab"
+else
+	fail "make demo on the stubs: exit $demo_rc, output: $(tail -n 3 <<<"$demo_out" | tr '\n' ' ')"
+fi
+# A file that does not compile shows the compiler's whole text, folded
+# output or not.
+printf 'int main(void) { return undeclared_name; }\n' >"$dir.broken.c"
+cc_out=$( cd "$dir" && tools/cc-fold.sh cc -c -o "$dir.broken.o" "$dir.broken.c" 2>&1 )
+cc_rc=$?
+rm -f "$dir.broken.c" "$dir.broken.o"
+if [ "$cc_rc" != 0 ] && grep -q "error: .undeclared_name" <<<"$cc_out"; then
+	pass "a failing compile shows the compiler's error in full (tools/cc-fold.sh, exit $cc_rc)"
+else
+	fail "tools/cc-fold.sh hides or loses a compile error (exit $cc_rc): $(head -n 2 <<<"$cc_out" | tr '\n' ' ')"
+fi
+
 # Which tasks have regions: those whose directory holds one, and every task
 # with a check when common/ holds one (the core every program links).
 if [ $# -gt 0 ]; then
@@ -163,7 +218,14 @@ build() {
 	local log=$dir.build-$(printf %s "$1" | tr -cs "A-Za-z0-9" -).log
 	if make -C "$dir" -j"$(nproc)" all >"$log" 2>&1 &&
 	   make -C "$dir" -j"$(nproc)" SAN=1 all >>"$log" 2>&1; then
-		pass "$1: builds (make, make SAN=1); $(grep -c 'warning:' "$log") warnings"
+		pass "$1: builds (make, make SAN=1); $(grep -cE '^[^ ]+: [0-9]+ warnings? \(' "$log") files with warnings"
+		# The compiler's own lines fold into one per file.
+		raw=$(grep -c 'warning:' "$log")
+		if [ "$raw" = 0 ]; then
+			pass "$1: compiler output folded (no raw 'warning:' line; $(grep -cE '^[^ ]+: [0-9]+ warnings? \(' "$log") one-line summaries)"
+		else
+			fail "$1: $raw raw compiler warning lines in the build output (${log#"$root"/}): not folded"
+		fi
 		return 0
 	fi
 	fail "$1: does not build; first errors (${log#"$root"/}):"
@@ -232,6 +294,21 @@ for t in "${tasks[@]}"; do
 done
 
 # 4. with the reference regions put back
+put_back
+st=$( cd "$dir" && tools/stubs.sh --demo 2>&1 ); rc=$?
+if [ "$rc" = 0 ] && grep -q "^stubs: all $nreg parts are written" <<<"$st"; then
+	pass "with every region written, make todo and make demo find no stub left"
+else
+	fail "with every region written, tools/stubs.sh --demo: exit $rc, $(head -n 1 <<<"$st")"
+fi
+# only task 10's stubs left: the task 2 demo runs
+for f in $(grep '^task10-tls/' <<<"$stubbed"); do cp "$dir.stubs/$f" "$dir/$f"; done
+st=$( cd "$dir" && tools/stubs.sh --demo 2>&1 ); rc=$?
+if [ "$rc" = 4 ] && ! grep -q 'task2-tun (make' <<<"$st" && grep -q 'task10-tls (make' <<<"$st"; then
+	pass "with only task 10's stubs left, make demo runs task 2's demo (tools/stubs.sh --demo exit 4)"
+else
+	fail "with only task 10's stubs left, tools/stubs.sh --demo: exit $rc (want 4), $(head -n 1 <<<"$st")"
+fi
 put_back
 if build "reference put back"; then
 	for t in "${tasks[@]}"; do

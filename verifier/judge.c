@@ -289,6 +289,25 @@ judge_checksums(const struct rule *r, const struct tally *t,
 	           quoted(r->filter, f, sizeof(f)), t->total, file, extra);
 }
 
+/* The rules an empty capture would pass without having seen anything. */
+static bool
+vacuous_when_empty(const struct rule *r)
+{
+	switch (r->kind) {
+	case RULE_AT_MOST:
+	case RULE_NONE:
+	case RULE_NO_MARKER:
+		return true;
+	case RULE_EXACTLY:
+		return r->n == 0;
+	case RULE_AT_LEAST:
+	case RULE_MARKER:
+	case RULE_CHECKSUMS_OK:
+		return false;
+	}
+	return false;
+}
+
 enum verdict
 judge(const struct rule *r, const char *file, const char *label)
 {
@@ -297,6 +316,10 @@ judge(const struct rule *r, const char *file, const char *label)
 
 	if (scan(r, file, &t, why, sizeof(why)) == -1)
 		return judge_cannot(label, "%s", why);
+	if (t.total == 0 && !r->allow_empty && vacuous_when_empty(r))
+		return say(false, label, "nothing to judge: %s holds no packet at "
+		           "all (did the scenario run? capture started too late?)",
+		           file);
 	switch (r->kind) {
 	case RULE_AT_LEAST:
 	case RULE_AT_MOST:

@@ -23,7 +23,7 @@ static void
 usage(FILE *f)
 {
 	fputs(
-"usage: pcap-verify [--label TEXT] FILE.pcap RULE\n"
+"usage: pcap-verify [--label TEXT] [--allow-empty] FILE.pcap RULE\n"
 "       pcap-verify [--label TEXT] -f EXPECTFILE FILE.pcap\n"
 "       pcap-verify --count FILTER FILE.pcap\n"
 "       pcap-verify --help\n"
@@ -55,6 +55,10 @@ usage(FILE *f)
 "                         IPv4 packet matches ('' means every packet).\n"
 "                         TCP/UDP checksums are not judged (offloaded on\n"
 "                         veth/TUN, so partial in captures)\n"
+"\n"
+"A capture with no packet at all proves nothing: --none, --at-most,\n"
+"--exactly 0 and --no-marker FAIL on it (\"nothing to judge\") unless\n"
+"--allow-empty says an empty capture is what a correct program gives.\n"
 "\n"
 "FILTER is a BPF filter in tcpdump syntax (see pcap-filter(7)), compiled\n"
 "for the file's link type: Ethernet for veth and bridges, raw IP for TUN.\n"
@@ -186,7 +190,7 @@ main(int argc, char **argv)
 	           *count_filter = NULL;
 	char why[RULE_WHY_MAX];
 	struct rule r;
-	bool have_rule = false;
+	bool have_rule = false, allow_empty = false;
 	enum verdict v;
 
 	log_init(argv[0], LL_INFO);
@@ -198,6 +202,11 @@ main(int argc, char **argv)
 			usage(stdout);
 			rule_free(&r);
 			return 0;
+		}
+		if (strcmp(a, "--allow-empty") == 0) {
+			allow_empty = true;
+			i++;
+			continue;
 		}
 		if (strcmp(a, "--label") == 0 || strcmp(a, "-f") == 0 ||
 		    strcmp(a, "--count") == 0 || strcmp(a, "--in") == 0) {
@@ -261,6 +270,7 @@ main(int argc, char **argv)
 	} else {
 		if (rule_finish(&r, why, sizeof(why)))
 			goto usage_error;
+		r.allow_empty = allow_empty;
 		v = judge(&r, file, label ? label : r.text);
 		rule_free(&r);
 	}

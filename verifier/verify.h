@@ -34,6 +34,7 @@ struct rule {
 	uint8_t        marker[RULE_MARKER_MAX];
 	size_t         marker_len;
 	char          *text;          /* canonical rule text: the default label */
+	bool           allow_empty;   /* an empty capture is a possible answer */
 };
 
 /* ---- rule.c: reading rules -------------------------------------------- */
@@ -61,7 +62,11 @@ const char *rule_marker_str(const struct rule *r, char *out, size_t outlen);
 
 /*
  * Judges file against r and prints exactly one line to stdout:
- * "PASS label: ..." or "FAIL label: ...". Returns the verdict.
+ * "PASS label: ..." or "FAIL label: ...". Returns the verdict. A rule that
+ * an empty capture would satisfy (none, at most N, no marker) FAILS on a
+ * capture with no packet at all ("nothing to judge"): nothing seen is not
+ * evidence that nothing was sent, unless r->allow_empty says an empty
+ * capture is what a correct program gives.
  */
 enum verdict judge(const struct rule *r, const char *file, const char *label);
 /* Prints "FAIL label: cannot judge: why" and returns V_CANNOT. */
