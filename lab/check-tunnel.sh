@@ -16,7 +16,8 @@
 #   expect_big_pings T CLI EXT INT SRC DST
 #       the 1500-byte (ping -s 1472) and fragmented (ping -s 3000) pings,
 #       requests and replies, at the hops given
-#   send_bad_datagrams HOST DEST:PORT     not-IPv4, truncated, lying lengths
+#   send_bad_datagrams HOST DEST:PORT [FROM_PORT]
+#                                         not-IPv4, truncated, lying lengths
 
 ip_hex() {
 	local IFS=.
@@ -105,12 +106,23 @@ expect_big_pings() {
 }
 
 # Datagrams a tunnel endpoint must refuse; each names what is wrong with it.
+# With FROM_PORT, datagram i (0-4, in this order) is sent from port
+# FROM_PORT+i, so a check can tell the log lines apart by their sender.
 send_bad_datagrams() {
-	local host=$1 dest=$2
-	lab_exec "$host" "$KIT_BIN/udp-inject" "$dest" \
-		68656c6c6f2c2074756e6e656c \
-		4500 \
-		"450005dc0000000040010000$(ip_hex "$TUN_U")$(ip_hex "$V")" \
-		"4f0000140000000040010000$(ip_hex "$TUN_U")$(ip_hex "$V")" \
-		60000000000c3a40fe800000000000000000000000000001ff0200000000000000000000000000018000000000000000
+	local host=$1 dest=$2 from=${3:-} i=0 d
+	local bad=(
+		68656c6c6f2c2074756e6e656c                       # text, not IP ("h": version 6)
+		4500                                             # truncated: 2 bytes
+		450005dc0000000040010000"$(ip_hex "$TUN_U")$(ip_hex "$V")"   # says 1500 bytes, has 20
+		4f0000140000000040010000"$(ip_hex "$TUN_U")$(ip_hex "$V")"   # header length 60 > 20
+		60000000000c3a40fe800000000000000000000000000001ff0200000000000000000000000000018000000000000000  # IPv6
+	)
+	if [ -z "$from" ]; then
+		lab_exec "$host" "$KIT_BIN/udp-inject" "$dest" "${bad[@]}"
+		return
+	fi
+	for d in "${bad[@]}"; do
+		lab_exec "$host" "$KIT_BIN/udp-inject" --from-port $((from + i)) "$dest" "$d"
+		i=$((i + 1))
+	done
 }

@@ -367,3 +367,38 @@ expect_no_grep() {
 		pass "$desc"
 	fi
 }
+
+# cpu_ticks PID: the CPU time PID has used so far (user + system, in clock
+# ticks): fields 14 and 15 of /proc/PID/stat, counted after the ")" that
+# ends the command name.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
+# expect_idle_cpu DESC NAME...: with no traffic, over one second, each
+# program started by lab_bg NAME uses at most 10% of a CPU. A program that
+# polls instead of waiting (a zero poll timeout, a non-blocking read in a
+# loop) spins at 100%; one that waits in poll/select/read uses nothing.
+expect_idle_cpu() {
+	local desc=$1 n t0 t1 hz used pct
+	local -A before=()
+	shift
+	hz=$(getconf CLK_TCK)
+	for n; do before[$n]=$(cpu_ticks "${BG_PID[$n]:-0}"); done
+	t0=$(date +%s%N)
+	sleep 1
+	t1=$(date +%s%N)
+	for n; do
+		used=$(cpu_ticks "${BG_PID[$n]:-0}")
+		if [ -z "$used" ] || [ -z "${before[$n]}" ]; then
+			fail "$desc: $n: no CPU figure (/proc/${BG_PID[$n]:-?}/stat): it is not running"
+			continue
+		fi
+		pct=$(( (used - before[$n]) * 100 * 1000000000 / (hz * (t1 - t0)) ))
+		if [ "$pct" -le 10 ]; then
+			pass "$desc: $n used ${pct}% of a CPU over $(( (t1 - t0) / 1000000 )) ms with no traffic"
+		else
+			fail "$desc: $n used ${pct}% of a CPU over $(( (t1 - t0) / 1000000 )) ms with no traffic (at most 10%): it spins instead of waiting"
+		fi
+	done
+}

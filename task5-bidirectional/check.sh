@@ -52,6 +52,9 @@ part5() {
 	start_server server || return
 	start_client client || return
 	local cport; cport=$(client_port client)
+	# Both wait in poll/select while nothing happens; a loop that does not
+	# (a zero timeout, non-blocking reads in a loop) spins.
+	expect_idle_cpu "5: idle, both ends wait for input" client server
 
 	capture_start t5 u:tun0 sw:br-ext server:tun0 sw:br-int || return
 	lab_exec u ping -c 3 -i 0.2 -W 1 "$V" >"$OUT/ping.log" 2>&1
@@ -61,7 +64,7 @@ part5() {
 		lab_exec u socat -t 2 - "TCP:$V:$LINE_PORT,connect-timeout=3" >"$OUT/tcp.log" 2>&1
 	capture_stop t5
 
-	expect_ping "5: ping U -> V through the tunnel gets its replies" 3 "$OUT/ping.log"
+	crit expect_ping "5: ping U -> V through the tunnel gets its replies" 3 "$OUT/ping.log"
 	expect_ping "5: 1500-byte pings (-s 1472) get their replies" 2 "$OUT/ping-1500.log"
 	expect_ping "5: fragmented pings (-s 3000) get their replies" 2 "$OUT/ping-3000.log"
 	local C=$OUT/t5-u-tun0.pcap E=$OUT/t5-sw-br-ext.pcap S=$OUT/t5-server-tun0.pcap I=$OUT/t5-sw-br-int.pcap
@@ -72,6 +75,14 @@ part5() {
 	expect_pcap "$E" --none 'ip dst net 192.168.0.0/16 or ip src net 192.168.0.0/16' \
 		"5: no private address crosses the extranet outside the tunnel"
 	expect_big_pings 5 "$C" "$E" "$I" "$TUN_U" "$V" yes
+	# One packet per datagram, and into a TUN exactly the packet: no bytes
+	# of the buffer after it (a fixed-size or off-by-one write or send).
+	expect_pcap "$E" --none "udp port $UDP_PORT and udp[4:2] != udp[8+2:2] + 8" \
+		"5: each tunnel datagram is one IPv4 packet, nothing after it (UDP length = inner total length + 8)"
+	expect_pcap "$C" --none 'ip and len != ip[2:2]' \
+		"5: each packet in U's tun0 is exactly as long as its IPv4 total length"
+	expect_pcap "$S" --none 'ip and len != ip[2:2]' \
+		"5: each packet in the server's tun0 is exactly as long as its IPv4 total length"
 	expect_grep "5: telnet-like TCP to V:23 works through the tunnel" '^echo: hello-through-the-tunnel' "$OUT/tcp.log"
 	expect_pcap "$I" --at-least 1 "tcp src port $LINE_PORT and src $V and dst $TUN_U" \
 		"5: V's TCP segments go back through the intranet to $TUN_U"
@@ -80,28 +91,58 @@ part5() {
 	expect_grep "5: the client prints packets from its TUN" "^From tun    ==>: $(re "$TUN_U") --> $(re "$V")" "$OUT/client.log"
 
 	# ---- bad input to the server, from U2 (not the client) ------------------
-	send_bad_datagrams u2 "$SERVER_EXT:$UDP_PORT"
+	# Datagram i comes from U2's port 40000+i (see send_bad_datagrams): the
+	# log must name each sender; the wording around it is the program's.
+	capture_start t5j server:tun0 sw:br-ext || return
+	send_bad_datagrams u2 "$SERVER_EXT:$UDP_PORT" 40000
 	sleep 0.3
-	expect_grep "5: server: a datagram that is not IPv4 is logged" "from $(re "$U2"):[0-9]+ is not an IPv4 packet .*IP version 6" "$OUT/server.log"
-	expect_grep "5: server: a truncated packet is logged" "from $(re "$U2"):[0-9]+ is not an IPv4 packet .*truncated" "$OUT/server.log"
+	# Then the other direction, started at V: the server must still send to
+	# the client, not to the junk's sender. (Its packets in the server's tun0
+	# are also the capture's control: it was running.)
+	lab_exec v ping -c 2 -i 0.2 -W 1 "$TUN_U" >"$OUT/ping-v-u.log" 2>&1
+	capture_stop t5j
+	expect_grep "5: server: a datagram that is not IPv4 (an IPv6 packet) is logged with its sender" \
+		"$(re "$U2"):40004[^0-9].*(IPv4|IPv6|[Vv]ersion)" "$OUT/server.log"
+	expect_grep "5: server: a truncated packet (2 bytes) is logged with its sender" \
+		"$(re "$U2"):40001[^0-9].*([Tt]runcat|[Ss]hort|[Ll]ength|bytes)" "$OUT/server.log"
+	# The junk as it would look in the TUN: IPv6 (the text too: "h" is
+	# version 6), shorter than a header, a header length other than 20, a
+	# total length other than the packet's.
+	expect_pcap "$OUT/t5j-server-tun0.pcap" --none 'ip6 or len < 20 or (ip and (ip[0] != 0x45 or len != ip[2:2]))' \
+		"5: server: none of the junk is written into its tun0"
 	expect_no_grep "5: server: junk does not take the client's place" 'client moved' "$OUT/server.log"
-	# ---- bad input to the client: a well-formed packet from the wrong peer ---
-	# 192.168.60.66 -> 192.168.53.99, ICMP echo request: would reach U's
-	# kernel if the client wrote it.
-	local spoof
+	crit expect_ping "5: ping V -> U's tunnel address $TUN_U gets its replies, right after U2's junk" 2 "$OUT/ping-v-u.log"
+	expect_pcap "$OUT/t5j-sw-br-ext.pcap" --none "udp and dst $U2" \
+		"5: ... the server sends nothing to U2, the junk's sender"
+	# ---- bad input to the client: well-formed packets from wrong peers ------
+	# 192.168.60.66 (from U2) and 192.168.60.67 (from the server's host, but
+	# port $((UDP_PORT + 1)), not the server's) -> U's tunnel address, ICMP
+	# echo requests: each would reach U's kernel if the client wrote it.
+	local spoof spoof2
 	spoof=450000 spoof=${spoof}1c00010000400100$(printf '00')$(ip_hex 192.168.60.66)$(ip_hex "$TUN_U")0800f7fe00010000
+	spoof2=450000 spoof2=${spoof2}1c00010000400100$(printf '00')$(ip_hex 192.168.60.67)$(ip_hex "$TUN_U")0800f7fe00010000
 	capture_start t5b u:tun0 || return
-	lab_exec u2 "$KIT_BIN/udp-inject" "$U:${cport:-1}" "$spoof" 68656c6c6f
+	lab_exec u2 "$KIT_BIN/udp-inject" --from-port 40010 "$U:${cport:-1}" "$spoof" 68656c6c6f
+	lab_exec server "$KIT_BIN/udp-inject" --from-port $((UDP_PORT + 1)) "$U:${cport:-1}" "$spoof2"
 	sleep 0.3
 	# A control: U's own ping goes into tun0 while the capture runs, so an
 	# empty capture cannot pass for "nothing was written".
 	lab_exec u ping -c 1 -W 1 "$V" >"$OUT/ping-t5b.log" 2>&1
 	capture_stop t5b
-	expect_grep "5: client: a datagram from an unexpected peer is logged" "from $(re "$U2"):[0-9]+, not from the server $(re "$SERVER_EXT"):$UDP_PORT; dropped" "$OUT/client.log"
+	expect_grep "5: client: a datagram from an unexpected peer is logged with its sender" "$(re "$U2"):40010[^0-9]" "$OUT/client.log"
 	expect_pcap "$OUT/t5b-u-tun0.pcap" --none 'src 192.168.60.66' \
 		"5: client: the unexpected peer's packet never reaches U's tun0"
+	expect_grep "5: client: a datagram from the server's host but port $((UDP_PORT + 1)) is logged with its sender" \
+		"$(re "$SERVER_EXT"):$((UDP_PORT + 1))[^0-9]" "$OUT/client.log"
+	expect_pcap "$OUT/t5b-u-tun0.pcap" --none 'src 192.168.60.67' \
+		"5: client: ... and its packet never reaches U's tun0 (the port is part of the peer)"
+	# ---- a send that fails: logged, that packet lost, the loop goes on -----
+	# An "unreachable" route makes the client's sendto() fail (EHOSTUNREACH).
+	lab_exec u ip route add unreachable "$SERVER_EXT/32"
+	lab_exec u ping -c 1 -W 1 "$V" >"$OUT/ping-unreachable.log" 2>&1
+	lab_exec u ip route del unreachable "$SERVER_EXT/32"
 	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-after.log" 2>&1
-	expect_ping "5: after all that junk the tunnel still works" 2 "$OUT/ping-after.log"
+	expect_ping "5: after all that junk, and a send that failed, the tunnel still works" 2 "$OUT/ping-after.log"
 	expect_alive "5: vpn-server is still running" server
 	expect_alive "5: vpn-client is still running" client
 

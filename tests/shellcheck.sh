@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck.sh - every shell script of the kit, through shellcheck (-x:
+# tests/shellcheck.sh - every shell script of the kit, through shellcheck (-x:
 # following what they source). One PASS/FAIL line per script, then
 # "shellcheck: N passed, M failed". Scripts are the tracked *.sh files and
 # the files whose first line names bash or sh (.ci/run).
