@@ -81,7 +81,7 @@ GOOD_CA=(--ca-dir "$PKI/ca-dir")
 try_client() {
 	local host=$1 name=$2 user=$3; shift 3
 	client_argv "$user" --no-reconnect "$@"
-	lab_exec "$host" timeout 20 "$BIN/minivpn-client" "${CLIENT_ARGV[@]}" \
+	lab_exec "$host" timeout -k 2 20 "$BIN/minivpn-client" "${CLIENT_ARGV[@]}" \
 		>"$OUT/$name.log" 2>&1 </dev/null
 	echo "exit $?" >"$OUT/$name.status"
 }
@@ -152,7 +152,7 @@ s_server_bg cn-only-srv 4436 -cert "$OUT/cn-only.crt" -key "$PKI/server.key"
 SERVER_HELLO="tcp src port $TLS_PORT and tcp[((tcp[12] & 0xf0) >> 2)] = 0x16 and tcp[((tcp[12] & 0xf0) >> 2) + 5] = 2"
 for v in 1_2 1_3; do
 	capture_start "tls$v" sw:br-ext || check_end
-	lab_exec u timeout 10 openssl s_client "-tls$v" -connect "$SERVER_EXT:$TLS_PORT" \
+	lab_exec u timeout -k 2 10 openssl s_client "-tls$v" -connect "$SERVER_EXT:$TLS_PORT" \
 		-servername "$NAME" -CAfile "$PKI/ca.crt" -verify_return_error \
 		</dev/null >"$OUT/s_client-tls$v.log" 2>&1
 	echo "exit $?" >"$OUT/s_client-tls$v.status"
@@ -236,7 +236,7 @@ lab_bg u3 rogue "$BIN/minivpn-server" --cert "$PKI/rogue.crt" --key "$PKI/rogue.
 	--shadow "$OUT/shadow" --pool 192.168.55.0/24 --tun rogue%d
 wait_for "the rogue server" 10 grep -q "listening on" "$OUT/rogue.log"
 client_argv alice "${GOOD_CA[@]}" --connect "$U3"
-lab_exec u timeout 15 "$BIN/minivpn-client" "${CLIENT_ARGV[@]}" >"$OUT/mitm.log" 2>&1 </dev/null
+lab_exec u timeout -k 2 15 "$BIN/minivpn-client" "${CLIENT_ARGV[@]}" >"$OUT/mitm.log" 2>&1 </dev/null
 echo "exit $?" >"$OUT/mitm.status"
 expect_grep "server auth: a man in the middle with a rogue CA's certificate for $NAME is refused" \
 	'rejected.*untrusted issuer' "$OUT/mitm.log"
@@ -251,7 +251,7 @@ lab_stop rogue
 # handshake).
 for bad in key:"$PKI/server.crt":"$PKI/rogue.key" cert:"$OUT/no-such.crt":"$PKI/server.key"; do
 	IFS=: read -r what crt key <<<"$bad"
-	lab_exec server timeout 5 "$BIN/minivpn-server" --cert "$crt" --key "$key" \
+	lab_exec server timeout -k 2 5 "$BIN/minivpn-server" --cert "$crt" --key "$key" \
 		--shadow "$OUT/shadow" --listen "0.0.0.0:4437" --pool 192.168.56.0/24 --tun bad%d \
 		>"$OUT/bad-$what.log" 2>&1 </dev/null
 	st=$?
