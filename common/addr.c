@@ -1,5 +1,6 @@
 /*
- * addr.c - parse and print IPv4 addresses, prefixes and endpoints.
+ * addr.c - parse and print IPv4 addresses, prefixes and endpoints, and
+ * split a HOST[:PORT] argument.
  *
  * Command-line input is the first bad input a program meets: every parser
  * here says which part of the string it could not read.
@@ -109,6 +110,97 @@ addr_any_port(const char *s, struct sockaddr_in *out)
 	out->sin_family = AF_INET;
 	out->sin_addr.s_addr = htonl(INADDR_ANY);
 	out->sin_port = htons(port);
+	return 0;
+}
+
+/* host[0..len) as a C string in out (outlen bytes), if it fits. */
+static int
+copy_host(const char *s, const char *host, size_t len, char *out,
+          size_t outlen)
+{
+	if (len == 0) {
+		log_warnx("\"%s\": no host name or address", s);
+		return -1;
+	}
+	if (len >= outlen) {
+		log_warnx("\"%s\": the host is longer than %zu bytes", s,
+		          outlen - 1);
+		return -1;
+	}
+	memcpy(out, host, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/* An IPv6 literal, with an optional zone ("fe80::1%eth0"). */
+static bool
+is_ipv6(const char *host)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+	size_t len = strcspn(host, "%");
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET6, buf, &a) == 1;
+}
+
+int
+addr_parse_host_port(const char *s, char *host, size_t hostlen,
+                     uint16_t *port)
+{
+	const char *colon = strchr(s, ':'), *end, *p = NULL;
+	long v = 0;
+
+	if (s[0] == '[') {                       /* [ADDRESS] or [ADDRESS]:PORT */
+		end = strchr(s, ']');
+		if (end == NULL) {
+			log_warnx("\"%s\": no ']' after the address", s);
+			return -1;
+		}
+		if (end[1] == ':')
+			p = end + 2;
+		else if (end[1] != '\0') {
+			log_warnx("\"%s\": expected :PORT or nothing after ']'", s);
+			return -1;
+		}
+		if (copy_host(s, s + 1, (size_t)(end - s - 1), host, hostlen) == -1)
+			return -1;
+		if (!is_ipv6(host)) {
+			log_warnx("\"%s\": \"%s\" in brackets is not an IPv6 "
+			          "address", s, host);
+			return -1;
+		}
+	} else if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+		/* More than one colon: an IPv6 address, no port. */
+		if (copy_host(s, s, strlen(s), host, hostlen) == -1)
+			return -1;
+		if (!is_ipv6(host)) {
+			log_warnx("\"%s\": more than one ':' but not an IPv6 "
+			          "address (with a port: [ADDRESS]:PORT)", s);
+			return -1;
+		}
+	} else {                                 /* NAME or NAME:PORT */
+		if (colon != NULL)
+			p = colon + 1;
+		if (copy_host(s, s, colon ? (size_t)(colon - s) : strlen(s),
+		              host, hostlen) == -1)
+			return -1;
+		if (strpbrk(host, "[]") != NULL) {
+			log_warnx("\"%s\": a bracket outside [ADDRESS]:PORT", s);
+			return -1;
+		}
+	}
+	if (p != NULL) {
+		if (parse_number(p, 1, 65535, &v) == -1) {
+			log_warnx("\"%s\": port \"%s\" is not a number from 1 to "
+			          "65535", s, p);
+			return -1;
+		}
+		*port = (uint16_t)v;
+	}
 	return 0;
 }
 

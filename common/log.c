@@ -1,10 +1,13 @@
 /*
- * log.c - leveled logging to stderr.
+ * log.c - leveled logging (to stderr, the journal or syslog: logdest.c).
  *
  * In the style of OpenBSD's log.c: log_warn() says what was attempted and
  * appends strerror(errno); fatal() is for what cannot go on. -v raises the
- * verbosity to debug. Messages about bad input go through log_limited() so
- * that a flood of malformed packets cannot flood the log.
+ * verbosity to debug, -q lowers it to warnings. Messages about bad input go
+ * through log_limited() so that a flood of malformed packets cannot flood
+ * the log. Each function is named for its level (LL_DEBUG, LL_INFO,
+ * LL_WARN; fatal at LL_ERROR), and none changes errno: a caller may log
+ * first and then look at errno, or log_warn() twice.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,14 +41,16 @@ static void
 vlog(int level, const char *prefix, const char *fmt, va_list ap,
      const char *suffix)
 {
-	char line[1024];
+	int saved = errno;     /* stdio and syslog may set it */
+	char line[1024], text[1200];
 
-	if (level > log_level)
-		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "%s: %s%s%s%s\n", log_prog, prefix, line,
-	        suffix ? ": " : "", suffix ? suffix : "");
-	fflush(stderr);
+	if (level <= log_level) {
+		vsnprintf(line, sizeof(line), fmt, ap);
+		snprintf(text, sizeof(text), "%s%s%s%s", prefix, line,
+		         suffix ? ": " : "", suffix ? suffix : "");
+		log_dest_write(level, log_prog, text);   /* logdest.c */
+	}
+	errno = saved;
 }
 
 void
@@ -75,7 +80,7 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(LL_ERROR, "", fmt, ap, strerror(saved));
+	vlog(LL_WARN, "", fmt, ap, strerror(saved));
 	va_end(ap);
 	errno = saved;
 }
@@ -86,7 +91,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(LL_ERROR, "", fmt, ap, NULL);
+	vlog(LL_WARN, "", fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -113,10 +118,12 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+/* A warning (LL_WARN), at most lim->burst a second. */
 void
 log_limited(struct log_limit *lim, const char *fmt, ...)
 {
-	time_t now = time(NULL);
+	int saved = errno;
+	time_t now = time(NULL) / (lim->period ? lim->period : 1);
 	unsigned burst = lim->burst ? lim->burst : 5;
 	va_list ap;
 
@@ -126,6 +133,7 @@ log_limited(struct log_limit *lim, const char *fmt, ...)
 	}
 	if (lim->used >= burst) {
 		lim->suppressed++;
+		errno = saved;
 		return;
 	}
 	lim->used++;
@@ -133,7 +141,9 @@ log_limited(struct log_limit *lim, const char *fmt, ...)
 	vlog(LL_WARN, "", fmt, ap, NULL);
 	va_end(ap);
 	if (lim->suppressed) {
-		log_info("(%u similar messages suppressed)", lim->suppressed);
+		/* at the level of the lines it stands for */
+		log_warnx("(%u similar messages suppressed)", lim->suppressed);
 		lim->suppressed = 0;
 	}
+	errno = saved;
 }

@@ -3,3 +3,6 @@ COMMON_SRCS := $(wildcard common/*.c)
 
 TESTS += test-packet
 test-packet_SRCS := common/tests/test_packet.c
+
+TESTS += test-log
+test-log_SRCS := common/tests/test_log.c

@@ -4,6 +4,7 @@
  * Kept apart from log.c so that only the programs that use OpenSSL need
  * libcrypto for their logging.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include <openssl/err.h>
@@ -17,7 +18,7 @@ log_openssl(const char *fmt, ...)
 	size_t used = 0;
 	unsigned long e;
 	const char *file, *func, *data;
-	int line, flags;
+	int line, flags, saved = errno;   /* as every log function keeps it */
 	va_list ap;
 
 	/* Drain the whole queue, oldest first, so the next error starts clean. */
@@ -35,4 +36,5 @@ log_openssl(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warnx("%s: %s", msg, used ? errs : "no OpenSSL error queued");
+	errno = saved;
 }

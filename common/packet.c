@@ -5,7 +5,7 @@
  * may be short, lie about their lengths or be something else entirely.
  * Every parser checks a length before it reads a field, never casts the
  * buffer to a struct, and on failure says what was wrong through *why.
- * Multi-byte fields are read big-endian through get16().
+ * Multi-byte fields are read big-endian through get16() (vpnlab.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,12 +14,6 @@
 #include <arpa/inet.h>
 
 #include "vpnlab.h"
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* A reason with figures in it; one buffer is enough since callers log it
  * before parsing the next packet. */
@@ -216,7 +210,7 @@ inet_checksum(const void *buf, size_t len)
 	uint32_t sum = 0;
 
 	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
+		sum += get16(p);
 	if (len)
 		sum += (uint32_t)(p[0] << 8);
 	while (sum >> 16)

@@ -56,7 +56,12 @@ tun_open(const char *name, enum tun_mode mode, bool nonblock,
 	if (tun_name_pattern(name, ifr.ifr_name) == -1)
 		return -1;
 
-	/* SOLUTION BEGIN: open /dev/net/tun and create the interface with TUNSETIFF */
+	/* SOLUTION BEGIN: open /dev/net/tun (O_RDWR | O_CLOEXEC, and O_NONBLOCK
+	 * when nonblock); set ifr.ifr_flags to IFF_TUN or IFF_TAP (by mode) |
+	 * IFF_NO_PI and create the interface with ioctl(fd, TUNSETIFF, &ifr);
+	 * on a failure log_warn() what failed (and the likely cause: EACCES or
+	 * EPERM needs root or CAP_NET_ADMIN, EBUSY a name already taken), close
+	 * what was opened and return -1 */
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | (nonblock ? O_NONBLOCK : 0));
 	if (fd == -1) {
 		if (errno == EACCES || errno == EPERM)

@@ -30,29 +30,80 @@
 
 #define FMT(a, b) __attribute__((format(printf, a, b)))
 
+/* ---- big-endian fields (here, inline): the one get16/put16 --------------
+ *
+ * Network byte order, read and written a byte at a time: no cast of the
+ * buffer to a wider type (which may be misaligned), no shift of a promoted
+ * (signed) int. Each touches exactly the 2 or 4 bytes at p; the caller has
+ * checked that they are inside its buffer, as every parser in packet.c
+ * does before it reads a field.
+ */
+static inline uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
 /* ---- log.c: leveled logging to stderr ----------------------------------- */
 
+/*
+ * A message is printed when its level is at most the verbosity (LL_INFO
+ * unless -v or -q). LL_ERROR: the program stops (fatal); LL_WARN: something
+ * failed or was refused, and the caller decides whether to go on. None of
+ * these functions changes errno.
+ */
 enum log_level { LL_ERROR = 0, LL_WARN = 1, LL_INFO = 2, LL_DEBUG = 3 };
 
 void log_init(const char *progname, int verbosity);  /* verbosity: LL_* */
 int  log_verbosity(void);
-void log_debug(const char *fmt, ...) FMT(1, 2);
-void log_info(const char *fmt, ...) FMT(1, 2);
-void log_warn(const char *fmt, ...) FMT(1, 2);   /* appends ": strerror(errno)" */
-void log_warnx(const char *fmt, ...) FMT(1, 2);  /* no errno */
-noreturn void fatal(const char *fmt, ...) FMT(1, 2);   /* log_warn + exit(1) */
-noreturn void fatalx(const char *fmt, ...) FMT(1, 2);  /* log_warnx + exit(1) */
+void log_debug(const char *fmt, ...) FMT(1, 2);  /* LL_DEBUG */
+void log_info(const char *fmt, ...) FMT(1, 2);   /* LL_INFO */
+void log_warn(const char *fmt, ...) FMT(1, 2);   /* LL_WARN, appends ": strerror(errno)" */
+void log_warnx(const char *fmt, ...) FMT(1, 2);  /* LL_WARN, no errno */
+noreturn void fatal(const char *fmt, ...) FMT(1, 2);   /* LL_ERROR, errno, exit(1) */
+noreturn void fatalx(const char *fmt, ...) FMT(1, 2);  /* LL_ERROR, exit(1) */
 /* Drains OpenSSL's error queue into one warning line after the message. */
 void log_openssl(const char *fmt, ...) FMT(1, 2);
+
+/* ---- logdest.c: where log lines go ------------------------------------------ */
+
+enum log_dest { LOG_DEST_PLAIN, LOG_DEST_STAMPED, LOG_DEST_JOURNAL, LOG_DEST_SYSLOG };
+/* syslog when asked, the journal when stderr is systemd's, else stamped. */
+enum log_dest log_dest_auto(bool want_syslog);
+void log_dest_set(enum log_dest d, const char *prog);
+void log_dest_write(int level, const char *prog, const char *text);
 
 /*
  * Rate limit for messages about bad input: a flood of malformed packets
  * must not become a flood of log lines. log_limited() prints at most
- * `burst` lines per second per limiter and says how many it held back.
+ * `burst` lines per window of `period` seconds per limiter and says how
+ * many it held back.
  */
 struct log_limit {
-	unsigned burst;       /* lines allowed per second (0 means 5) */
-	time_t   window;      /* the second being counted */
+	unsigned burst;       /* lines allowed per window (0 means 5) */
+	unsigned period;      /* the window in seconds (0 means 1) */
+	time_t   window;      /* the window being counted */
 	unsigned used;        /* lines printed in that second */
 	unsigned suppressed;  /* lines held back since the last printed one */
 };
@@ -71,6 +122,42 @@ enum tun_mode { TUN_MODE_TUN, TUN_MODE_TAP };
 int tun_open(const char *name, enum tun_mode mode, bool nonblock,
              char ifname[IFNAMSIZ]);
 
+
+/* ---- vnet.c: TUN offloads, superpackets (virtio_net_hdr) ----------------- */
+
+#define VNET_HDR_LEN   10       /* struct virtio_net_hdr */
+#define VNET_SEGS_MAX  1024     /* segments one superpacket may be cut into */
+#define VNET_PKT_MAX   65535    /* an IPv4 packet's largest total length */
+
+enum vnet_kind { VNET_GSO_NONE = 0, VNET_GSO_TCP4 = 1, VNET_GSO_UDP4 = 2 };
+#define VNET_F_CSUM_PARTIAL 0x01  /* transport checksum: pseudo-header only */
+#define VNET_F_ECN          0x02  /* TCP with ECN (CWR on the first segment) */
+#define VNET_OFF_TCP4       0x01  /* tun_set_offload(): what the TUN takes */
+#define VNET_OFF_UDP4       0x02
+
+/* A superpacket's layout: kind, flags and gso_size as claimed by a header,
+ * the rest derived from the packet by vnet_check(). */
+struct vnet_gso {
+	uint8_t  type, flags;
+	uint16_t gso_size;                 /* payload bytes per segment */
+	uint16_t csum_start, csum_off;     /* transport header, its checksum */
+	uint16_t hdr_len;                  /* IPv4 + transport header */
+};
+/* Nonblocking TUN with IFF_VNET_HDR (offloads off until tun_set_offload). */
+int tun_open_vnet(const char *name, char ifname[IFNAMSIZ]);
+int tun_set_offload(int fd, bool on);  /* VNET_OFF_* in force, or -1 */
+int vnet_check(struct vnet_gso *g, const uint8_t *pkt, size_t len,
+               size_t mtu, const char **why);
+int vnet_from_kernel(const uint8_t *hdr, const uint8_t *pkt, size_t len,
+                     size_t mtu, struct vnet_gso *g, const char **why);
+void vnet_to_kernel(const struct vnet_gso *g, uint8_t hdr[VNET_HDR_LEN]);
+ssize_t tun_write_vnet(int fd, const struct vnet_gso *g, const uint8_t *pkt,
+                       size_t len);
+unsigned vnet_segment(uint8_t *pkt, size_t len, const struct vnet_gso *g,
+                      uint8_t *scratch,
+                      void (*emit)(void *arg, const uint8_t *p, size_t n),
+                      void *arg);
+uint16_t ipv4_hdr_csum(const uint8_t *ip, size_t ihl);
 /* ---- netlink.c: addresses, links and routes over rtnetlink (task 2.b) --- */
 
 int nl_link_up(const char *ifname, int mtu);        /* mtu 0: keep */
@@ -82,6 +169,8 @@ int nl_route_add(struct in_addr dst, int prefixlen, const struct in_addr *gw,
                  const char *ifname);
 int nl_route_del(struct in_addr dst, int prefixlen, const struct in_addr *gw,
                  const char *ifname);
+/* The route to dst now: gateway (0 when on-link), interface (IFNAMSIZ). */
+int nl_route_get(struct in_addr dst, struct in_addr *gw, char *ifname);
 
 /* ---- addr.c: parsing addresses and prefixes ----------------------------- */
 
@@ -92,6 +181,15 @@ int addr_parse_endpoint(const char *s, uint16_t default_port,
                         struct sockaddr_in *out);
 /* "9090" -> 9090: a whole number from 1 to 65535, or -1 with a message. */
 int addr_parse_port(const char *s, uint16_t *port);
+/*
+ * A server argument: "NAME", "NAME:PORT", "[ADDRESS]", "[ADDRESS]:PORT" or
+ * a bare IPv6 address ("::1": more than one ':' means no port) -> host
+ * (a C string of at most hostlen bytes) and *port, which is left as it was
+ * when no port is given. Returns 0, or -1 with a message. The host is
+ * not resolved; a name is only checked to hold no ':' or bracket.
+ */
+int addr_parse_host_port(const char *s, char *host, size_t hostlen,
+                         uint16_t *port);
 /* 0.0.0.0:PORT from the string "PORT" (a server's local endpoint). */
 int addr_any_port(const char *s, struct sockaddr_in *out);
 /* Formats "a.b.c.d:port" into buf (at least 22 bytes). Returns buf. */
@@ -172,6 +270,7 @@ const char *mac_str(const uint8_t mac[6], char out[18]);
 int  signals_init(void);
 bool signals_stop_requested(void);
 int  signals_last(void);          /* the signal that asked us to stop */
+void signals_clear(void);
 
 /* ==== tunnel.c: the plain UDP tunnel's shared pieces (tasks 3-9) ==========
  * Added for the tunneling tasks; SEED's wire format: one whole IPv4 packet

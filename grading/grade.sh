@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # grade.sh - score the kit's own programs, or one student's tree, task by task.
 #
-#   grading/grade.sh [--submission DIR] [--tasks "task1 task2"]
+#   grading/grade.sh [--submission DIR|ARCHIVE] [--tasks "task1 task2"]
 #                    [-o OUTDIR] [--student NAME]
 #
 # Without --submission it grades the kit's own build (build/san/bin). With
 # it, DIR is a student's tree that keeps the task contracts (the handout
-# with their code in it):
+# with their code in it), or an archive of one (.tar, .tar.gz, .tgz, and
+# .zip when unzip is installed):
 #
 #   1. DIR is copied (by the grading user) to a scratch directory (without
-#      build/, out/, .git) and built with its own Makefile, `make -k SAN=1
-#      programs`, under a time limit, with no network (unshare -rn) and as
-#      the grading user;
+#      build/, out/, .git), or the archive unpacked there by the grading
+#      user (grading/unpack.sh: no member outside the tree, no link out of
+#      it); a tree one level too deep (handout/ inside alice/) is graded
+#      from where its Makefile is, with a note; a HANDOUT file is added if
+#      missing (the handout's warning flags, for every submission alike).
+#      It is built with its own Makefile, `make -k SAN=1 programs`, under a
+#      time limit, with no network (unshare -rn) and as the grading user;
 #   2. every task's check is the KIT's check.sh (never the student's: the
 #      student may have changed it, the lab or the verifier), run with
 #      BIN=the student's programs and KIT_BIN=the kit's own tools, both from
 #      a snapshot in the scratch directory, under a time limit. The only
-#      student files the judge takes are the scripts weights.conf lists as
-#      "file" (a check runs them): missing in the tree, the check fails;
+#      student files the judge takes are the scripts the table lists in
+#      its "files" column (a check runs them): missing in the tree, the
+#      check fails;
 #   3. after each step, every process of the grading user is killed, so one
 #      student's program cannot cost the next one anything.
+#
+# The student's name: --student, else the first line of a STUDENT file in
+# the tree, else the directory's or the archive's name.
 #
 # As root, the build and the checks run as an unprivileged user
 # (GRADE_USER, default vpngrader, created if missing), each in a private
@@ -29,23 +38,32 @@
 # machine. Root never opens a path inside the student's scratch directory:
 # logs are root's, and every copy out of it is made by the grading user.
 # As a normal user the build and checks run as that user, unsandboxed.
+# One grader at a time per grading user (grade-all -j N gives each its
+# own); --setup-user only creates GRADE_USER and exits.
 #
-# Points come from grading/weights.conf. Writes, in OUTDIR (default
-# out/grade): grade.txt (the table and every failed check: what a student
-# is handed back), grade.json, grade.csv (one header, one row), build.log,
-# TASK.log (each check's output) and TASK/ (its logs and captures).
+# The tasks, their points, check counts, time limits and caps come from the
+# task table lab/tasks.conf. A task scores points * passed / checks; one
+# with a failed critical assertion ("FAIL taskN: [critical] ...") at most
+# cap * points. Writes, in OUTDIR (default out/grade): grade.txt (the table
+# and every failed check: what a student is handed back), grade.json,
+# grade.csv (one header, one row), build.log, TASK.log (each check's
+# output, its paths rewritten to cite OUTDIR) and TASK/ (its logs and
+# captures).
 #
-# Environment: GRADE_WEIGHTS (weights file), GRADE_BUILD_TIMEOUT (600 s),
-# GRADE_CHECK_TIMEOUT (300 s, unless weights.conf says), GRADE_KILL_AFTER
-# (10 s: SIGKILL that long after SIGTERM), GRADE_USER, GRADE_KEEP=1 (keep
-# the scratch directory), GRADE_TMP (where scratch directories go, /tmp),
-# GRADE_TMPFS_SIZE (the sandbox's /tmp, /var/tmp, /dev/shm: 512m each),
-# GRADE_HIDE (more directories to hide from student code, space-separated).
+# Environment: GRADE_TASKS_CONF (another task table), GRADE_BUILD_TIMEOUT
+# (600 s), GRADE_CHECK_TIMEOUT (300 s, unless the table says),
+# GRADE_KILL_AFTER (10 s: SIGKILL that long after SIGTERM), GRADE_USER,
+# GRADE_KEEP=1 (keep the scratch directory), GRADE_TMP (where scratch
+# directories go, /tmp), GRADE_TMPFS_SIZE (the sandbox's /tmp, /var/tmp,
+# /dev/shm: 512m each), GRADE_HIDE (more directories to hide from student
+# code, space-separated).
+# shellcheck disable=SC2016 # bash -c '...' scripts get their arguments as $1...
 set -uo pipefail
 export LC_ALL=C
 
 KIT=$(cd "$(dirname "$0")/.." && pwd)
-WEIGHTS=${GRADE_WEIGHTS:-$KIT/grading/weights.conf}
+TABLE=${GRADE_TASKS_CONF:-$KIT/lab/tasks.conf}
+TABLE_NAME=${TABLE#"$KIT"/}
 BUILD_TIMEOUT=${GRADE_BUILD_TIMEOUT:-600}
 CHECK_TIMEOUT=${GRADE_CHECK_TIMEOUT:-300}
 KILL_AFTER=${GRADE_KILL_AFTER:-10}
@@ -55,6 +73,7 @@ GRADE_TMP=${GRADE_TMP:-/tmp}
 NPROC_LIMIT=${GRADE_NPROC_LIMIT:-1024}        # processes + threads of the grading user
 FSIZE_LIMIT=${GRADE_FSIZE_LIMIT:-1048576}     # KiB: no file written may grow past 1 GiB
 TMPFS_SIZE=${GRADE_TMPFS_SIZE:-512m}
+DEFAULT_CAP=0.5                               # a task with a failed critical check: at most half
 KEEP_MAX=50M                                  # larger logs/captures are not kept
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -62,14 +81,15 @@ die() { echo "grade: $*" >&2; exit 2; }
 say() { echo "grade: $*" >&2; }
 
 usage() {
-	sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,/^set -uo/p' "$0" | sed '$d' | grep -v '^# shellcheck' | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
-submission= tasks_wanted= outdir=$KIT/out/grade student=
+submission='' tasks_wanted='' outdir=$KIT/out/grade student='' setup_user=0
 while [ $# -gt 0 ]; do
 	case $1 in
-	--submission) submission=${2:?--submission takes a directory}; shift 2 ;;
+	--submission) submission=${2:?--submission takes a directory or an archive}; shift 2 ;;
+	--setup-user) setup_user=1; shift ;;
 	--tasks) tasks_wanted=${2?--tasks takes a list}; shift 2 ;;
 	-o) outdir=${2:?-o takes a directory}; shift 2 ;;
 	--student) student=${2:?--student takes a name}; shift 2 ;;
@@ -78,50 +98,69 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $outdir in /*) ;; *) outdir=$PWD/$outdir ;; esac
+# A submission is a directory or an archive (.tar, .tar.gz, .tgz, .zip);
+# the student's name: --student, else the first line of a STUDENT file at
+# the top of the tree (or of the directory it is nested in), else the
+# directory's or the archive's name.
+archive=
+student_from=
 if [ -n "$submission" ]; then
-	[ -d "$submission" ] || die "submission '$submission' is not a directory"
-	submission=$(cd "$submission" && pwd)
-	[ -n "$student" ] || student=$(basename "$submission")
+	if [ -d "$submission" ]; then
+		submission=$(cd "$submission" && pwd)
+		default_name=$(basename "$submission")
+	elif [ -f "$submission" ]; then
+		submission=$(cd "$(dirname "$submission")" && pwd)/$(basename "$submission")
+		case $submission in
+		*.tar) archive=tar default_name=$(basename "$submission" .tar) ;;
+		*.tar.gz) archive=tar default_name=$(basename "$submission" .tar.gz) ;;
+		*.tgz) archive=tar default_name=$(basename "$submission" .tgz) ;;
+		*.zip)
+			command -v unzip >/dev/null ||
+				die "'$submission' is a zip archive and unzip is not installed: install it (apt-get install unzip) or unpack it by hand"
+			archive=zip default_name=$(basename "$submission" .zip) ;;
+		*) die "submission '$submission' is neither a directory nor an archive (.tar, .tar.gz, .tgz, .zip)" ;;
+		esac
+	else
+		die "submission '$submission' is not a directory or an archive"
+	fi
+	if [ -n "$student" ]; then student_from="given (--student)"
+	elif [ -n "$archive" ]; then student=$default_name student_from="the archive's name"
+	else student=$default_name student_from="the directory's name"
+	fi
 else
 	student=${student:-kit}
 fi
 
-# ---- the weights ------------------------------------------------------------
+# ---- the task table -----------------------------------------------------------
 
-[ -r "$WEIGHTS" ] || die "cannot read $WEIGHTS"
-declare -a ORDER=() STUDENT_FILES=()
-declare -A WEIGHT=() NCHECKS=() TLIMIT=()
-lineno=0
-while read -r t w n lim rest || [ -n "${t:-}" ]; do
-	lineno=$((lineno + 1))
-	case $t in '' | '#'*) continue ;; esac
-	if [ "$t" = file ]; then
-		# file TASKDIR/NAME: a script the student writes that a check runs
-		# from its own directory; never the check itself.
-		[[ $w =~ ^task[0-9]+-[A-Za-z0-9_-]+/[A-Za-z0-9_.-]+$ ]] && [[ $w != */.* ]] ||
-			die "$WEIGHTS:$lineno: 'file $w': name a file TASKDIR/NAME of a task directory"
-		[[ ${w##*/} != *check*.sh ]] || die "$WEIGHTS:$lineno: 'file $w': a check is never the student's"
-		[ -z "$n" ] || [[ $n == '#'* ]] || die "$WEIGHTS:$lineno: too many columns"
-		STUDENT_FILES+=("$w")
-		continue
-	fi
-	[[ $t =~ ^task[0-9]+$ ]] || die "$WEIGHTS:$lineno: '$t' is not a task name (task1, task2, ...)"
-	[[ $w =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$WEIGHTS:$lineno: points '$w' is not a number"
-	[[ ${n:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: checks '$n' is not a number or -"
-	[[ ${lim:--} =~ ^(-|[0-9]+)$ ]] || die "$WEIGHTS:$lineno: timeout '$lim' is not a number or -"
-	[ -z "$rest" ] || [[ $rest == '#'* ]] || die "$WEIGHTS:$lineno: too many columns"
-	[ -z "${WEIGHT[$t]:-}" ] || die "$WEIGHTS:$lineno: $t is listed twice"
-	ORDER+=("$t")
-	WEIGHT[$t]=$w
-	NCHECKS[$t]=${n:--}
-	TLIMIT[$t]=${lim:--}
+# lab/tasks.conf (lab/tasks.sh reads it): per task its directory, points,
+# the number of checks of a full run, the time limit, the cap, the
+# student's programs the check runs from $BIN, the kit's tools it runs
+# from $KIT_BIN, and the scripts the student writes that it runs.
+# shellcheck source=../lab/tasks.sh
+. "$KIT/lab/tasks.sh" || die "cannot read $KIT/lab/tasks.sh"
+tasks_load "$TABLE" || die "the task table $TABLE is not usable (see above)"
+declare -a ORDER=("${TASKS[@]}") STUDENT_FILES=()
+declare -A WEIGHT=() NCHECKS=() TLIMIT=() CAP=()
+for t in "${ORDER[@]}"; do
+	WEIGHT[$t]=${TASK_POINTS[$t]}
+	NCHECKS[$t]=${TASK_CHECKS[$t]}
+	TLIMIT[$t]=${TASK_TIMEOUT[$t]}
 	[ "${TLIMIT[$t]}" = - ] && TLIMIT[$t]=$CHECK_TIMEOUT
-done <"$WEIGHTS"
-[ ${#ORDER[@]} -gt 0 ] || die "$WEIGHTS lists no task"
+	CAP[$t]=${TASK_CAP[$t]:--}
+	[ "${CAP[$t]}" = - ] && CAP[$t]=$DEFAULT_CAP
+	for f in ${TASK_FILES[$t]}; do
+		# a check itself is never the student's
+		if [[ $f == *check*.sh ]] || [[ $f == .* ]]; then
+			die "$TABLE_NAME: $t: '$f' cannot be a student's file (a check, or a hidden file)"
+		fi
+		STUDENT_FILES+=("$t ${TASK_DIR[$t]}/$f")
+	done
+done
 
 if [ -n "$tasks_wanted" ]; then
 	for t in $tasks_wanted; do
-		[ -n "${WEIGHT[$t]:-}" ] || die "no task '$t' in $WEIGHTS (have: ${ORDER[*]})"
+		[ -n "${WEIGHT[$t]:-}" ] || die "no task '$t' in $TABLE_NAME (have: ${ORDER[*]})"
 	done
 	sel=()
 	for t in "${ORDER[@]}"; do
@@ -130,12 +169,10 @@ if [ -n "$tasks_wanted" ]; then
 	ORDER=("${sel[@]}")
 fi
 
-# The kit's directory for a task: task2 -> task2-tun (empty if none).
+# The kit's directory for a task (task2 -> task2-tun), empty if the kit
+# has none.
 task_dir() {
-	local d
-	for d in "$KIT/$1"-*/; do
-		[ -d "$d" ] && { basename "$d"; return; }
-	done
+	[ -d "$KIT/${TASK_DIR[$1]}" ] && echo "${TASK_DIR[$1]}"
 }
 
 # ---- who runs student code ----------------------------------------------------
@@ -166,6 +203,8 @@ else
 	RUN_AS_NAME="$(id -un) (not root: student code runs as you; grade as root for the sandbox user)"
 fi
 MY_USERNS=$(readlink /proc/self/ns/user)
+# (grade-all creates its slots' users one after another before grading.)
+[ "$setup_user" = 1 ] && exit 0
 
 # One grader at a time per grading user: the clean-up kills by user.
 mkdir -p "$GRADE_TMP"
@@ -183,7 +222,7 @@ sweep_files() {
 	local d n
 	[ "$(id -u)" = 0 ] || return 0
 	for d in /tmp /var/tmp /dev/shm; do
-		[ -d "$d" ] && [ ! -L "$d" ] || continue
+		if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
 		n=$(find -P "$d" -xdev -mindepth 1 -user "$G_UID" -print 2>/dev/null | wc -l)
 		[ "$n" -gt 0 ] || continue
 		find -P "$d" -xdev -mindepth 1 -user "$G_UID" -delete 2>/dev/null
@@ -236,7 +275,9 @@ if [ "$(id -u)" = 0 ]; then
 else
 	NS=()
 fi
-CLK_TCK=$(getconf CLK_TCK)
+# Unpacking an archive and finding where a tree starts: run by the
+# grading user (its text, read now: the sandbox hides the kit).
+UNPACK_SH=$(cat "$KIT/grading/unpack.sh") || die "cannot read $KIT/grading/unpack.sh"
 LAB_PREFIX=g$$
 
 # ---- clean-up by force ----------------------------------------------------------
@@ -247,6 +288,7 @@ start_ticks() {
 	local s
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	s=${s##*) }
+	# shellcheck disable=SC2086 # the fields, split on purpose
 	set -- $s
 	echo "${20}"
 }
@@ -257,11 +299,12 @@ SINCE_TICKS=$(start_ticks $$)
 # otherwise our own processes inside another user namespace (a lab's)
 # started since this grader did. Zombies are left to their parents.
 stray_pids() {
-	local p st uid
+	local p st
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		[ "$p" = $$ ] && continue
 		st=$(awk '/^State:/ {s=$2} /^Uid:/ {print s, $2, $3, $4, $5}' "/proc/$p/status" 2>/dev/null) || continue
+		# shellcheck disable=SC2086 # the fields, split on purpose
 		set -- $st
 		[ "${1:-}" = Z ] && continue
 		[ "${2:-}" = "$G_UID" ] || [ "${3:-}" = "$G_UID" ] || [ "${4:-}" = "$G_UID" ] || continue
@@ -320,7 +363,7 @@ sweep() {
 		if [ "$i" = 1 ]; then
 			names=$(for p in $pids; do cat "/proc/$p/comm" 2>/dev/null; done | sort | uniq -c |
 				awk '{printf "%s%s%s", sep, $2, ($1 > 1 ? " x" $1 : ""); sep=", "}')
-			echo "$(echo $pids | wc -w) processes left behind, killed: $names"
+			echo "$(echo "$pids" | wc -w) processes left behind, killed: $names"
 		fi
 		# shellcheck disable=SC2086
 		kill -KILL $pids 2>/dev/null
@@ -364,15 +407,10 @@ sandboxed() {
 
 # ---- the judge: the kit's checks and tools, snapshotted ------------------------------
 
-# Kit tools are what the checks call through $KIT_BIN, and the lab's own.
-kit_tools() {
-	{
-		echo pcap-capture; echo pcap-verify; echo lab-linesrv
-		cat "$KIT"/lab/*.sh "$KIT"/task*/*.sh 2>/dev/null |
-			grep -oE '\$\{?KIT_BIN\}?/[A-Za-z0-9_.-]+' | sed -E 's/.*\///'
-	} | sort -u
-}
-KIT_TOOLS=$(kit_tools)
+# Kit tools: the three every check has, and each task's from the table.
+KIT_TOOLS=$({ echo pcap-capture; echo pcap-verify; echo lab-linesrv
+	# shellcheck disable=SC2086 # a space-separated list
+	for t in "${ORDER[@]}"; do printf '%s\n' ${TASK_TOOLS[$t]}; done; } | grep -v '^$' | sort -u)
 for tool in $KIT_TOOLS; do
 	[ -x "$KIT_BUILD/bin/$tool" ] ||
 		die "the kit's tool $KIT_BUILD/bin/$tool is missing: build the kit first ('make SAN=1 programs')"
@@ -384,36 +422,72 @@ done
 	tar --null -T - -cf -) | tar -C "$JUDGE" -xf - || die "cannot copy the kit's checks"
 chmod -R a+rX,go-w "$JUDGE"
 
-# Programs a task's check runs from $BIN: those the kit's task directory
-# builds, minus the kit's tools, plus any "$BIN/name" its scripts name.
+# Programs a task's check runs from $BIN: the table's "programs".
 task_programs() {
-	local dir=$1
-	{
-		[ -f "$KIT/$dir/module.mk" ] &&
-			sed -nE 's/^PROGRAMS[[:space:]]*\+=[[:space:]]*//p' "$KIT/$dir/module.mk" | tr ' \t' '\n\n'
-		cat "$KIT/$dir"/*.sh 2>/dev/null | grep -oE '\$\{?BIN\}?/[A-Za-z0-9_.-]+' | sed -E 's/.*\///'
-	} | grep -v '^$' | sort -u | grep -vxF -f <(echo "$KIT_TOOLS")
+	# shellcheck disable=SC2086 # a space-separated list
+	printf '%s\n' ${TASK_PROGRAMS[$1]}
 }
 
 # ---- build ---------------------------------------------------------------------------------
 
-build_status=skipped build_secs=0 build_error= build_cmd=
+build_status=skipped build_secs=0 build_error='' build_cmd='' TREE_NOTE='' HANDOUT_NOTE=''
 if [ -n "$submission" ]; then
 	BIN=$WORK/src/build/san/bin
 	say "$student: copying $submission"
-	# Root reads the submission (tar archives links as links); the grading
-	# user writes the copy, so nothing in it is root's.
 	"${AS_USER[@]}" mkdir "$WORK/src" </dev/null || die "cannot create $WORK/src"
-	tar -C "$submission" --exclude=./build --exclude=./out --exclude=./.git -cf - . |
-		"${AS_USER[@]}" bash -c 'umask 022; exec tar -C "$1" --no-same-owner -xf -' untar "$WORK/src" ||
-		die "cannot copy $submission"
+	if [ -z "$archive" ]; then
+		# Root reads the submission (tar archives links as links); the
+		# grading user writes the copy, so nothing in it is root's.
+		tar -C "$submission" --exclude=./build --exclude=./out --exclude=./.git -cf - . |
+			"${AS_USER[@]}" bash -c 'umask 022; exec tar -C "$1" --no-same-owner -xf -' untar "$WORK/src" ||
+			die "cannot copy $submission"
+	else
+		# Root only reads the archive; the grading user copies it into WORK
+		# and unpacks it there, in the sandbox, under a time limit.
+		"${AS_USER[@]}" bash -c 'umask 022; exec cat >"$1"' copy "$WORK/submission.$archive" \
+			<"$submission" || die "cannot copy $submission"
+		sandboxed 300 "$LOGS/unpack.log" \
+			bash -c "$UNPACK_SH" unpack "$archive" "$WORK/submission.$archive" "$WORK/src"
+		rc=$?
+		[ "$rc" = 0 ] || die "cannot unpack $submission: $(grep -m1 'unpack:' "$LOGS/unpack.log" || tail -1 "$LOGS/unpack.log")"
+		grep '^unpack: note: ' "$LOGS/unpack.log" | sed 's/^unpack: note: //' >"$LOGS/unpack.notes"
+		"${AS_USER[@]}" rm -f "$WORK/submission.$archive" </dev/null
+	fi
+	# Where the tree really starts (a handout/ inside NAME/), and a STUDENT
+	# file on the way down: looked for by the grading user.
+	"${AS_USER[@]}" bash -c "$UNPACK_SH" unpack find-tree "$WORK/src" </dev/null >"$LOGS/tree" 2>/dev/null ||
+		die "cannot look into the copy of $submission"
+	inner=$(sed -n 's/^inner=//p' "$LOGS/tree")
+	sname=$(sed -n 's/^student=//p' "$LOGS/tree" | tr -cd 'A-Za-z0-9._@+ -' | cut -c1-64)
+	sname=$(echo "$sname" | sed 's/^ *//; s/ *$//')
+	if [ -n "$sname" ] && [ "$student_from" != "given (--student)" ]; then
+		student=$sname student_from="its STUDENT file"
+	fi
+	if [ -n "$inner" ] && [ "$inner" != . ]; then
+		"${AS_USER[@]}" bash -c 'mv -- "$1" "$1.outer" && mv -- "$1.outer/$2" "$1" && rm -rf -- "$1.outer"' \
+			move "$WORK/src" "$inner" </dev/null || die "cannot move $inner of $submission up"
+		if [ -n "$archive" ]; then
+			TREE_NOTE="the archive's tree is in $inner/ (its Makefile is there): graded that tree"
+		else
+			TREE_NOTE="the tree is one level too deep: its Makefile is in $(basename "$submission")/$inner/, not at the top; graded $inner/"
+		fi
+	fi
+	# The handout's build (tools/module.mk) keeps stubs' unused-code warnings
+	# from being errors when a file HANDOUT is at the top. A submission
+	# without it (copied without it, or a clone of the kit) is built the
+	# same way, not with -Werror on handout code it does not use.
+	if "${AS_USER[@]}" test ! -e "$WORK/src/HANDOUT" </dev/null; then
+		"${AS_USER[@]}" bash -c 'echo "Written by the grader: the submission had no HANDOUT file." >"$1"' \
+			handout "$WORK/src/HANDOUT" </dev/null || die "cannot write $WORK/src/HANDOUT"
+		HANDOUT_NOTE="no HANDOUT file in the submission: added, so it is built with the handout's warning flags like every other"
+	fi
 	# Every selected task's programs; all of them when every task is graded.
 	targets=()
 	if [ -n "$tasks_wanted" ]; then
 		for t in "${ORDER[@]}"; do
 			d=$(task_dir "$t")
 			[ -n "$d" ] || continue
-			for p in $(task_programs "$d"); do targets+=("build/san/bin/$p"); done
+			for p in $(task_programs "$t"); do targets+=("build/san/bin/$p"); done
 		done
 	else
 		targets=(programs)
@@ -422,6 +496,7 @@ if [ -n "$submission" ]; then
 		build_cmd="make -k -j$(nproc) SAN=1 ${targets[*]}"
 		say "$student: building ($build_cmd, no network, ${BUILD_TIMEOUT}s at most)"
 		s=$(date +%s)
+		# shellcheck disable=SC2086 # $build_cmd: make and its arguments
 		sandboxed "$BUILD_TIMEOUT" "$LOGS/build.log" \
 			bash -c 'cd "$1" && shift && exec unshare -rn "$@"' build "$WORK/src" \
 			$build_cmd
@@ -458,20 +533,20 @@ build_error=$(first_error)
 
 # ---- the checks ----------------------------------------------------------------------------
 
-declare -A T_PASS=() T_FAIL=() T_DEN=() T_POINTS=() T_STATUS=() T_NOTE=() T_SECS=() T_DIR=()
+declare -A T_PASS=() T_FAIL=() T_DEN=() T_POINTS=() T_STATUS=() T_NOTE=() T_SECS=() T_DIR=() T_CAPNOTE=()
 rm -rf "$outdir"/task*.log "$outdir"/task*/ "$outdir"/grade.{txt,json,csv} "$outdir"/build.log
 mkdir -p "$outdir"
 [ -f "$LOGS/build.log" ] && cp "$LOGS/build.log" "$outdir/build.log"
 
 # The scripts a student writes that a check runs from its own directory
-# (weights.conf's "file" lines): the judge copy gets the student's, read by
+# (the table's "files"): the judge copy gets the student's, read by
 # the grading user. One the tree lacks is not in the judge at all, so its
 # check fails; it never falls back to the kit's reference.
 declare -A FILE_NOTE=()
 if [ -n "$submission" ]; then
-	for f in ${STUDENT_FILES[@]+"${STUDENT_FILES[@]}"}; do
+	for sf in ${STUDENT_FILES[@]+"${STUDENT_FILES[@]}"}; do
+		t=${sf%% *} f=${sf#* }
 		rm -f "$JUDGE/$f"
-		t=${f%%-*}
 		[ -d "$JUDGE/${f%/*}" ] || continue
 		if "${AS_USER[@]}" bash -c '[ -f "$1" ] && exec head -c 1048576 -- "$1"' copy "$WORK/src/$f" \
 			</dev/null >"$JUDGE/$f.new" 2>/dev/null; then
@@ -484,6 +559,19 @@ if [ -n "$submission" ]; then
 	done
 fi
 
+# The check's output names the scratch directory, which is deleted after
+# grading: rewrite it to cite what is kept (OUTDIR/TASK/..., the kit's and
+# the student's relative paths). Root edits its own copy of the log; the
+# text is only matched, never run.
+SHOWN_OUT=${outdir#"$KIT"/}
+cite_kept_paths() {
+	[ -f "$1" ] || return 0
+	A="$WORK/out/$2" B="$SHOWN_OUT/$2" C="$WORK/out/" D="$SHOWN_OUT/" E="$WORK/src/" \
+		F="$JUDGE/" G="$SCRATCH" perl -i -pe '
+		s/\Q$ENV{A}\E/$ENV{B}/g; s/\Q$ENV{C}\E/$ENV{D}/g; s/\Q$ENV{E}\E//g;
+		s/\Q$ENV{F}\E//g; s/\Q$ENV{G}\E/(scratch)/g' "$1"
+}
+
 points_of() { awk -v w="$1" -v p="$2" -v d="$3" 'BEGIN { printf "%.2f", (d > 0 ? w * p / d : 0) }'; }
 
 grade_task() {
@@ -495,11 +583,11 @@ grade_task() {
 	T_DEN[$t]=$([ "$n" = - ] && echo 0 || echo "$n")
 	if [ -z "$dir" ] || [ ! -f "$KIT/$dir/check.sh" ]; then
 		T_STATUS[$t]="no check"
-		T_NOTE[$t]="the kit has no ${dir:-$t-*}/check.sh yet: 0 points for everyone"
+		T_NOTE[$t]="the kit has no ${TASK_DIR[$t]}/check.sh yet: 0 points for everyone"
 		return
 	fi
 	missing=
-	for prog in $(task_programs "$dir"); do
+	for prog in $(task_programs "$t"); do
 		[ -x "$BIN/$prog" ] || missing="$missing $prog"
 	done
 	if [ -n "$missing" ]; then
@@ -524,19 +612,24 @@ grade_task() {
 	rc=$?
 	T_SECS[$t]=$(( $(date +%s) - s ))
 	left=$(sweep)
+	cite_kept_paths "$log" "$t"
 
 	# The count is the check's own tally, its "TASK: N passed, M failed"
-	# line. Student programs run as the same user as the check, so they
-	# could print lines of their own into its output: anything that does
-	# not add up (more than one tally, a tally the PASS and FAIL lines do
-	# not match) is flagged, and the lowest passed and highest failed
-	# figures are taken. PASS lines alone count only when there is no tally
-	# at all (the check was killed before it printed one).
-	local tallies nt p_lines f_lines
+	# line (a SKIP line, an assertion not run because one it depends on
+	# failed, counts as failed there). Student programs run as the same
+	# user as the check, so they could print lines of their own into its
+	# output: anything that does not add up (more than one tally, a tally
+	# the PASS, FAIL and SKIP lines do not match) is flagged, and the lowest
+	# passed and highest failed figures are taken. PASS lines alone count
+	# only when there is no tally at all (the check was killed before it
+	# printed one).
+	local tallies nt p_lines f_lines s_lines last notrun crit ncrit cap_pts raw
 	tallies=$(grep -aE "^$t: [0-9]+ passed, [0-9]+ failed\$" "$log" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
 	nt=$(printf '%s' "$tallies" | grep -c .)
 	p_lines=$(grep -acE "^PASS $t: " "$log")
-	f_lines=$(grep -acE "^FAIL $t: " "$log")
+	s_lines=$(grep -acE "^SKIP $t: " "$log")
+	f_lines=$(( $(grep -acE "^FAIL $t: " "$log") + s_lines ))
+	last=$(grep -aE "^(PASS|FAIL|SKIP) $t: " "$log" | grep -avE "^FAIL $t: sanitizer report in " | tail -1 | cut -c1-160)
 	line=
 	if [ "$nt" -gt 0 ]; then
 		line=$(echo "$tallies" | tail -1)
@@ -545,7 +638,7 @@ grade_task() {
 		[ "$nt" = 1 ] ||
 			T_NOTE[$t]+="the output holds $nt summary lines ($(echo "$tallies" | awk '{printf "%s%s/%s", (NR > 1 ? ", " : ""), $1, $1 + $2}')): forged output? counted $p passed, $f failed; "
 		if [ "$p" != "$p_lines" ] || [ "$f" != "$f_lines" ]; then
-			T_NOTE[$t]+="the summary says $p passed, $f failed but the output has $p_lines PASS and $f_lines FAIL lines: forged output?; "
+			T_NOTE[$t]+="the summary says $p passed, $f failed but the output has $p_lines PASS and $f_lines FAIL or SKIP lines: forged output?; "
 			[ "$p_lines" -lt "$p" ] && p=$p_lines
 			[ "$f_lines" -gt "$f" ] && f=$f_lines
 		fi
@@ -574,17 +667,44 @@ grade_task() {
 		fi
 		;;
 	esac
-	if [ -z "$status" ]; then
-		if [ "$f" -gt 0 ]; then status="$f failed"; else status=ok; fi
-	fi
-	T_STATUS[$t]=$status
 	if [ "$n" != - ] && [ $((p + f)) -ne "$n" ] && [ "$f" = 0 ]; then
-		T_NOTE[$t]+="the run made $((p + f)) checks, $WEIGHTS says $n: update its 'checks' column; "
+		T_NOTE[$t]+="the run made $((p + f)) checks, $TABLE_NAME says $n: update its 'checks' column; "
 	fi
 	T_PASS[$t]=$p T_FAIL[$t]=$f
 	den=$((p + f))
 	[ "$n" != - ] && [ "$n" -gt "$den" ] && den=$n
 	T_DEN[$t]=$den
+	# A check that stopped early (its program never started, or died):
+	# the assertions it never reached are lost points too, and say so.
+	notrun=$((den - p - f))
+	if [ -z "$status" ]; then
+		if [ "$f" -gt 0 ] && [ "$notrun" -gt 0 ]; then status="$f failed, $notrun not run"
+		elif [ "$f" -gt 0 ]; then status="$f failed"
+		elif [ "$notrun" -gt 0 ]; then status="$notrun not run"
+		else status=ok
+		fi
+	elif [ "$notrun" -gt 0 ]; then
+		status+=", $notrun not run"
+	fi
+	[ "$notrun" -gt 0 ] &&
+		T_NOTE[$t]+="$notrun of the $den assertions never ran (the check stopped after: ${last:-its start}); "
+	[ "$s_lines" -gt 0 ] &&
+		T_NOTE[$t]+="$s_lines of the $f failed were skipped (an assertion they depend on failed); "
+	raw=$(points_of "${WEIGHT[$t]}" "$p" "$den")
+	T_POINTS[$t]=$raw
+	# Severity: a failed (or skipped) critical assertion caps the task at
+	# CAP of its points, whatever else passed. Caps only lower a score, so
+	# a forged "PASS ... [critical]" line gains nothing.
+	crit=$(grep -aE "^(FAIL|SKIP) $t: \[critical\] " "$log" | sed -E "s/^(FAIL|SKIP) $t: \[critical\] //")
+	ncrit=$(printf '%s' "$crit" | grep -c .)
+	if [ "$ncrit" -gt 0 ]; then
+		cap_pts=$(awk -v w="${WEIGHT[$t]}" -v c="${CAP[$t]}" 'BEGIN { printf "%.2f", w * c }')
+		T_POINTS[$t]=$(awk -v r="$raw" -v c="$cap_pts" 'BEGIN { printf "%.2f", (r > c ? c : r) }')
+		status+=", capped"
+		T_CAPNOTE[$t]="capped: critical check failed: $(echo "$crit" | head -1 | cut -c1-200)$([ "$ncrit" -gt 1 ] && echo " (and $((ncrit - 1)) more critical)"): at most ${CAP[$t]} of the task, ${T_POINTS[$t]} / ${WEIGHT[$t]} (without the cap $raw)"
+		T_NOTE[$t]="${T_CAPNOTE[$t]}; ${T_NOTE[$t]}"
+	fi
+	T_STATUS[$t]=$status
 	[ -n "$left" ] && T_NOTE[$t]+="clean-up: $(echo "$left" | awk 'NR > 1 {printf "; "} {printf "%s", $0}'); "
 	T_NOTE[$t]=${T_NOTE[$t]%; }
 
@@ -604,8 +724,8 @@ grade_task() {
 }
 
 for t in "${ORDER[@]}"; do
+	T_POINTS[$t]=0.00
 	grade_task "$t"
-	T_POINTS[$t]=$(points_of "${WEIGHT[$t]}" "${T_PASS[$t]}" "${T_DEN[$t]}")
 done
 
 total=$(for t in "${ORDER[@]}"; do echo "${T_POINTS[$t]}"; done | awk '{s += $1} END {printf "%.2f", s}')
@@ -613,8 +733,22 @@ max=$(for t in "${ORDER[@]}"; do echo "${WEIGHT[$t]}"; done | awk '{s += $1} END
 
 # ---- reports -------------------------------------------------------------------------------
 
+# Notes on the submission itself (how its tree was found and built), and
+# on the lab: task 1 checks the kit's lab alone, for no points; when it
+# fails, the lab did not come up on this machine, and every other task's
+# result says more about the machine than about the student.
+SUB_NOTES=()
+[ -n "$TREE_NOTE" ] && SUB_NOTES+=("$TREE_NOTE")
+[ -f "$LOGS/unpack.notes" ] && while IFS= read -r l; do SUB_NOTES+=("$l"); done <"$LOGS/unpack.notes"
+[ -n "$HANDOUT_NOTE" ] && SUB_NOTES+=("$HANDOUT_NOTE")
+for t in "${ORDER[@]}"; do
+	if [ "${WEIGHT[$t]}" = 0 ] && [ "${T_STATUS[$t]}" != ok ]; then
+		SUB_NOTES+=("$t (0 points, a precondition) did not pass: the kit's own lab did not work here, so the other tasks' results may not be the student's doing; fix the machine (see $t.log) and grade again")
+	fi
+done
+
 report() {
-	local t
+	local t n
 	echo "Grade: $student"
 	echo "  graded:     $(date '+%Y-%m-%d %H:%M:%S %z') by grading/grade.sh"
 	if [ -n "$submission" ]; then
@@ -623,6 +757,8 @@ report() {
 		echo "  submission: the kit's own programs ($BIN)"
 	fi
 	echo "  code ran as: $RUN_AS_NAME"
+	[ -n "$submission" ] && echo "  student:    $student (from $student_from)"
+	for n in "${SUB_NOTES[@]}"; do echo "  note:       $n"; done
 	if [ -n "$submission" ]; then
 		case $build_status in
 		ok) echo "  build:      ok in ${build_secs}s ($build_cmd)" ;;
@@ -665,13 +801,19 @@ json() {
 	echo "  \"submission\": $(json_str "${submission:-}"),"
 	echo "  \"graded_at\": $(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),"
 	echo "  \"ran_as\": $(json_str "$RUN_AS_NAME"),"
+	echo "  \"student_from\": $(json_str "$student_from"),"
+	printf '  "notes": ['
+	local n nsep=
+	for n in "${SUB_NOTES[@]}"; do printf '%s%s' "$nsep" "$(json_str "$n")"; nsep=', '; done
+	echo '],'
 	echo "  \"build\": {\"status\": $(json_str "$build_status"), \"seconds\": $build_secs," \
 		"\"command\": $(json_str "$build_cmd"), \"first_error\": $(json_str "$([ "$build_status" = ok ] || echo "$build_error")")},"
 	echo "  \"tasks\": ["
 	for t in "${ORDER[@]}"; do
-		printf '%s    {"task": %s, "check": %s, "weight": %s, "passed": %s, "failed": %s, "checks": %s, "points": %s, "status": %s, "seconds": %s, "note": %s}' \
+		printf '%s    {"task": %s, "check": %s, "weight": %s, "passed": %s, "failed": %s, "checks": %s, "points": %s, "cap": %s, "capped": %s, "status": %s, "seconds": %s, "note": %s}' \
 			"$sep" "$(json_str "$t")" "$(json_str "${T_DIR[$t]:+${T_DIR[$t]}/check.sh}")" \
 			"${WEIGHT[$t]}" "${T_PASS[$t]}" "${T_FAIL[$t]}" "${T_DEN[$t]}" "${T_POINTS[$t]}" \
+			"${CAP[$t]}" "$([ -n "${T_CAPNOTE[$t]:-}" ] && echo true || echo false)" \
 			"$(json_str "${T_STATUS[$t]}")" "${T_SECS[$t]}" "$(json_str "${T_NOTE[$t]}")"
 		sep=$',\n'
 	done
@@ -689,7 +831,7 @@ csv_field() {
 }
 
 csv() {
-	local t notes=
+	local t n notes=
 	{ printf 'student'; for t in "${ORDER[@]}"; do printf ',%s' "$t"; done; echo ',total,max,notes'; }
 	for t in "${ORDER[@]}"; do
 		[ "${T_STATUS[$t]}" = ok ] && continue
@@ -697,6 +839,9 @@ csv() {
 	done
 	[ -n "$submission" ] && [ "$build_status" != ok ] && [ "$build_status" != skipped ] &&
 		notes="build $build_status; $notes"
+	local pre=
+	for n in "${SUB_NOTES[@]}"; do pre+="$n; "; done
+	notes=$pre$notes
 	printf '%s' "$(csv_field "$student")"
 	for t in "${ORDER[@]}"; do printf ',%s' "${T_POINTS[$t]}"; done
 	printf ',%s,%s,%s\n' "$total" "$max" "$(csv_field "${notes%; }")"

@@ -2,14 +2,19 @@
 #
 #   make grade                        score the kit's own programs
 #   make grade SUBMISSION=DIR         score a student's tree (built and run sandboxed)
-#   make grade-all SUBMISSIONS=DIR    every tree in DIR -> out/grade/grades.csv
+#   make grade-all SUBMISSIONS=DIR [JOBS=N]
+#                                     every tree or archive in DIR, N at a time
+#                                     -> out/grade/grades.csv
 #   make test-grade                   the grader's own tests
+#   make test-alt                     a correct student in another style gets full points
+#   make probe-alt                    the alt student's classic bugs, each graded
+#                                     on its task (a probe: not in make check)
 #
 # TASKS="task1 task2" limits any of them to those tasks; the points are in
-# grading/weights.conf. Each builds the kit first: its checks judge with
+# the task table lab/tasks.conf. Each builds the kit first: its checks judge with
 # the kit's own tools (build/san/bin).
 
-.PHONY: grade-all test-grade grade-kit-build
+.PHONY: grade-all test-grade test-alt probe-alt grade-kit-build
 
 grade-kit-build:
 	@lab/deps.sh --need build,lab,check
@@ -22,7 +27,13 @@ grade: grade-kit-build
 grade-all: grade-kit-build
 	@test -n '$(SUBMISSIONS)' || \
 		{ echo "usage: make grade-all SUBMISSIONS=DIR (one directory per student)" >&2; exit 2; }
-	@grading/grade-all.sh $(if $(TASKS),--tasks '$(TASKS)') '$(SUBMISSIONS)'
+	@grading/grade-all.sh $(if $(JOBS),-j '$(JOBS)') $(if $(TASKS),--tasks '$(TASKS)') '$(SUBMISSIONS)'
 
 test-grade: grade-kit-build
 	@grading/test-grade.sh
+
+test-alt: grade-kit-build
+	@grading/test-alt.sh $(if $(TASKS),--tasks '$(TASKS)')
+
+probe-alt: grade-kit-build
+	@grading/alt-student/bugs/run.sh $(BUGS)

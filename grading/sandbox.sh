@@ -38,11 +38,11 @@ shift
 # Hold KEEP by descriptor, so that it can be bound back once covered.
 exec 3<"$keep"
 for d in /tmp /var/tmp /dev/shm; do
-	[ -d "$d" ] && [ ! -L "$d" ] || continue
+	if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
 	mount -t tmpfs -o "mode=1777,nosuid,nodev,size=$size" sandbox-tmp "$d"
 done
 for d in ${hide[@]+"${hide[@]}"}; do
-	[ -d "$d" ] && [ ! -L "$d" ] || continue
+	if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
 	mount -t tmpfs -o mode=755,nosuid,nodev,noexec,size=64k sandbox-hidden "$d"
 done
 if ! [ "$keep" -ef /proc/self/fd/3 ]; then

@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # test-grade.sh - the grader's own tests. Each can fail:
 #
-#   1. the kit's own programs score full points (task1, task2), and the
-#      JSON and CSV say the same as the table;
+#   1. the kit's own programs score full points (task1: 12/12 for 0 points,
+#      task2), and the JSON and CSV say the same as the table;
 #   2. trees with known bugs lose exactly the checks those bugs break, and
 #      their share of task2's points: echo.c computing a wrong ICMP checksum
 #      (1 check: the checksums), tun-demo never writing the reply (3: ping's
 #      replies, replies on the TUN, their checksums);
 #   3. a tree that does not compile gets 0 for task2 with "build failed"
-#      and the compiler's error, and task1 (no program) still scores;
+#      and the compiler's error, and task1 (no program) still passes;
 #   4. a tree whose tun-demo ignores SIGTERM and leaves a detached
 #      `sleep 1000` behind is killed at the time limit, nothing of it is left
 #      (no process of the grading user, no lab state), and grade-all goes on
 #      to the next student and writes both rows into one CSV;
 #   5. an unknown task is refused, and a task without a check scores 0
 #      with the reason;
+#   8. a tun-demo that dies of undefined behaviour at start: task 2's check
+#      stops early, and the report says how many failed and how many never
+#      ran, and after what; its FAIL lines cite the kept report directory,
+#      never the deleted scratch directory;
+#   9. grade-all over a .tar.gz whose tree is in handout/ with a STUDENT
+#      file and a link out of the tree, a directory one level too deep
+#      without HANDOUT and with an unused helper, and a .zip: each graded
+#      from the right tree, under the right name, with notes; -j 2 (as
+#      root) writes the same CSV as -j 1 (both times printed), rows sorted
+#      by student; an archive with a "../" member is refused;
+#  10. merge-csv.sh merges two CSVs, refuses different headers and a
+#      student found twice;
+#  11. a task10 server that accepts a wrong password (strncmp over the
+#      offered length) scores at most half of task 10, capped, saying why;
 #   6. (as root) a hostile tree, whose build and programs attack the
 #      grader: its build.log and out/task1 are links to root-only files
 #      (root must not write or copy through them); it leaves a process that
@@ -27,6 +41,7 @@
 #   7. a tree without task5-bidirectional/route-v.sh fails task 5's route
 #      checks: the judge never falls back to the kit's reference.
 #
+# About six minutes as root (task 10 alone about 100 s).
 # Works in a fresh build/grade-test.XXXXXX/ (removed when every test
 # passed). One PASS/FAIL line per assertion, then "grading: N passed, M
 # failed".
@@ -34,7 +49,7 @@ set -uo pipefail
 export LC_ALL=C
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 mkdir -p build
 T=$(mktemp -d "$root/build/grade-test.XXXXXX") || { echo "grading: mktemp failed" >&2; exit 2; }
 # Readable by all, as a directory of submissions usually is: the sandbox,
@@ -55,6 +70,7 @@ finish() {
 }
 
 mkdir -p "$T/subs"
+tag_esc=${T##*.}
 
 if [ "$(id -u)" = 0 ]; then
 	guser=${GRADE_USER:-vpngrader}
@@ -80,22 +96,22 @@ s=$(date +%s)
 grading/grade.sh --tasks "task1 task2" -o "$T/kit" >"$T/kit.out" 2>&1
 rc=$?
 echo "     (the kit, task1+task2: $(( $(date +%s) - s ))s)"
-if [ $rc = 0 ] && [ "$(total "$T/kit")" = 20.00 ] && [ "$(points "$T/kit" task1)" = 5.00 ] &&
-   [ "$(points "$T/kit" task2)" = 15.00 ]; then
-	pass "kit: the kit's own programs score 20.00 / 20 on task1 + task2"
+if [ $rc = 0 ] && [ "$(total "$T/kit")" = 15.00 ] && [ "$(points "$T/kit" task1)" = 0.00 ] &&
+   [ "$(checks "$T/kit" task1)" = 12/12 ] && [ "$(points "$T/kit" task2)" = 15.00 ]; then
+	pass "kit: the kit's own programs score 15.00 / 15 on task1 (0 points, 12/12) + task2"
 else
-	fail "kit: expected 20.00 / 20, got exit $rc: $(grep -E '^(task|total)' "$T/kit/grade.txt" 2>/dev/null | tr -s ' ' | tr '\n' ';') (see $T/kit.out)"
+	fail "kit: expected 15.00 / 15, got exit $rc: $(grep -E '^(task|total)' "$T/kit/grade.txt" 2>/dev/null | tr -s ' ' | tr '\n' ';') (see $T/kit.out)"
 fi
 kit_n2=$(checks "$T/kit" task2 | cut -d/ -f1)
 if command -v jq >/dev/null; then
 	if j=$(jq -r '[.total, .max, (.tasks | map(.task + "=" + (.points | tostring)) | join(" "))] | join(" ")' \
-		"$T/kit/grade.json" 2>&1) && [ "$j" = "20 20 task1=5 task2=15" ]; then
+		"$T/kit/grade.json" 2>&1) && [ "$j" = "15 15 task1=0 task2=15" ]; then
 		pass "kit: grade.json is valid JSON with the table's figures ($j)"
 	else
 		fail "kit: grade.json: $j"
 	fi
 fi
-if [ "$(sed -n 2p "$T/kit/grade.csv")" = '"kit",5.00,15.00,20.00,20,""' ]; then
+if [ "$(sed -n 2p "$T/kit/grade.csv")" = '"kit",0.00,15.00,15.00,15,""' ]; then
 	pass "kit: grade.csv has the same row"
 else
 	fail "kit: grade.csv row is '$(sed -n 2p "$T/kit/grade.csv")'"
@@ -116,7 +132,8 @@ bug() {
 	fi
 	grading/grade.sh --submission "$T/subs-bug/$name" --tasks "task1 task2" \
 		-o "$T/$name" >"$T/$name.out" 2>&1
-	fails=$(grep '^FAIL task2:' "$T/$name/task2.log" 2>/dev/null)
+	# A SKIP (not judged: what it needs failed first) counts as failed.
+	fails=$(grep -E '^(FAIL|SKIP) task2:' "$T/$name/task2.log" 2>/dev/null)
 	nf=$(echo "$fails" | grep -c .)
 	n=$#
 	for re in "$@"; do
@@ -129,8 +146,8 @@ bug() {
 	fi
 	want=$(awk -v k="$kit_n2" -v n="$n" 'BEGIN { printf "%.2f", 15 * (k - n) / k }')
 	if [ "$(checks "$T/$name" task2)" = "$((kit_n2 - n))/$kit_n2" ] &&
-	   [ "$(points "$T/$name" task2)" = "$want" ] && [ "$(points "$T/$name" task1)" = 5.00 ]; then
-		pass "$name: task2 scores $want / 15 ($((kit_n2 - n))/$kit_n2 checks), task1 5.00 / 5"
+	   [ "$(points "$T/$name" task2)" = "$want" ] && [ "$(checks "$T/$name" task1)" = 12/12 ]; then
+		pass "$name: task2 scores $want / 15 ($((kit_n2 - n))/$kit_n2 checks), task1 12/12"
 	else
 		fail "$name: expected task2 $want ($((kit_n2 - n))/$kit_n2), got $(row "$T/$name" task2 | tr -s ' ')"
 	fi
@@ -145,7 +162,7 @@ bug checksum task2-tun/echo.c \
 bug nowrite task2-tun/tun_demo.c \
 	's/= write(t->fd, out, outlen);$/= t->mode == REPLY_ECHO ? (ssize_t)outlen : write(t->fd, out, outlen);/' \
 	'REPLY_ECHO \? \(ssize_t\)outlen : write' "tun-demo --respond never writes the reply" \
-	'ping gets 3 replies' 'echo replies are written' 'correct IP and ICMP checksums'
+	'ping gets 3 replies' "echo the request's data" 'echo replies are written' 'correct IP and ICMP checksums'
 
 # ---- 3 and 4, through grade-all: a hang, then a build error ---------------------------
 # a-hang: forks a detached `sleep 1000`, ignores SIGTERM and SIGINT.
@@ -162,9 +179,9 @@ bad_line=$(grep -n '^this is not C;$' "$f" | cut -d: -f1)
 [ -n "$bad_line" ] || fail "nocompile: could not plant the error in task2-tun/tun_demo.c"
 
 # A short time limit for task2, so the hanging tree meets it.
-sed -E 's/^(task2[[:space:]]+[0-9.]+[[:space:]]+[0-9-]+)[[:space:]]+[0-9-]+/\1 8/' \
-	grading/weights.conf >"$T/weights-short.conf"
-grep -qE '^task2 .* 8$' "$T/weights-short.conf" || fail "could not set task2's time limit to 8s in a copy of weights.conf"
+awk '$1 == "task2" { $5 = 8 } { print }' lab/tasks.conf >"$T/tasks-short.conf"
+awk '$1 == "task2" && $5 == 8 { ok = 1 } END { exit !ok }' "$T/tasks-short.conf" ||
+	fail "could not set task2's time limit to 8s in a copy of lab/tasks.conf"
 # While it runs, note whether the planted 'sleep 1000' really ran.
 guid=$(id -u "$guser")
 ( while :; do
@@ -174,7 +191,7 @@ guid=$(id -u "$guser")
 done ) &
 watcher=$!
 s=$(date +%s)
-GRADE_WEIGHTS=$T/weights-short.conf GRADE_KILL_AFTER=1 \
+GRADE_TASKS_CONF=$T/tasks-short.conf GRADE_KILL_AFTER=1 \
 	timeout 600 grading/grade-all.sh --tasks "task1 task2" -o "$T/all" "$T/subs" >"$T/all.out" 2>&1
 rc=$?
 kill "$watcher" 2>/dev/null
@@ -200,6 +217,7 @@ else
 fi
 grep -h 'clean-up' "$hang/grade.txt" | sed 's/^/     /'
 left=$(ps -o pid=,stat=,args= -u "$guser" 2>/dev/null | awk '$2 !~ /^Z/')
+# shellcheck disable=SC2009 # a process whose arguments are exactly these
 if [ "$(id -u)" = 0 ] && [ -n "$left" ]; then
 	fail "hang: processes of $guser left after grading: $(echo "$left" | tr '\n' ';')"
 elif ps -eo args= | grep -qx 'sleep 1000'; then
@@ -213,10 +231,10 @@ if [ "$(id -u)" = 0 ] && [ -n "$stale" ]; then
 else
 	pass "hang: no lab state left in /tmp/vpnlab.$(id -u "$guser").*"
 fi
-if [ "$(points "$hang" task1)" = 5.00 ]; then
-	pass "hang: task1 still scores (5.00 / 5)"
+if [ "$(checks "$hang" task1)" = 12/12 ]; then
+	pass "hang: task1 still passes (12/12)"
 else
-	fail "hang: task1 scored $(points "$hang" task1)"
+	fail "hang: task1: $(row "$hang" task1 | tr -s ' ')"
 fi
 
 nc=$T/all/students/b-nocompile
@@ -231,8 +249,8 @@ if grep -qE "^task2: not built: tun-demo; task2-tun/tun_demo.c:$bad_line:[0-9]+:
 else
 	fail "nocompile: no 'tun_demo.c:$bad_line: error' in the report: $(grep -E '^task2:|first error' "$nc/grade.txt" | tr '\n' ';')"
 fi
-if grep -q '^"b-nocompile",5.00,0.00,5.00,20,".*build failed' "$csv"; then
-	pass "nocompile: its CSV row: 5.00, 0.00, total 5.00, and the note 'build failed'"
+if grep -q '^"b-nocompile",0.00,0.00,0.00,15,".*build failed' "$csv"; then
+	pass "nocompile: its CSV row: 0.00, 0.00, total 0.00, and the note 'build failed'"
 else
 	fail "nocompile: CSV row: $(grep '^"b-nocompile"' "$csv")"
 fi
@@ -245,14 +263,184 @@ elif echo "$out" | grep -q "no task 'task99'"; then
 else
 	fail "tasks: --tasks task99 failed without saying why: $out"
 fi
-printf 'task1 5 - 60\ntask42 7 - -\n' >"$T/weights-missing.conf"
-GRADE_WEIGHTS=$T/weights-missing.conf grading/grade.sh -o "$T/missing" >"$T/missing.out" 2>&1
+printf 'task1 task1-network 5 - 60 0.5 - - - - -\ntask42 task42-none 7 - - 0.5 - - - - -\n' >"$T/tasks-missing.conf"
+GRADE_TASKS_CONF=$T/tasks-missing.conf grading/grade.sh -o "$T/missing" >"$T/missing.out" 2>&1
 if row "$T/missing" task42 | grep -q 'no check' && [ "$(points "$T/missing" task42)" = 0.00 ] &&
    [ "$(total "$T/missing")" = 5.00 ] && grep -q '^total .*5.00 / 12$' "$T/missing/grade.txt"; then
 	pass "tasks: a task without a check scores 0.00 / 7 with 'no check'; total 5.00 / 12"
 else
 	fail "tasks: missing check: $(grep -E '^(task42|total)' "$T/missing/grade.txt" 2>/dev/null | tr -s ' ' | tr '\n' ';')"
 fi
+# ---- 8. a check that stops early: the note says how many never ran; paths kept -------------
+# tun-demo dies of undefined behaviour before it does anything: task 2's
+# check fails its first assertion, reports the sanitizer, and stops.
+make_tree "$T/subs-ub/ub"
+f=$T/subs-ub/ub/task2-tun/tun_demo.c
+sed -i 's/^#include "tun_demo.h"$/&\nstatic void __attribute__((constructor)) ub_at_start(void) { volatile int big = 2147483647; big = big + 1; (void)big; }/' "$f"
+grep -q 'ub_at_start' "$f" || fail "ub: could not plant the overflow in task2-tun/tun_demo.c"
+grading/grade.sh --submission "$T/subs-ub/ub" --tasks task2 -o "$T/ub" >"$T/ub.out" 2>&1
+nf=$(grep -c '^FAIL task2:' "$T/ub/task2.log" 2>/dev/null)
+nr=$((kit_n2 - nf))
+if row "$T/ub" task2 | grep -qE "^task2 +0/$kit_n2 .* $nf failed, $nr not run\$" &&
+   grep -q "^task2: $nr of the $kit_n2 assertions never ran (the check stopped after: FAIL task2: " "$T/ub/grade.txt"; then
+	pass "notrun: a check that stopped early says '$nf failed, $nr not run' and after what"
+else
+	fail "notrun: $(row "$T/ub" task2 | tr -s ' '); note: $(grep '^task2: ' "$T/ub/grade.txt" | head -1)"
+fi
+# (the report directory is inside the kit: cited relative to it)
+kept=${T#"$root"/}/ub/task2/reader.log
+if grep -qF "FAIL task2: sanitizer report in $kept: " "$T/ub/task2.log" &&
+   [ -f "$T/ub/task2/reader.log" ] && ! grep -rqs 'vpngrade\.' "$T/ub/grade.txt" "$T/ub/task2.log"; then
+	pass "paths: the FAIL lines cite the kept $kept, never the deleted scratch directory"
+else
+	fail "paths: $(grep -m2 -E 'sanitizer|vpngrade' "$T/ub/task2.log" "$T/ub/grade.txt" | tr '\n' ';')"
+fi
+
+# ---- 9. archives, nested trees, STUDENT files, no HANDOUT; grade-all -j 2 = -j 1 ------------
+# carol.tar.gz: the tree inside handout/, a STUDENT file, a link out of the
+# tree, echo.c's wrong checksum (1 check). dave/handout/: one level too
+# deep, no HANDOUT, a helper it never uses (an error with -Werror on
+# unused code: the build must not fail for it). erin.zip: flat, if unzip.
+J=$T/subs-j
+make_tree "$T/carol-src/handout"
+echo "Carol Example" >"$T/carol-src/handout/STUDENT"
+ln -s /etc/passwd "$T/carol-src/handout/passwd-link"
+sed -i 's/^\(\tsum = inet_checksum(icmp, ip.payload_len)\);/\1 ^ 0x5a5a;/' "$T/carol-src/handout/task2-tun/echo.c"
+mkdir -p "$J"
+tar -C "$T/carol-src" -czf "$J/carol.tar.gz" handout
+make_tree "$J/dave/handout"
+rm -f "$J/dave/handout/HANDOUT"
+printf '\nstatic int\nunused_helper(void)\n{\n\treturn 1;\n}\n' >>"$J/dave/handout/task2-tun/echo.c"
+if command -v unzip >/dev/null && command -v zip >/dev/null; then
+	make_tree "$T/erin-src"
+	(cd "$T/erin-src" && zip -qr "$J/erin.zip" .)
+fi
+if [ "$(id -u)" = 0 ]; then jmax=2; else jmax=1; fi
+declare -A SECS=()
+for j in 1 $jmax; do
+	s=$(date +%s)
+	grading/grade-all.sh -j "$j" --tasks "task1 task2" -o "$T/j$j" "$J" >"$T/j$j.out" 2>&1
+	SECS[$j]=$(( $(date +%s) - s ))
+done
+echo "     (grade-all of $(find "$J" -mindepth 1 -maxdepth 1 | wc -l) submissions, task1+task2: -j 1 ${SECS[1]}s, -j $jmax ${SECS[$jmax]}s)"
+c1=$T/j1/grades.csv
+if [ "$jmax" = 2 ]; then
+	if [ -s "$c1" ] && cmp -s "$c1" "$T/j2/grades.csv"; then
+		pass "parallel: grade-all -j 2 writes the same CSV as -j 1 (${SECS[1]}s with -j 1, ${SECS[2]}s with -j 2)"
+	else
+		fail "parallel: the CSVs differ: $(diff "$c1" "$T/j2/grades.csv" | head -4 | tr '\n' ';')"
+	fi
+	if grep -q 'as vpngrader1\|as '"$guser"'1' "$T/j2.out" && grep -q 'as '"$guser"'2' "$T/j2.out"; then
+		pass "parallel: each slot grades as a grading user of its own (${guser}1, ${guser}2)"
+	else
+		fail "parallel: slots' users: $(grep -o 'as [a-z0-9]*' "$T/j2.out" | sort -u | tr '\n' ' ')"
+	fi
+else
+	echo "     (grade-all -j 2 needs root: not compared)"
+fi
+if [ "$(tail -n +2 "$c1" | cut -d, -f1)" = "$(tail -n +2 "$c1" | cut -d, -f1 | LC_ALL=C sort)" ] &&
+   ! head -1 "$c1" | grep -qi 'second\|time'; then
+	pass "csv: rows sorted by student, no timing column ($(head -1 "$c1"))"
+else
+	fail "csv: $(tr '\n' ';' <"$c1")"
+fi
+C=$T/j1/students/carol
+if grep -q '^"Carol Example",0.00,' "$c1" && grep -q 'student: *Carol Example (from its STUDENT file)' "$C/grade.txt" &&
+   grep -q "the archive's tree is in handout/" "$C/grade.txt"; then
+	pass "archive: carol.tar.gz graded from its handout/, named by its STUDENT file"
+else
+	fail "archive: carol: $(grep -E 'student:|note:|Grade:' "$C/grade.txt" 2>/dev/null | tr '\n' ';') $(tail -2 "$T/j1/students/carol.out")"
+fi
+if grep -q 'the link handout/passwd-link -> /etc/passwd leads out of the tree: removed' "$C/grade.txt" &&
+   [ "$(checks "$C" task2)" = "$((kit_n2 - 1))/$kit_n2" ]; then
+	pass "archive: its link out of the tree was removed (noted), and its bug costs its 1 check ($(checks "$C" task2))"
+else
+	fail "archive: carol: $(grep -E 'link|^task2 ' "$C/grade.txt" | tr '\n' ';')"
+fi
+D=$T/j1/students/dave
+if grep -q 'note: *the tree is one level too deep: its Makefile is in dave/handout/, not at the top; graded handout/' "$D/grade.txt" &&
+   grep -q '^"dave",' "$c1"; then
+	pass "nested: dave/handout/ is graded, with a note that the tree is one level too deep"
+else
+	fail "nested: dave: $(grep -E 'note:|Grade:' "$D/grade.txt" 2>/dev/null | tr '\n' ';') $(tail -2 "$T/j1/students/dave.out")"
+fi
+if grep -q 'no HANDOUT file in the submission: added' "$D/grade.txt" && [ "$(points "$D" task2)" = 15.00 ] &&
+   grep -q "unused_helper.*defined but not used" "$D/build.log"; then
+	pass "handout: without HANDOUT, a helper it never uses is a warning, not an error: task2 15.00 / 15"
+else
+	fail "handout: dave: $(row "$D" task2 | tr -s ' '); $(grep -m1 -E 'unused_helper|error' "$D/build.log")"
+fi
+if [ -f "$J/erin.zip" ]; then
+	if grep -q '^"erin",0.00,15.00,15.00,15,' "$c1"; then
+		pass "zip: erin.zip scores 15.00 / 15"
+	else
+		fail "zip: erin: $(grep '^"erin"' "$c1") $(tail -2 "$T/j1/students/erin.out")"
+	fi
+fi
+# An archive with a member named outside the tree is refused whole.
+mkdir -p "$T/bad-src/in"
+echo x >"$T/bad-src/in/Makefile"
+echo "ESCAPED" >"$T/bad-src/escaped-$tag_esc"
+(cd "$T/bad-src/in" && tar -cf "$T/evil.tar" -P Makefile "../escaped-$tag_esc")
+rm -f "$T/bad-src/escaped-$tag_esc"
+if out=$(grading/grade.sh --submission "$T/evil.tar" --tasks task1 -o "$T/evil-tar" 2>&1); then
+	fail "unsafe: an archive with a '../' member was graded"
+elif echo "$out" | grep -q 'refused: members named outside the tree: \.\./escaped'; then
+	pass "unsafe: an archive with a '../' member is refused before anything is unpacked ($(echo "$out" | tail -1 | cut -c1-90))"
+else
+	fail "unsafe: $(echo "$out" | tail -2 | tr '\n' ';')"
+fi
+
+# ---- 10. merging the CSVs of several machines ----------------------------------------------
+printf 'student,task1,total,max,notes\n"bob",1.00,1.00,5,""\n"amy",2.00,2.00,5,"x"\n' >"$T/m1.csv"
+printf 'student,task1,total,max,notes\n"cid",3.00,3.00,5,""\n' >"$T/m2.csv"
+if out=$(grading/merge-csv.sh "$T/m1.csv" "$T/m2.csv" 2>&1) &&
+   [ "$out" = "$(printf 'student,task1,total,max,notes\n"amy",2.00,2.00,5,"x"\n"bob",1.00,1.00,5,""\n"cid",3.00,3.00,5,""')" ]; then
+	pass "merge: two machines' CSVs merge into one header and the rows sorted by student"
+else
+	fail "merge: $(echo "$out" | tr '\n' ';')"
+fi
+printf 'student,task2,total,max,notes\n"dan",3.00,3.00,5,""\n' >"$T/m3.csv"
+if out=$(grading/merge-csv.sh "$T/m1.csv" "$T/m3.csv" 2>&1); then
+	fail "merge: CSVs of other tasks were merged: $(echo "$out" | tr '\n' ';')"
+elif echo "$out" | grep -q 'header'; then
+	pass "merge: CSVs with different headers are refused ($(echo "$out" | head -1 | cut -c1-80))"
+else
+	fail "merge: refused without saying why: $out"
+fi
+if out=$(grading/merge-csv.sh "$T/m1.csv" "$T/m1.csv" 2>&1); then
+	fail "merge: a student graded twice was merged"
+elif echo "$out" | grep -q '"amy"'; then
+	pass "merge: a student in two CSVs is refused, named ($(echo "$out" | head -1 | cut -c1-80))"
+else
+	fail "merge: a student twice: refused without naming them: $out"
+fi
+
+# ---- 11. severity: a server that accepts a wrong password -----------------------------------
+# strncmp over the offered password's length: a short wrong password
+# matches the start of the stored hash's setting. Task 10's critical
+# assertions (the password checks) fail: at most half of its points.
+make_tree "$T/subs-pw/pw"
+f=$T/subs-pw/pw/task10-tls/auth.c
+sed -i 's/ok = strlen(out) == n \&\& CRYPTO_memcmp(out, hash, n) == 0;/ok = strncmp(out, hash, strlen(password)) == 0;/' "$f"
+if ! grep -q 'strncmp(out, hash, strlen(password))' "$f"; then
+	fail "password: could not plant the bug in task10-tls/auth.c (the code changed?)"
+else
+	s=$(date +%s)
+	grading/grade.sh --submission "$T/subs-pw/pw" --tasks task10 -o "$T/pw" >"$T/pw.out" 2>&1
+	echo "     (task10 with a wrong-password bug: $(( $(date +%s) - s ))s)"
+	w10=$(row "$T/pw" task10 | awk '{print $5}')
+	half=$(awk -v w="$w10" 'BEGIN { printf "%.2f", w / 2 }')
+	p10=$(points "$T/pw" task10)
+	if [ -n "$p10" ] && awk -v p="$p10" -v h="$half" 'BEGIN { exit !(p <= h) }' &&
+	   grep -q '^task10: capped: critical check failed: ' "$T/pw/grade.txt" &&
+	   grep -q '^FAIL task10: \[critical\] ' "$T/pw/task10.log"; then
+		pass "password: a server that accepts a wrong password scores $p10 / $w10 on task10 (at most half: $half), capped, and says why"
+	else
+		fail "password: task10 $(row "$T/pw" task10 | tr -s ' '); critical FAILs: $(grep -c '^FAIL task10: \[critical\]' "$T/pw/task10.log" 2>/dev/null); $(grep -m1 '^task10: ' "$T/pw/grade.txt")"
+	fi
+fi
+
 # ---- 6. a hostile tree ----------------------------------------------------------------------
 if [ "$(id -u)" != 0 ]; then
 	echo "     (6, 7: the sandbox tests need root: skipped)"
@@ -279,7 +467,7 @@ rm -f /tmp/grade-leak-"$tag" /var/tmp/grade-leak-"$tag" /dev/shm/grade-leak-"$ta
 	echo "\$(shell mkdir -p ../out; ln -sfn $sec/dir ../out/task1)"
 	echo "\$(shell touch /tmp/grade-leak-$tag /var/tmp/grade-leak-$tag /dev/shm/grade-leak-$tag)"
 	echo "\$(shell setsid perl -e '\$\$0 = \"forker-$tag\"; \$\$t = time + 120; while (time < \$\$t) { exit if fork; select(undef, undef, undef, 0.02) }' </dev/null >/dev/null 2>&1 &)"
-	echo "\$(info LEAK-PROBE ran: kit=[\$(shell head -c 30 $root/grading/weights.conf 2>/dev/null)] other=[\$(shell cat $T/subs-evil/other/note.txt 2>/dev/null)])"
+	echo "\$(info LEAK-PROBE ran: kit=[\$(shell head -c 30 $root/lab/tasks.conf 2>/dev/null)] other=[\$(shell cat $T/subs-evil/other/note.txt 2>/dev/null)])"
 	cat "$root/Makefile"
 } >"$ev/Makefile.new" && mv "$ev/Makefile.new" "$ev/Makefile"
 # Its own route-v.sh: says who wrote it, and routes through the wrong host.

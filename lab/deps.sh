@@ -4,25 +4,32 @@
 #   deps.sh --need build,lab,check   install what is missing (as root), or
 #                                    name the command that does (otherwise)
 #   deps.sh --install                everything, including the benchmark's
+#                                    and the Chinese reports' font (not
+#                                    "screenshot": make test-report's chromium)
 #
 # Packages are installed with --no-install-recommends: some recommends
 # pull in a kernel image.
 set -euo pipefail
 
 declare -A PKGS=(
-	[build]="gcc make libc6-dev pkg-config libssl-dev libpcap-dev libcrypt-dev libcmocka-dev"
+	[build]="gcc make libc6-dev pkg-config libssl-dev libpcap-dev libcrypt-dev libcmocka-dev libseccomp-dev libpam0g-dev"
 	[lab]="iproute2 util-linux procps iputils-ping"
-	[check]="iputils-arping socat openssl tcpdump nftables netcat-openbsd python3 shellcheck"
+	[check]="iputils-arping socat openssl tcpdump nftables netcat-openbsd python3 shellcheck man-db groff-base haproxy libpam-pwdfile"
 	[bench]="openvpn iperf3"
+	# The Chinese reports: the font their CSS names (Noto Sans CJK SC).
+	[report]="fonts-noto-cjk"
+	# make test-report's screenshot of a Chinese page only (large: not in
+	# --install)
+	[screenshot]="chromium fontconfig"
 )
 
 need=build,lab,check
 install_all=0
 case "${1:-}" in
 --need) need=${2:?--need takes a list such as build,lab}; ;;
---install) install_all=1; need=build,lab,check,bench ;;
+--install) install_all=1; need=build,lab,check,bench,report ;;
 "") ;;
-*) echo "usage: deps.sh [--need build,lab,check,bench | --install]" >&2; exit 2 ;;
+*) echo "usage: deps.sh [--need build,lab,check,bench,report,screenshot | --install]" >&2; exit 2 ;;
 esac
 
 missing=()

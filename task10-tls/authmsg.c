@@ -59,7 +59,8 @@ login_user_valid(const uint8_t *user, size_t len)
 /*
  * Checks an AUTH payload and copies its fields out as C strings. A user
  * name may only hold the characters of portable user names, so it is safe
- * to log. Returns 0, or -1 with *why set.
+ * to log. Returns 0, or -1 with *why set; -2 (also with *why) when no
+ * retry can succeed: a protocol version or a user name we never accept.
  */
 int
 login_parse(const uint8_t *p, size_t len, struct login *lg, const char **why)
@@ -73,7 +74,7 @@ login_parse(const uint8_t *p, size_t len, struct login *lg, const char **why)
 	}
 	if (p[0] != VPN_PROTO_VERSION) {
 		*why = "AUTH protocol version not supported";
-		return -1;
+		return -2;
 	}
 	if (p[3] != 0) {
 		*why = "AUTH reserved byte not 0";
@@ -88,7 +89,7 @@ login_parse(const uint8_t *p, size_t len, struct login *lg, const char **why)
 	}
 	if (!login_user_valid(p + AUTH_FIXED_LEN, ul)) {
 		*why = "AUTH user name with a character not allowed";
-		return -1;
+		return -2;
 	}
 	if (memchr(p + AUTH_FIXED_LEN + ul, '\0', pl) != NULL) {
 		*why = "AUTH password with a NUL byte";

@@ -2,9 +2,10 @@
  * authproc.c - the privileged login helper (privilege separation).
  *
  *   process          runs as       holds                      talks to
- *   minivpn-server   nobody, no    TUN fd, listening socket,  the network
+ *   minivpn-server   minivpn, no   TUN fd, listening socket,  the network
  *                    capabilities  TLS key, sessions
- *   [auth] helper    root          nothing but its socket     the server only
+ *   [auth] helpers   uid 0, only   nothing but their socket   the server only
+ *   (a few)          CAP_DAC_READ_SEARCH
  *
  * The helper is forked before the server opens anything, so it never sees
  * the TLS key, the TUN device or a client socket. It answers one question,
@@ -20,18 +21,32 @@
  *
  * The helper trusts nothing the server sends (the server faces the
  * network and may be compromised): it checks the user name's characters
- * and the password for NUL again, never accepts root (auth.c), and does at
- * most AUTHPROC_RATE checks per second, so a compromised server cannot
- * turn it into a fast password-guessing oracle.
+ * and the password for NUL again, never accepts root (auth.c), and each
+ * worker does at most AUTHPROC_RATE checks per second, so a compromised
+ * server cannot turn it into an unbounded password-guessing oracle.
  *
- * Hashing takes tens of milliseconds (yescrypt is slow on purpose); the
- * server does not wait for it: the reply arrives as an epoll event.
+ * Hashing takes milliseconds to tens of milliseconds (yescrypt is slow on
+ * purpose), so one process would cap logins at the speed of one core:
+ * there are authproc_workers() of them (one per CPU, 2 to
+ * AUTHPROC_WORKERS_MAX), all reading the same socket (a SEQPACKET message
+ * goes to exactly one reader). The server sends at most one question per
+ * worker at a time and keeps the rest in its own queue (server.c), so a
+ * question whose client left is dropped there, never hashed.
+ *
+ * A worker stays uid 0 (the shadow file is root's) but keeps only
+ * CAP_DAC_READ_SEARCH, for a --shadow file root does not own, and
+ * no_new_privs.
+ *
+ * The server does not wait for a check: the reply arrives as an epoll
+ * event.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +56,8 @@
 #define REQ_MAX (ID_LEN + 2 + AUTH_USER_MAX + AUTH_PASS_MAX)
 #define REP_LEN (ID_LEN + 1)
 
-/* Token bucket: AUTHPROC_BURST checks at once, AUTHPROC_RATE per second. */
+/* Token bucket: AUTHPROC_BURST checks at once, AUTHPROC_RATE per second
+ * (per worker). */
 static void
 rate_limit(double *tokens, uint64_t *last)
 {
@@ -100,8 +116,8 @@ authproc_main(int fd, const char *shadow_path)
 			memcpy(lg.user, req + ID_LEN + 2, ul);
 			memcpy(lg.password, req + ID_LEN + 2 + ul, pl);
 			rate_limit(&tokens, &last);
-			rep[ID_LEN] = (uint8_t)auth_check(shadow_path, lg.user,
-			                                  lg.password);
+			rep[ID_LEN] = (uint8_t)auth_backend_check(shadow_path,
+			                                  lg.user, lg.password);
 		}
 		OPENSSL_cleanse(req, sizeof(req));
 		login_wipe(&lg);
@@ -110,12 +126,70 @@ authproc_main(int fd, const char *shadow_path)
 	}
 }
 
+/* How many workers: one per online CPU, 2 to AUTHPROC_WORKERS_MAX. */
+unsigned
+authproc_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 2)
+		return 2;
+	return n > AUTHPROC_WORKERS_MAX ? AUTHPROC_WORKERS_MAX : (unsigned)n;
+}
+
+/* Everything root could do but reading files it does not own: gone. */
+static void
+authproc_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct data[2];
+
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (cap != CAP_DAC_READ_SEARCH &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL)
+			fatal("auth helper: prctl(PR_CAPBSET_DROP, %d)", cap);
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = 1u << CAP_DAC_READ_SEARCH;
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("auth helper: capset");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("auth helper: prctl(PR_SET_NO_NEW_PRIVS)");
+}
+
+static noreturn void
+authproc_child(int fd, const char *shadow_path)
+{
+	if (dup2(fd, 3) == -1)
+		fatal("auth helper: dup2");
+	if (close_range(4, ~0u, 0) == -1)
+		fatal("auth helper: close_range");
+	/* Die with the server (SIGTERM when it exits), and let no one
+	 * attach to or dump a process that reads password hashes. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0) == -1)
+		fatal("auth helper: prctl");
+	if (getppid() == 1)   /* the server died before prctl */
+		_exit(0);
+	(void)prctl(PR_SET_NAME, "minivpn-auth");
+	log_init("minivpn-server[auth]", log_verbosity());
+	/* A Ctrl-C or hang-up reaches the whole process group: the server
+	 * shuts down on it, and the helper ends after it (its socket
+	 * closes, or the SIGTERM above). */
+	if (signal(SIGINT, SIG_IGN) == SIG_ERR ||
+	    signal(SIGHUP, SIG_IGN) == SIG_ERR)
+		fatal("auth helper: ignoring SIGINT and SIGHUP");
+	authproc_caps();
+	authproc_main(3, shadow_path);
+}
+
 /*
- * Forks the helper. Returns the server's end of the socketpair (nonblocking,
- * close-on-exec), or -1. In the child this never returns.
+ * Forks nworkers helpers on one socketpair. Returns the server's end
+ * (nonblocking, close-on-exec), or -1. In the children this never returns.
  */
 int
-authproc_start(const char *shadow_path)
+authproc_start(const char *shadow_path, unsigned nworkers)
 {
 	int sv[2];
 	pid_t pid;
@@ -124,30 +198,18 @@ authproc_start(const char *shadow_path)
 		log_warn("auth helper: socketpair");
 		return -1;
 	}
-	pid = fork();
-	if (pid == -1) {
-		log_warn("auth helper: fork");
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		if (dup2(sv[1], 3) == -1)
-			fatal("auth helper: dup2");
-		if (close_range(4, ~0u, 0) == -1)
-			fatal("auth helper: close_range");
-		/* Die with the server; keep out of terminal job control. */
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
-		    prctl(PR_SET_DUMPABLE, 0) == -1)
-			fatal("auth helper: prctl");
-		if (getppid() == 1)
-			_exit(0);
-		(void)prctl(PR_SET_NAME, "minivpn-auth");
-		log_init("minivpn-server[auth]", log_verbosity());
-		signal(SIGINT, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		authproc_main(3, shadow_path);
+	for (unsigned i = 0; i < nworkers; i++) {
+		pid = fork();
+		if (pid == -1) {
+			log_warn("auth helper: fork");
+			close(sv[0]);
+			close(sv[1]);
+			return -1;
+		}
+		if (pid == 0) {
+			close(sv[0]);
+			authproc_child(sv[1], shadow_path);
+		}
 	}
 	close(sv[1]);
 	if (fd_nonblock(sv[0]) == -1) {
@@ -157,7 +219,7 @@ authproc_start(const char *shadow_path)
 	return sv[0];
 }
 
-/* Queues a question. Returns 0, or -1 (helper gone or its queue full). */
+/* Sends a question to a free worker. Returns 0, or -1 (helpers gone). */
 int
 authproc_send(int fd, uint64_t id, const struct login *lg)
 {

@@ -34,9 +34,11 @@ handshake_failed(struct client *c)
 	/* SOLUTION BEGIN: when the server's certificate failed verification
 	 * (SSL_get_verify_result), say which check failed: log
 	 * "server certificate rejected: CATEGORY (OpenSSL's text) for SERVER"
-	 * (tls_verify_category, X509_verify_cert_error_string) and return
-	 * CO_FATAL (retrying would not help); any other failure: log_openssl()
-	 * and return CO_RETRY */
+	 * (tls_verify_category, X509_verify_cert_error_string), clear
+	 * OpenSSL's error queue (ERR_clear_error), set c->exit_status =
+	 * EXIT_CERT (the client's exit status says a certificate was
+	 * refused) and return CO_FATAL (retrying would not help); any other
+	 * failure: log_openssl() and return CO_RETRY */
 	long v = SSL_get_verify_result(c->ssl);
 
 	if (v != X509_V_OK) {
@@ -67,6 +69,7 @@ log_peer_cert(struct client *c)
 	}
 	log_info("server certificate OK: subject %s, issuer %s, name %s "
 	         "verified", subj, iss, c->opt->server);
+	tls_warn_expiry(cert, "server");
 	log_info("TLS handshake done (%s, %s)", SSL_get_version(c->ssl),
 	         SSL_get_cipher_name(c->ssl));
 }
@@ -91,25 +94,18 @@ send_login(struct client *c)
 static int
 flush(struct client *c)
 {
-	size_t n;
+	bool wrote;
+	enum tls_io r = tls_write_fbuf(c->ssl, &c->tx, &wrote);
 
-	c->want_write = false;
-	while (c->tx.len > 0) {
-		if (SSL_write_ex(c->ssl, c->tx.data + c->tx.off, c->tx.len, &n)) {
-			fbuf_consume(&c->tx, n);
-			c->ka.last_tx_ms = now_ms();
-			continue;
-		}
-		switch (SSL_get_error(c->ssl, 0)) {
-		case SSL_ERROR_WANT_WRITE:
-			c->want_write = true;
-			return 0;
-		case SSL_ERROR_WANT_READ:
-			return 0;
-		}
+	if (wrote)
+		c->ka.last_tx_ms = now_ms();
+	c->want_write = r == TLS_IO_WANT_WRITE;
+	if (r == TLS_IO_ERROR) {
 		log_openssl("TLS write to %s", c->opt->server);
 		return -1;
 	}
+	if (r != TLS_IO_DONE)
+		return 0;
 	/* The AUTH frame (with the password) is out: wipe its bytes. */
 	if (c->state == CS_LOGIN)
 		OPENSSL_cleanse(c->tx.data, AUTH_LEN_MAX + FRAME_HDR_LEN);
@@ -130,13 +126,26 @@ on_error_frame(struct client *c, const struct frame *f)
 		          vpn_error_name(code), text);
 		c->exit_status = EXIT_LOGIN;
 		return CO_FATAL;
+	case VPN_ERR_REFUSED:
+		/* A version or user name the server never takes. */
+		log_warnx("login refused by the server for good: %s", text);
+		c->exit_status = EXIT_REFUSED;
+		return CO_FATAL;
 	case VPN_ERR_REPLACED:
 		/* Reconnecting would throw the other session out in turn. */
 		log_warnx("session taken over by a newer login as %s: %s",
 		          c->opt->user, text);
 		c->exit_status = EXIT_REPLACED;
 		return CO_FATAL;
+	case VPN_ERR_MOVED:
+		/* Behind a balancer the same name leads to another server. */
+		log_info("server %s is draining: %s; reconnecting now",
+		         c->opt->server, text);
+		c->moved = true;
+		return CO_RETRY;
 	default:
+		/* BUSY (and a close to make room) say when to come back. */
+		c->retry_hint = frame_error_retry(f);
 		log_warnx("server closed the connection: %s: %s",
 		          vpn_error_name(code), text);
 		return CO_RETRY;
@@ -155,26 +164,27 @@ on_config(struct client *c, const struct frame *f)
 		c->exit_status = EXIT_CONFIG;
 		return -1;
 	}
-	/* A route over the server's own address would send the tunnel's
-	 * own packets into the tunnel. */
-	if (c->server_addr.s_addr != 0 &&
-	    config_routes_cover(&cfg, c->server_addr)) {
-		inet_ntop(AF_INET, &c->server_addr, a, sizeof(a));
-		log_warnx("bad CONFIG from the server: a route covers the server's "
-		          "own address %s (it would loop into the tunnel)", a);
-		c->exit_status = EXIT_CONFIG;
-		return -1;
-	}
+	/* A route over the server's own address (a full tunnel) would send
+	 * the tunnel's own packets into the tunnel: netconf keeps a host
+	 * route to the server outside it first. With an outer address that
+	 * is not IPv4 there is nothing to keep out. */
+	c->nc.server = c->server_addr;
 	inet_ntop(AF_INET, &cfg.addr, a, sizeof(a));
 	log_info("logged in as %s: tunnel address %s/%d, mtu %u, %u route%s",
 	         c->opt->user, a, cfg.prefixlen, cfg.mtu, cfg.nroutes,
 	         cfg.nroutes == 1 ? "" : "s");
 	if (netconf_apply(&c->nc, &cfg) == -1)
 		return -1;
+	/* Sent even without DNS: a reconnect's CONFIG without it undoes it. */
+	if (c->dnsfd != -1)
+		(void)dnsconf_set(c->dnsfd, c->nc.ifname, &cfg);
+	else if (cfg.ndns > 0 || cfg.search[0] != '\0')
+		log_info("the server pushes DNS settings; not applied (--no-dns)");
 	c->last_addr = cfg.addr;
 	c->mtu = cfg.mtu;
 	c->state = CS_ACTIVE;
 	c->was_active = true;
+	client_offload_ask(c);
 	ka_init(&c->ka, cfg.ka_interval, cfg.ka_timeout, now_ms());
 	return 0;
 }
@@ -198,11 +208,21 @@ on_frame(struct client *c, const struct frame *f)
 	case FRAME_DATA:
 		if (c->state != CS_ACTIVE)
 			break;
-		if (write(c->tunfd, f->payload, f->len) == -1)
+		if (client_tun_write(c, f->payload, f->len) == -1)
 			log_limited(&c->lim, "writing %zu bytes to %s: %s", f->len,
 			            c->nc.ifname, strerror(errno));
 		else
 			c->pkts_in++;
+		return -1;
+	case FRAME_OFFLOAD:
+		if (c->state != CS_ACTIVE || !c->offload_asked)
+			break;
+		client_on_offload(c, f);
+		return -1;
+	case FRAME_GSO:
+		if (c->state != CS_ACTIVE || c->offload == 0)
+			break;
+		client_on_gso(c, f);
 		return -1;
 	}
 	log_warnx("protocol error: unexpected %s frame from the server",
@@ -277,9 +297,12 @@ read_tun(struct client *c)
 {
 	/* SOLUTION BEGIN: read up to BATCH_MAX packets from the TUN, each
 	 * straight into tx as a DATA frame: frame_reserve(&c->tx, c->mtu) gives
-	 * where the payload goes (NULL: tx is full, stop), read() the packet
-	 * there (EAGAIN: nothing left), skip what is not IPv4 or shorter than
-	 * DATA_LEN_MIN, frame_commit() the length read, count c->pkts_out.
+	 * where the payload goes (NULL: tx is full, stop), read() at most
+	 * c->mtu bytes there (EAGAIN or EINTR: nothing left, stop; another
+	 * error: log it, rate-limited (c->lim), and stop), skip what is not
+	 * IPv4 (version 4 in the first byte's high nibble) or shorter than
+	 * DATA_LEN_MIN, frame_commit(&c->tx, FRAME_DATA, length read), count
+	 * c->pkts_out.
 	 * run() then writes tx to the server over TLS (flush) */
 	for (int i = 0; i < BATCH_MAX; i++) {
 		uint8_t *p = frame_reserve(&c->tx, c->mtu);
@@ -389,7 +412,7 @@ run(struct client *c)
 		pfd[1].events = POLLIN;
 		/* Read the TUN only when a whole packet fits in tx. */
 		if (c->state != CS_ACTIVE ||
-		    c->tx.cap - c->tx.len < FRAME_HDR_LEN + c->mtu)
+		    c->tx.cap - c->tx.len < client_tun_room(c))
 			pfd[1].fd = -1;
 		if (poll(pfd, 2, c->more ? 0 : poll_timeout(c, now)) == -1) {
 			if (errno == EINTR)
@@ -408,7 +431,9 @@ run(struct client *c)
 		    SSL_has_pending(c->ssl) || c->more)
 			if ((out = read_frames(c)) != -1)
 				return (enum client_outcome)out;
-		if (pfd[1].revents & POLLIN)
+		if ((pfd[1].revents & POLLIN) && c->vnet)
+			client_read_tun_vnet(c);
+		else if (pfd[1].revents & POLLIN)
 			read_tun(c);
 	}
 }
@@ -451,8 +476,11 @@ client_connect(struct client *c)
 	/* SOLUTION BEGIN: set up the TLS connection for c->opt->server: the
 	 * name to send (SNI, SSL_set_tlsext_host_name), the name the server's
 	 * certificate must carry (SSL_set1_host; no partial wildcards, never
-	 * the subject's CN, SSL_set_hostflags), or for an IP address literal
-	 * no SNI and the address it must carry (X509_VERIFY_PARAM_set1_ip_asc),
+	 * the subject's CN: SSL_set_hostflags with
+	 * X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+	 * X509_CHECK_FLAG_NEVER_CHECK_SUBJECT), or for an IP address literal
+	 * (addr_is_literal) no SNI and the address it must carry
+	 * (X509_VERIFY_PARAM_set1_ip_asc on SSL_get0_param),
 	 * and the socket c->fd (SSL_set_fd); on failure log_openssl(),
 	 * out = CO_FATAL and goto done */
 	/* SNI, and the name the certificate must carry (subjectAltName); an
@@ -482,6 +510,7 @@ client_connect(struct client *c)
 	c->tx.off = c->tx.len = 0;
 	c->pkts_in = c->pkts_out = 0;
 	c->want_write = true;
+	client_offload_reset(c);
 
 	out = run(c);
 

@@ -18,6 +18,8 @@ struct client_opts {
 	const char *tun;
 	struct in_addr want;       /* --address: tunnel address to ask for */
 	bool        reconnect;
+	bool        no_dns;        /* --no-dns: pushed DNS not applied */
+	bool        offload;       /* --offload: ask for GSO frames */
 	unsigned    max_backoff;
 };
 
@@ -36,6 +38,7 @@ enum {
 	EXIT_LOGIN    = 3,   /* login refused (wrong password, banned) */
 	EXIT_CONFIG   = 4,   /* the server sent a CONFIG we will not apply */
 	EXIT_REPLACED = 5,   /* a newer login as the same user took over */
+	EXIT_REFUSED  = 6,   /* refused for good: protocol version, user name */
 };
 
 struct client {
@@ -43,6 +46,7 @@ struct client {
 	SSL_CTX       *ctx;
 	int            tunfd;
 	struct netconf nc;
+	int            dnsfd;         /* the DNS keeper (dnsconf.c), -1: none */
 	char           password[AUTH_PASS_MAX + 1];
 	struct in_addr last_addr;     /* asked for again after a reconnect */
 	struct fbuf    rx, tx;
@@ -54,15 +58,34 @@ struct client {
 	struct in_addr server_addr;   /* outer address (IPv4), 0 if unknown */
 	bool           more;          /* stopped reading at its budget */
 	bool           was_active;
+	unsigned       retry_hint;    /* s: the server's "retry in", or 0 */
+	bool           moved;         /* the server drains: reconnect at once */
 	bool           want_write;
 	unsigned       mtu;
 	uint64_t       deadline_ms;
 	struct keepalive ka;
 	struct log_limit lim;
 	uint64_t       pkts_in, pkts_out;
+	/* the offload extension (client_gso.c) */
+	bool           vnet;          /* tunfd has virtio_net_hdrs */
+	unsigned       tun_bits;      /* OFFLOAD_* the TUN can take */
+	bool           offload_asked;
+	unsigned       offload;       /* OFFLOAD_* granted: GSO frames */
+	uint8_t       *big;           /* a superpacket read from the TUN */
+	uint8_t       *scratch;       /* a segment cut from one */
 };
 
 /* client.c */
 enum client_outcome client_connect(struct client *c);
+
+/* client_gso.c: the offload extension */
+int  client_tun_open_vnet(struct client *c);
+void client_offload_reset(struct client *c);
+void client_offload_ask(struct client *c);
+void client_on_offload(struct client *c, const struct frame *f);
+void client_on_gso(struct client *c, const struct frame *f);
+ssize_t client_tun_write(struct client *c, const uint8_t *pkt, size_t len);
+void client_read_tun_vnet(struct client *c);
+size_t client_tun_room(const struct client *c);
 
 #endif /* MINIVPN_CLIENT_H */

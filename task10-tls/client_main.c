@@ -26,7 +26,8 @@ usage(FILE *f)
 "drops.\n"
 "\n"
 "  --server NAME[:PORT]  the server's host name, as in its certificate\n"
-"                      (default port %d)\n"
+"                      (default port %d); an IPv6 address as [ADDR]:PORT,\n"
+"                      or bare without a port\n"
 "  --connect ADDR      connect to this IP address instead of resolving NAME\n"
 "                      (when NAME is not in DNS, as in the lab)\n"
 "  --ca-dir DIR        trusted CAs: a directory with hash links\n"
@@ -42,7 +43,16 @@ usage(FILE *f)
 "                      CAP_NET_ADMIN (default nobody; the CA directory must\n"
 "                      be readable by it)\n"
 "  --no-reconnect      exit when the connection drops\n"
+"  --no-dns            do not apply the DNS servers and search domains\n"
+"                      the server pushes (default: applied with\n"
+"                      systemd-resolved, resolvconf or /etc/resolv.conf,\n"
+"                      and undone at exit)\n"
 "  --max-backoff S     longest wait between reconnects (default 30)\n"
+"  --syslog            log to syslog (facility daemon) instead of stderr;\n"
+"                      stderr lines carry a time stamp, except under\n"
+"                      systemd, whose journal records its own\n"
+"  --offload           ask the server for TUN offloads (superpackets of up\n"
+"                      to 64 KiB in GSO frames; docs/performance.md)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -55,7 +65,7 @@ usage(FILE *f)
 "Exit status: 0 stopped by a signal, 1 error (or connection lost with\n"
 "--no-reconnect), 2 server certificate rejected, 3 login refused, 4 the\n"
 "server sent a CONFIG we will not apply, 5 a newer login as the same user\n"
-"took over.\n",
+"took over, 6 refused for good (protocol version, user name).\n",
 	        VPN_PORT);
 }
 
@@ -70,7 +80,10 @@ static const struct option longopts[] = {
 	{ "address", required_argument, NULL, 'a' },
 	{ "user", required_argument, NULL, 'u' },
 	{ "no-reconnect", no_argument, NULL, 'n' },
+	{ "no-dns", no_argument, NULL, 'N' },
 	{ "max-backoff", required_argument, NULL, 'b' },
+	{ "syslog", no_argument, NULL, 'S' },
+	{ "offload", no_argument, NULL, 'G' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -84,6 +97,7 @@ static const struct option longopts[] = {
 struct invocation {
 	int  verbosity;
 	bool check_config;
+	bool syslog;              /* --syslog: syslog(3) instead of stderr */
 };
 
 /*
@@ -95,20 +109,14 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
           const char *arg, const char *what)
 {
 	static char host[256];
-	char *colon, *end;
+	char *end;
 	unsigned long v;
 
 	switch (c) {
 	case 's':
-		snprintf(host, sizeof(host), "%s", arg);
-		colon = strrchr(host, ':');
-		if (colon != NULL) {
-			*colon = '\0';
-			v = strtoul(colon + 1, &end, 10);
-			if (*end != '\0' || v == 0 || v > 65535)
-				fatalx("%s: bad port '%s'", what, colon + 1);
-			o->port = (uint16_t)v;
-		}
+		if (addr_parse_host_port(arg, host, sizeof(host), &o->port) == -1)
+			fatalx("%s: expected NAME[:PORT], [ADDRESS]:PORT or an IPv6 "
+			       "address", what);
 		o->server = host;
 		break;
 	case 'c': o->connect = arg; break;
@@ -123,6 +131,7 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 		break;
 	case 'u': o->run_as = arg; break;
 	case 'n': o->reconnect = false; break;
+	case 'N': o->no_dns = true; break;
 	case 'b':
 		v = strtoul(arg, &end, 10);
 		if (*arg == '\0' || *end != '\0' || v < 1 || v > 3600)
@@ -130,6 +139,8 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 			       what, arg);
 		o->max_backoff = (unsigned)v;
 		break;
+	case 'S': inv->syslog = true; break;
+	case 'G': o->offload = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
@@ -210,6 +221,8 @@ client_loop(struct client *c)
 		enum client_outcome out;
 
 		c->was_active = false;
+		c->retry_hint = 0;
+		c->moved = false;
 		c->exit_status = EXIT_ERROR;
 		out = client_connect(c);
 		if (out == CO_STOP)
@@ -220,9 +233,19 @@ client_loop(struct client *c)
 			return 1;
 		if (c->was_active)
 			backoff = 1;
-		/* Jitter (half to all of the backoff), so that clients thrown
-		 * out together by a server restart do not return in step. */
-		wait = backoff * 500 + jitter(backoff * 500);
+		/* Full jitter (anywhere from 0 to the backoff), so that clients
+		 * thrown out together by a server restart spread out instead of
+		 * returning in waves; a busy server's hint of when to come back
+		 * comes first, spread over the same span again. */
+		if (c->moved && c->was_active) {
+			backoff = 1;
+			continue;   /* no wait: a planned move (after a login, so a
+			             * server cannot keep us in a tight loop) */
+		}
+		if (c->retry_hint > 0)
+			wait = c->retry_hint * 1000 + jitter(c->retry_hint * 1000);
+		else
+			wait = jitter(backoff * 1000);
 		log_info("reconnecting in %u.%u s", wait / 1000, wait % 1000 / 100);
 		nap(wait);
 		if (signals_stop_requested())
@@ -243,9 +266,17 @@ main(int argc, char **argv)
 	struct invocation inv = { .verbosity = LL_INFO };
 	int ret = 1;
 
+	/* Descriptors our parent left open are not ours to hold. */
+	if (close_range(3, ~0u, 0) == -1) {
+		perror("minivpn-client: close_range");
+		return 1;
+	}
 	log_init(argv[0], LL_INFO);
 	parse_args(argc, argv, &opt, &inv);
 	log_init(argv[0], inv.verbosity);
+	/* Time stamps on a terminal or in a file, the journal's own priority
+	 * prefix under systemd, syslog when asked: the same lines. */
+	log_dest_set(log_dest_auto(inv.syslog), "minivpn-client");
 	if (inv.check_config) {
 		/* What set-up would refuse, without root or the network. */
 		c.ctx = tls_client_ctx(opt.ca_dir, opt.ca_file);
@@ -262,9 +293,14 @@ main(int argc, char **argv)
 	}
 	c.opt = &opt;
 	c.last_addr = opt.want;
+	c.dnsfd = -1;
 	c.fd = c.tunfd = -1;
 	c.lim.burst = 5;
 	if (no_core_dumps() == -1)
+		return 1;
+	/* The DNS keeper stays root: forked before the password is read, the
+	 * TUN opened or a key loaded, so that it holds none of them. */
+	if (!opt.no_dns && (c.dnsfd = dnsconf_start()) == -1)
 		return 1;
 	/* Keep the password out of swap; not fatal where mlock is limited. */
 	if (mlock(c.password, sizeof(c.password)) == -1)
@@ -279,8 +315,8 @@ main(int argc, char **argv)
 		goto out;
 	if (fbuf_init(&c.rx, RX_BUF_LEN) == -1 || fbuf_init(&c.tx, TX_BUF_LEN) == -1)
 		goto out;
-	c.tunfd = tun_open(opt.tun, TUN_MODE_TUN, true, c.nc.ifname);
-	if (c.tunfd == -1)
+	if (opt.offload ? client_tun_open_vnet(&c) == -1 :
+	    (c.tunfd = tun_open(opt.tun, TUN_MODE_TUN, true, c.nc.ifname)) == -1)
 		goto out;
 	log_info("opened %s", c.nc.ifname);
 	if (strcmp(opt.run_as, "root") != 0 && privdrop(opt.run_as, true) == -1)

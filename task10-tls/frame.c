@@ -8,23 +8,41 @@
  * the payload, so a peer cannot make us buffer more than one legal frame.
  *
  * An fbuf is allocated once per connection; the data path only moves
- * offsets (no allocation per packet).
+ * offsets (no allocation per packet). Its memory is mapped on its own
+ * (not from malloc's heap), so the pages a connection never touched cost
+ * nothing and the ones it did go back to the system when it closes. b->hw
+ * is how far bytes were ever written: closing wipes only those (wiping all
+ * of the capacity would touch every page of every buffer), and
+ * fbuf_release() hands an idle buffer's pages back.
  */
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "minivpn.h"
+
+/* Remembers how far the buffer was written (the bytes before off + len). */
+static void
+fbuf_mark(struct fbuf *b)
+{
+	if (b->off + b->len > b->hw)
+		b->hw = b->off + b->len;
+}
 
 int
 fbuf_init(struct fbuf *b, size_t cap)
 {
-	b->data = malloc(cap);
-	if (b->data == NULL) {
+	void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
 		log_warn("allocating a %zu-byte connection buffer", cap);
+		b->data = NULL;
 		return -1;
 	}
+	b->data = p;
 	b->cap = cap;
-	b->off = b->len = 0;
+	b->off = b->len = b->hw = 0;
 	return 0;
 }
 
@@ -33,10 +51,33 @@ fbuf_free(struct fbuf *b)
 {
 	if (b->data != NULL) {
 		/* May hold a password from an AUTH frame. */
-		OPENSSL_cleanse(b->data, b->cap);
-		free(b->data);
+		fbuf_mark(b);
+		OPENSSL_cleanse(b->data, b->hw);
+		if (munmap(b->data, b->cap) == -1)
+			log_warn("freeing a connection buffer");
 	}
 	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * An empty buffer's pages go back to the system (they read as zeros when
+ * touched again). For a connection that is idle after a burst of traffic.
+ */
+void
+fbuf_release(struct fbuf *b)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t n;
+
+	if (b->data == NULL || b->len != 0 || b->hw == 0 || page <= 0)
+		return;
+	OPENSSL_cleanse(b->data, b->hw);
+	n = (b->hw + (size_t)page - 1) / (size_t)page * (size_t)page;
+	if (n > b->cap)
+		n = b->cap;
+	if (madvise(b->data, n, MADV_DONTNEED) == -1)
+		log_warn("releasing an idle connection buffer");
+	b->off = b->hw = 0;
 }
 
 /* Moves the valid bytes to the front so the tail has room. */
@@ -45,6 +86,7 @@ fbuf_compact(struct fbuf *b)
 {
 	if (b->off == 0)
 		return;
+	fbuf_mark(b);
 	if (b->len > 0)
 		memmove(b->data, b->data + b->off, b->len);
 	b->off = 0;
@@ -62,6 +104,7 @@ fbuf_tail(struct fbuf *b, size_t *room)
 void
 fbuf_consume(struct fbuf *b, size_t n)
 {
+	fbuf_mark(b);
 	b->off += n;
 	b->len -= n;
 	if (b->len == 0)
@@ -95,6 +138,13 @@ frame_bounds(uint8_t type, size_t mtu, size_t *min, size_t *max)
 		*min = 1;
 		*max = ERROR_LEN_MAX;
 		return 0;
+	case FRAME_OFFLOAD:
+		*min = *max = OFFLOAD_LEN;
+		return 0;
+	case FRAME_GSO:
+		*min = GSO_LEN_MIN;
+		*max = FRAME_LEN_MAX;
+		return 0;
 	}
 	return -1;
 }
@@ -108,6 +158,8 @@ frame_type_name(uint8_t type)
 	case FRAME_DATA:      return "DATA";
 	case FRAME_KEEPALIVE: return "KEEPALIVE";
 	case FRAME_ERROR:     return "ERROR";
+	case FRAME_OFFLOAD:   return "OFFLOAD";
+	case FRAME_GSO:       return "GSO";
 	}
 	return "unknown";
 }
@@ -136,7 +188,7 @@ frame_next(struct fbuf *rx, size_t mtu, struct frame *f, const char **why)
 		         frame_type_name(p[0]), p[1]);
 		goto invalid;
 	}
-	len = (size_t)p[2] << 8 | p[3];
+	len = get16(p + 2);
 	if (len < min || len > max) {
 		snprintf(reason, sizeof(reason), "%s frame of %zu bytes, allowed "
 		         "%zu to %zu", frame_type_name(p[0]), len, min, max);
@@ -159,8 +211,7 @@ frame_put_hdr(uint8_t *out, uint8_t type, size_t len)
 {
 	out[0] = type;
 	out[1] = 0;
-	out[2] = (uint8_t)(len >> 8);
-	out[3] = (uint8_t)len;
+	put16(out + 2, (uint16_t)len);
 }
 
 /*
@@ -177,6 +228,9 @@ frame_reserve(struct fbuf *tx, size_t maxlen)
 
 	if (room < FRAME_HDR_LEN + maxlen)
 		return NULL;
+	/* The caller may write up to maxlen there and not commit it. */
+	if (tx->off + tx->len + FRAME_HDR_LEN + maxlen > tx->hw)
+		tx->hw = tx->off + tx->len + FRAME_HDR_LEN + maxlen;
 	return tail + FRAME_HDR_LEN;
 }
 
@@ -235,6 +289,38 @@ frame_parse_error(const struct frame *f, enum vpn_error *code, char *text,
 	text[n] = '\0';
 }
 
+/*
+ * The server's "retry in N s" hint in an ERROR frame's reason (proto.h):
+ * N seconds, or 0 when there is none or it is out of range. Looks only at
+ * the bytes of the frame.
+ */
+unsigned
+frame_error_retry(const struct frame *f)
+{
+	static const char key[] = ERROR_RETRY_TEXT;
+	const size_t klen = sizeof(key) - 1;
+	const uint8_t *t;
+	size_t n, i, j;
+	unsigned v;
+
+	if (f->len < 1)
+		return 0;
+	t = f->payload + 1;
+	n = f->len - 1;
+	for (i = 0; i + klen < n; i++) {
+		if (memcmp(t + i, key, klen) != 0)
+			continue;
+		v = 0;
+		for (j = i + klen; j < n && j < i + klen + 5 &&
+		     t[j] >= '0' && t[j] <= '9'; j++)
+			v = v * 10 + (unsigned)(t[j] - '0');
+		if (j == i + klen || j + 2 > n || t[j] != ' ' || t[j + 1] != 's')
+			continue;
+		return v >= 1 && v <= ERROR_RETRY_MAX ? v : 0;
+	}
+	return 0;
+}
+
 const char *
 vpn_error_name(enum vpn_error code)
 {
@@ -248,6 +334,9 @@ vpn_error_name(enum vpn_error code)
 	case VPN_ERR_SHUTDOWN:  return "server shutting down";
 	case VPN_ERR_INTERNAL:  return "internal error";
 	case VPN_ERR_REPLACED:  return "replaced by a newer login";
+	case VPN_ERR_BUSY:      return "server busy";
+	case VPN_ERR_REFUSED:   return "refused for good";
+	case VPN_ERR_MOVED:     return "server draining";
 	}
 	return "unknown error";
 }

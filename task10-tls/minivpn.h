@@ -22,13 +22,15 @@
 
 /* ---- frame.c: framing over the TLS stream ---------------------------- */
 
-/* A byte buffer; the valid bytes are data[off .. off+len). */
+/* A byte buffer; the valid bytes are data[off .. off+len); nothing was
+ * ever written at or past hw. */
 struct fbuf {
 	uint8_t *data;
-	size_t   cap, off, len;
+	size_t   cap, off, len, hw;
 };
 int      fbuf_init(struct fbuf *b, size_t cap);
 void     fbuf_free(struct fbuf *b);        /* wipes, then frees */
+void     fbuf_release(struct fbuf *b);     /* empty: wipes, pages back */
 void     fbuf_compact(struct fbuf *b);
 uint8_t *fbuf_tail(struct fbuf *b, size_t *room);
 void     fbuf_consume(struct fbuf *b, size_t n);
@@ -48,8 +50,22 @@ int  frame_append_error(struct fbuf *tx, enum vpn_error code,
                         const char *reason);
 void frame_parse_error(const struct frame *f, enum vpn_error *code,
                        char *text, size_t textlen);
+unsigned frame_error_retry(const struct frame *f);
 const char *frame_type_name(uint8_t type);
 const char *vpn_error_name(enum vpn_error code);
+
+/* ---- offload.c: the OFFLOAD and GSO frames (superpackets) -------------- */
+
+int      offload_append(struct fbuf *tx, unsigned bits);
+unsigned offload_parse(const struct frame *f);
+int      gso_parse(const struct frame *f, size_t mtu, struct vnet_gso *g,
+                   uint8_t **pkt, size_t *len, const char **why);
+unsigned gso_queue(struct fbuf *tx, unsigned bits, uint8_t *pkt, size_t len,
+                   const struct vnet_gso *g, uint8_t *scratch,
+                   unsigned *dropped);
+int      gso_to_tun(int fd, bool vnet, unsigned tun_bits, uint8_t *pkt,
+                    size_t len, const struct vnet_gso *g, uint8_t *scratch);
+const char *offload_names(unsigned bits);   /* "TCP, UDP", "none" */
 
 /* ---- authmsg.c: the AUTH message --------------------------------------- */
 
@@ -78,7 +94,11 @@ struct vpn_config {
 	unsigned ka_interval, ka_timeout;   /* seconds */
 	unsigned nroutes;
 	struct vpn_route routes[CONFIG_ROUTES_MAX];
+	unsigned ndns;                       /* DNS servers pushed, 0: none */
+	struct in_addr dns[CONFIG_DNS_MAX];
+	char     search[CONFIG_SEARCH_MAX + 1];   /* "a.example b.example" */
 };
+bool   config_search_valid(const char *s, size_t len);
 size_t config_encode(const struct vpn_config *cfg, uint8_t *out);
 int    config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
                     const char **why);
@@ -96,6 +116,7 @@ struct pool {
 	char     lease[1u << (32 - POOL_PREFIX_MIN)][AUTH_USER_MAX + 1];
 };
 int  pool_init(struct pool *p, struct in_addr net, int prefixlen);
+int  pool_slice(struct in_addr *net, int *prefixlen, unsigned n, unsigned m);
 struct in_addr pool_server_addr(const struct pool *p);
 bool pool_contains(const struct pool *p, struct in_addr addr);
 int  pool_alloc(struct pool *p, const char *user, struct in_addr want,
@@ -105,17 +126,28 @@ void *pool_owner(const struct pool *p, struct in_addr addr);
 
 /* ---- auth.c: password check (runs in the auth helper) ------------------------ */
 
-enum auth_result { AUTH_OK = 0, AUTH_BAD = 1, AUTH_ERROR = 2 };
+/* AUTH_ABANDONED never comes from the helper: the client left before its
+ * verdict, which the throttle counts as a failure of its address. */
+enum auth_result { AUTH_OK = 0, AUTH_BAD = 1, AUTH_ERROR = 2,
+                   AUTH_ABANDONED = 3 };
 bool auth_hash_matches(const char *password, const char *hash);
 /* shadow_path NULL: the system's shadow database (getspnam_r). */
 enum auth_result auth_check(const char *shadow_path, const char *user,
                             const char *password);
+/* authpam.c: --auth pam[:SERVICE]; auth_backend_check() is what the
+ * helper asks: PAM when a service is set (before the helper forks), else
+ * auth_check(). */
+void authpam_use(const char *service);
+int authpam_check_service(const char *service);   /* 0, or -1 and why */
+enum auth_result auth_backend_check(const char *shadow_path, const char *user,
+                                    const char *password);
 struct spwd;
 const char *auth_account_refused(const struct spwd *sp, long today);
 
 /* ---- authproc.c: the privileged auth helper process ----------------------------- */
 
-int authproc_start(const char *shadow_path);
+unsigned authproc_workers(void);
+int authproc_start(const char *shadow_path, unsigned nworkers);
 int authproc_send(int fd, uint64_t id, const struct login *lg);
 int authproc_recv(int fd, uint64_t *id, enum auth_result *res);
 
@@ -124,6 +156,7 @@ int authproc_recv(int fd, uint64_t *id, enum auth_result *res);
 struct throttle_entry {
 	struct in_addr addr;
 	unsigned failures, inflight;
+	unsigned refused;             /* AUTHs refused during the ban */
 	uint64_t last_fail_ms, banned_until_ms;
 	struct {                      /* whose failures, so a success clears */
 		char user[AUTH_USER_MAX + 1];   /* only its own */
@@ -158,7 +191,7 @@ bool ka_expired(const struct keepalive *ka, uint64_t now);
 
 int fd_nonblock(int fd);
 bool addr_is_literal(const char *s);  /* an IP address, not a name */
-int tcp_listen(const struct sockaddr_in *local);
+int tcp_listen(const struct sockaddr_in *local, unsigned backlog);
 int tcp_tune(int fd);                 /* TCP_NODELAY, buffer sizes */
 /* Connects to host:port (or to connect_addr when not NULL). Blocking. */
 int tcp_connect(const char *host, uint16_t port, const char *connect_addr,
@@ -170,11 +203,28 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key);
 SSL_CTX *tls_client_ctx(const char *ca_dir, const char *ca_file);
 /* "untrusted issuer", "host name mismatch", "expired", ... for a verify error */
 const char *tls_verify_category(long verify_result);
+/* Warns when cert (whose: "server", ...) expired or expires within
+ * CERT_WARN_DAYS. */
+void tls_warn_expiry(X509 *cert, const char *whose);
+#define CERT_WARN_DAYS 30
+/* what tls_write_fbuf() left to do */
+enum tls_io {
+	TLS_IO_ERROR = -1,      /* connection lost; OpenSSL's queue says why */
+	TLS_IO_DONE,            /* tx is empty */
+	TLS_IO_WANT_WRITE,      /* socket full: again once it is writable */
+	TLS_IO_WANT_READ,       /* OpenSSL must read first: again once readable */
+};
+enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
 
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
 int privdrop(const char *user, bool keep_net_admin);
+int privdrop_unshared(const char *user);
 int no_core_dumps(void);
+
+/* ---- sandbox.c: the server's seccomp filter ---------------------------------- */
+
+int sandbox_server(bool syslog);
 
 /* ---- password.c: reading the client's password ------------------------------------ */
 
@@ -186,6 +236,10 @@ struct netconf {
 	char ifname[IFNAMSIZ];
 	bool applied;
 	struct vpn_config cfg;   /* what is in the kernel now */
+	struct in_addr server;   /* the server's outer address, 0 if not IPv4 */
+	bool pinned;             /* a host route to pin_addr, ours, is set */
+	struct in_addr pin_addr, pin_gw;   /* via pin_gw (0: on-link) dev pin_if */
+	char pin_if[IFNAMSIZ];
 };
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);
@@ -198,6 +252,17 @@ int shadowfile_check(const char *path);
 /* Replaces path atomically with user added, given hash, locked, deleted. */
 int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
                     const char *hash);
+
+/* ---- nat.c: --nat IFACE, the server's own nftables table ------------------------- */
+
+/* Sets the table up and forks its keeper; returns the fd whose closing
+ * (at exit) makes the keeper remove it, or -1. */
+int nat_start(const char *ifname, struct in_addr net, int prefixlen);
+
+/* ---- dnsconf.c: pushed DNS on the client, through a root keeper -------------------- */
+
+int dnsconf_start(void);   /* before the privilege drop; the keeper's fd */
+int dnsconf_set(int fd, const char *ifname, const struct vpn_config *cfg);
 
 /* ---- conffile.c: the programs' configuration file ------------------------------- */
 

@@ -45,8 +45,10 @@ tcp_tune(int fd)
 	return 0;
 }
 
+/* backlog: connections the kernel holds before accept (a burst of
+ * reconnecting clients must not overflow it: SOMAXCONN by default). */
 int
-tcp_listen(const struct sockaddr_in *local)
+tcp_listen(const struct sockaddr_in *local, unsigned backlog)
 {
 	char where[32];
 	int one = 1, fd;
@@ -65,7 +67,7 @@ tcp_listen(const struct sockaddr_in *local)
 		log_warn("bind %s", where);
 		goto bad;
 	}
-	if (listen(fd, 64) == -1) {
+	if (listen(fd, (int)backlog) == -1) {
 		log_warn("listen on %s", where);
 		goto bad;
 	}

@@ -1,52 +1,74 @@
 #!/bin/bash
-# pki.sh - the certificates of the TLS VPN lab, made with the openssl tool.
+# pki.sh - the certificates of the TLS VPN, made with the openssl tool.
 #
-#   pki/ca.crt, ca.key            the lab CA (trusted by clients)
-#   pki/ca-dir/                   ca.crt + its hash link (openssl rehash),
+#   pki.sh [init] [--name NAME] [--out DIR] [--force]
+#       a new CA and a server certificate for NAME in DIR:
+#         ca.crt, ca.key          the CA (clients trust ca.crt; keep ca.key
+#                                 on the admin's machine, off the VPN server)
+#         ca-dir/                 ca.crt + its hash link (openssl rehash),
 #                                 for minivpn-client --ca-dir
-#   pki/server.crt, server.key    the server, CN and subjectAltName = NAME
-#   pki/rogue-ca.crt, .key        a CA nobody trusts ...
-#   pki/rogue.crt, rogue.key      ... and its certificate for the same NAME
-#                                 (a man in the middle)
-#   pki/expired.crt, expired.key  signed by the lab CA, valid in 2020 only
-#   pki/NAME                      a file holding NAME, for scripts
+#         server.crt, server.key  the server, CN and subjectAltName = NAME
+#         NAME                    a file holding NAME, for scripts
+#       Refuses when DIR already has a CA: replacing it would lock out every
+#       client that trusts the old one. --force replaces it.
+#   pki.sh issue-server NAME [--out DIR] [--force]
+#       NAME.crt, NAME.key: another server certificate from DIR's CA
+#   pki.sh issue-client USER [--out DIR] [--force]
+#       clients/USER.crt, .key: a client certificate (CN = USER) from DIR's CA
+#   pki.sh test-certs --ca DIR --out TESTDIR [--name NAME]
+#       the checks' bad certificates, in a directory of their own (never
+#       the PKI an admin deploys):
+#         rogue-ca.crt, .key      a CA nobody trusts ...
+#         rogue.crt, rogue.key    ... and its certificate for NAME (a man in
+#                                 the middle)
+#         expired.crt, .key       signed by DIR's CA, valid in 2020 only
 #
-# Keys are mode 0600. Usage: pki.sh [--name NAME] [--out DIR] [--force]
+# DIR is task10-tls/pki by default (./pki for the installed minivpn-pki).
+# Keys are mode 0600.
 set -euo pipefail
 
+CMD=init
+case "${1:-}" in
+init|issue-server|issue-client|test-certs) CMD=$1; shift ;;
+esac
 NAME=vpnlabserver.com
+# In the source tree, task10-tls/pki; installed (minivpn-pki), ./pki.
 OUT=$(dirname "$0")/pki
+[ -f "$(dirname "$0")/module.mk" ] || OUT=./pki
+CA_DIR=
 FORCE=0
+ARG=
+case $CMD in
+issue-server|issue-client)
+	if [ $# = 0 ] || [ "${1#-}" != "$1" ]; then
+		echo "pki.sh $CMD: expected a name" >&2
+		exit 2
+	fi
+	ARG=$1; shift ;;
+esac
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--name) NAME=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
+	--ca) CA_DIR=$2; shift 2 ;;
 	--force) FORCE=1; shift ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "pki.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 command -v openssl >/dev/null || { echo "pki.sh: needs the openssl tool: apt-get install openssl" >&2; exit 1; }
-
-if [ -f "$OUT/server.crt" ] && [ "$FORCE" = 0 ] && [ "$(cat "$OUT/NAME" 2>/dev/null)" = "$NAME" ]; then
-	echo "pki: $OUT already has certificates for $NAME (--force to remake)"
-	exit 0
-fi
+# Names end up in file names and in openssl -subj: keep them plain.
+valid_name() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]]; }
+for n in "$NAME" ${ARG:+"$ARG"}; do
+	valid_name "$n" || { echo "pki.sh: '$n' is not a plain name (letters, digits, '.', '_', '-')" >&2; exit 2; }
+done
 
 run() { echo "+ $*"; "$@"; }
-
-umask 077
-rm -rf "$OUT"
-mkdir -p "$OUT/ca-dir" "$OUT/ca-db"
-# Certificates are public; the directories must be readable by the
-# unprivileged user the client drops to (the CA dir is read at each handshake).
-chmod 755 "$OUT" "$OUT/ca-dir"
-cd "$OUT"
-
 newkey() { run openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; chmod 600 "$1"; }
 
-# Extensions for CAs and for the server.
-cat >ext.cnf <<EOC
+# ext_cnf FILE SAN: the extensions of CAs, servers and clients.
+ext_cnf() {
+	cat >"$1" <<EOC
 [ca]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
@@ -55,43 +77,127 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:$NAME
+subjectAltName = DNS:$2
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOC
+}
 
-# The lab CA and a rogue CA, self-signed.
-for ca in ca rogue-ca; do
-	cn="VPN Lab CA"; [ $ca = rogue-ca ] && cn="Rogue CA"
-	newkey $ca.key
-	run openssl req -new -x509 -key $ca.key -out $ca.crt -days 3650 \
-		-subj "/CN=$cn/O=VPN Lab" -config ext.cnf -extensions ca
-done
-
-# The server certificate, and the rogue one for the same name.
-for crt in server:ca rogue:rogue-ca; do
-	leaf=${crt%%:*}; ca=${crt##*:}
+# issue CA LEAF CN EXT: LEAF.key and LEAF.crt (825 days), signed by CA.crt
+# and CA.key. Serial numbers are random (openssl 3 without -CAserial).
+issue() {
+	local ca=$1 leaf=$2 cn=$3 ext=$4 tmp
+	tmp=$(mktemp -d)
+	ext_cnf "$tmp/ext.cnf" "$cn"
 	newkey "$leaf.key"
-	run openssl req -new -key "$leaf.key" -out "$leaf.csr" -subj "/CN=$NAME/O=VPN Lab"
-	run openssl x509 -req -in "$leaf.csr" -CA "$ca.crt" -CAkey "$ca.key" \
-		-CAcreateserial -out "$leaf.crt" -days 825 -extfile ext.cnf -extensions server
-done
+	run openssl req -new -key "$leaf.key" -out "$tmp/req.csr" -subj "/CN=$cn/O=VPN Lab"
+	run openssl x509 -req -in "$tmp/req.csr" -CA "$ca.crt" -CAkey "$ca.key" \
+		-out "$leaf.crt" -days 825 -extfile "$tmp/ext.cnf" -extensions "$ext"
+	chmod 644 "$leaf.crt"
+	rm -rf "$tmp"
+}
 
-# An expired certificate: `openssl x509 -days` cannot go back in time, but
-# `openssl ca` takes explicit -startdate/-enddate.
-newkey expired.key
-run openssl req -new -key expired.key -out expired.csr -subj "/CN=$NAME/O=VPN Lab"
-: >ca-db/index.txt
-echo 1000 >ca-db/serial
-cat >ca.cnf <<EOC
+need_ca() {
+	if [ ! -f "$1/ca.crt" ] || [ ! -f "$1/ca.key" ]; then
+		echo "pki.sh: no CA in $1 (ca.crt and ca.key; make one with: pki.sh init --out $1)" >&2
+		exit 1
+	fi
+}
+
+# refuse_existing FILE...: stop unless --force when one of them exists.
+refuse_existing() {
+	local f
+	[ "$FORCE" = 1 ] && return 0
+	for f in "$@"; do
+		if [ -e "$f" ]; then
+			echo "pki.sh: $f exists: not replaced (--force to replace it)" >&2
+			exit 1
+		fi
+	done
+}
+
+umask 077
+case $CMD in
+init)
+	if [ "$FORCE" = 0 ] && { [ -e "$OUT/ca.key" ] || [ -e "$OUT/ca.crt" ]; }; then
+		echo "pki.sh: $OUT already has a CA: not replaced, because every client" >&2
+		echo "  trusting it would be refused. To add a server: pki.sh issue-server NAME" >&2
+		echo "  --out $OUT; a client: pki.sh issue-client USER --out $OUT; to start" >&2
+		echo "  over (all clients need the new ca.crt): --force" >&2
+		exit 1
+	fi
+	rm -rf "$OUT"
+	mkdir -p "$OUT/ca-dir"
+	# Certificates are public; the directories must be readable by the
+	# unprivileged user the client drops to (the CA dir is read at each
+	# handshake).
+	chmod 755 "$OUT" "$OUT/ca-dir"
+	ext_cnf "$OUT/ext.cnf" "$NAME"
+	newkey "$OUT/ca.key"
+	run openssl req -new -x509 -key "$OUT/ca.key" -out "$OUT/ca.crt" -days 3650 \
+		-subj "/CN=VPN Lab CA/O=VPN Lab" -config "$OUT/ext.cnf" -extensions ca
+	rm -f "$OUT/ext.cnf"
+	chmod 644 "$OUT/ca.crt"
+	issue "$OUT/ca" "$OUT/server" "$NAME" server
+	cp "$OUT/ca.crt" "$OUT/ca-dir/ca.crt"
+	run openssl rehash "$OUT/ca-dir"
+	chmod 644 "$OUT/ca-dir/ca.crt"
+	echo "$NAME" >"$OUT/NAME"
+	chmod 644 "$OUT/NAME"
+	echo "pki: a CA and a certificate for $NAME in $OUT"
+	openssl x509 -in "$OUT/server.crt" -noout -subject -ext subjectAltName -enddate | sed 's/^/  server.crt: /'
+	echo "  the server needs server.crt and server.key; clients need ca.crt; ca.key stays here"
+	;;
+issue-server)
+	need_ca "$OUT"
+	refuse_existing "$OUT/$ARG.crt" "$OUT/$ARG.key"
+	issue "$OUT/ca" "$OUT/$ARG" "$ARG" server
+	echo "pki: $OUT/$ARG.crt and $ARG.key for the server $ARG"
+	;;
+issue-client)
+	need_ca "$OUT"
+	mkdir -p "$OUT/clients"
+	refuse_existing "$OUT/clients/$ARG.crt" "$OUT/clients/$ARG.key"
+	issue "$OUT/ca" "$OUT/clients/$ARG" "$ARG" client
+	echo "pki: $OUT/clients/$ARG.crt and $ARG.key for the user $ARG"
+	;;
+test-certs)
+	[ -n "$CA_DIR" ] || { echo "pki.sh test-certs: --ca DIR is required" >&2; exit 2; }
+	need_ca "$CA_DIR"
+	if [ -e "$OUT" ] && [ "$(cd "$OUT" && pwd -P)" = "$(cd "$CA_DIR" && pwd -P)" ]; then
+		echo "pki.sh test-certs: --out must not be the CA's directory: the test certificates stay apart" >&2
+		exit 2
+	fi
+	rm -rf "$OUT"
+	mkdir -p "$OUT/ca-db"
+	chmod 755 "$OUT"
+	ext_cnf "$OUT/ext.cnf" "$NAME"
+	# A CA nobody trusts, and its certificate for the same name.
+	newkey "$OUT/rogue-ca.key"
+	run openssl req -new -x509 -key "$OUT/rogue-ca.key" -out "$OUT/rogue-ca.crt" -days 3650 \
+		-subj "/CN=Rogue CA/O=VPN Lab" -config "$OUT/ext.cnf" -extensions ca
+	issue "$OUT/rogue-ca" "$OUT/rogue" "$NAME" server
+	# An expired certificate: `openssl x509 -days` cannot go back in time,
+	# but `openssl ca` takes explicit -startdate/-enddate.
+	newkey "$OUT/expired.key"
+	run openssl req -new -key "$OUT/expired.key" -out "$OUT/expired.csr" -subj "/CN=$NAME/O=VPN Lab"
+	: >"$OUT/ca-db/index.txt"
+	echo 1000 >"$OUT/ca-db/serial"
+	cat >"$OUT/ca.cnf" <<EOC
 [ca]
 default_ca = lab
 [lab]
-database = ca-db/index.txt
-serial = ca-db/serial
-new_certs_dir = ca-db
-certificate = ca.crt
-private_key = ca.key
+database = $OUT/ca-db/index.txt
+serial = $OUT/ca-db/serial
+new_certs_dir = $OUT/ca-db
+certificate = $CA_DIR/ca.crt
+private_key = $CA_DIR/ca.key
 default_md = sha256
 policy = any
 copy_extensions = none
@@ -100,17 +206,11 @@ unique_subject = no
 commonName = supplied
 organizationName = optional
 EOC
-run openssl ca -batch -notext -config ca.cnf -in expired.csr -out expired.crt \
-	-startdate 20200101000000Z -enddate 20201231235959Z \
-	-extfile ext.cnf -extensions server 2>/dev/null
-
-# The client's CA directory: the CA and its subject-hash link.
-cp ca.crt ca-dir/ca.crt
-run openssl rehash ca-dir
-chmod 644 ca.crt rogue-ca.crt server.crt rogue.crt expired.crt ca-dir/*.crt
-echo "$NAME" >NAME
-chmod 644 NAME
-rm -f ./*.csr ./*.srl
-echo "pki: certificates for $NAME in $OUT"
-openssl x509 -in server.crt -noout -subject -ext subjectAltName -enddate | sed 's/^/  server.crt: /'
-openssl x509 -in expired.crt -noout -enddate | sed 's/^/  expired.crt: /'
+	run openssl ca -batch -notext -config "$OUT/ca.cnf" -in "$OUT/expired.csr" -out "$OUT/expired.crt" \
+		-startdate 20200101000000Z -enddate 20201231235959Z \
+		-extfile "$OUT/ext.cnf" -extensions server 2>/dev/null
+	chmod 644 "$OUT/rogue-ca.crt" "$OUT/rogue.crt" "$OUT/expired.crt"
+	rm -f "$OUT/expired.csr" "$OUT/ext.cnf" "$OUT/ca.cnf"
+	echo "pki: test certificates for $NAME in $OUT (rogue CA, rogue server, expired)"
+	;;
+esac

@@ -31,6 +31,8 @@ enum frame_type {
 	FRAME_DATA      = 3,   /* both ways: exactly one IPv4 packet */
 	FRAME_KEEPALIVE = 4,   /* both ways: empty, sent when idle */
 	FRAME_ERROR     = 5,   /* both ways: code + reason, sender then closes */
+	FRAME_OFFLOAD   = 6,   /* both ways, once: offloads asked for / granted */
+	FRAME_GSO       = 7,   /* both ways once granted: one superpacket */
 };
 
 /* ---- AUTH payload: version, user_len, pass_len, 0, want_addr, user, pass */
@@ -43,13 +45,33 @@ enum frame_type {
 #define CONFIG_FIXED_LEN    20
 #define CONFIG_ROUTE_LEN    8
 #define CONFIG_ROUTES_MAX   16
-#define CONFIG_LEN_MAX      (CONFIG_FIXED_LEN + CONFIG_ROUTES_MAX * CONFIG_ROUTE_LEN)
+/* The optional DNS part after the routes (sent only when there is DNS to
+ * push): count, search length, 2 reserved, the addresses, the text. */
+#define CONFIG_DNS_HDR      4
+#define CONFIG_DNS_MAX      3         /* as resolv.conf's MAXNS */
+#define CONFIG_SEARCH_MAX   128       /* space-separated domains */
+#define CONFIG_LEN_MAX      (CONFIG_FIXED_LEN + CONFIG_ROUTES_MAX * CONFIG_ROUTE_LEN + \
+                             CONFIG_DNS_HDR + CONFIG_DNS_MAX * 4 + CONFIG_SEARCH_MAX)
 
 /* ---- DATA payload: one IPv4 packet, at most the pushed MTU ---- */
 #define VPN_MTU_DEFAULT     1500
 #define VPN_MTU_MIN         576       /* RFC 791: every host takes 576 */
 #define VPN_MTU_MAX         9000
 #define DATA_LEN_MIN        20        /* an IPv4 header */
+
+/* ---- offloads (an extension: a client that never sends OFFLOAD gets only
+ * DATA). OFFLOAD payload: one byte of OFFLOAD_* bits; the client asks after
+ * CONFIG, the server answers once with the bits it grants (0: none). GSO
+ * payload: kind (0 none, 1 TCP over IPv4, 2 UDP over IPv4), flags (bit 0:
+ * the transport checksum holds only the pseudo-header sum; bit 1: ECN),
+ * segment size (BE 16), then one IPv4 packet of up to 64 KiB that the
+ * receiver may cut into segments of that size (offload.c). */
+#define OFFLOAD_LEN         1
+#define OFFLOAD_TCP4        0x01      /* = VNET_OFF_TCP4 */
+#define OFFLOAD_UDP4        0x02      /* = VNET_OFF_UDP4 */
+#define GSO_HDR_LEN         4
+#define GSO_LEN_MIN         (GSO_HDR_LEN + DATA_LEN_MIN)
+#define GSO_PKT_MAX         (FRAME_LEN_MAX - GSO_HDR_LEN)
 
 /* ---- ERROR payload: code, then a reason in ASCII for the log ---- */
 #define ERROR_TEXT_MAX      200
@@ -65,7 +87,22 @@ enum vpn_error {
 	VPN_ERR_SHUTDOWN    = 6,   /* server stops: reconnect later */
 	VPN_ERR_INTERNAL    = 7,   /* server-side failure: retry later */
 	VPN_ERR_REPLACED    = 8,   /* a newer login of the same user took over */
+	VPN_ERR_BUSY        = 9,   /* server busy: the reason ends in "retry in
+	                              N s" (ERROR_RETRY_TEXT), come back then */
+	VPN_ERR_REFUSED     = 10,  /* will never be accepted (protocol version,
+	                              user name): do not retry */
+	VPN_ERR_MOVED       = 11,  /* this server is draining: reconnect now,
+	                              without backoff (the name leads to
+	                              another server); older clients see an
+	                              unknown code and reconnect with backoff */
 };
+
+/* The hint in the reason of BUSY (and of TIMEOUT when closed to make
+ * room): "...; retry in N s", N seconds from 1 to ERROR_RETRY_MAX. Older
+ * clients treat an unknown code as a reason to reconnect with backoff, so
+ * the hint is backward compatible. */
+#define ERROR_RETRY_TEXT    "retry in "
+#define ERROR_RETRY_MAX     3600
 
 /* ---- timers (seconds), keepalive values are pushed in CONFIG ---- */
 #define KEEPALIVE_INTERVAL  10
@@ -88,12 +125,16 @@ enum vpn_error {
 #define THROTTLE_DELAY_MAX  4000      /* ... up to this */
 #define THROTTLE_BUSY_SECS  5         /* "try again in" when failures plus
                                          checks in flight reach the limit */
-#define AUTHPROC_RATE       20        /* checks per second the helper does */
-#define AUTHPROC_BURST      10
+#define AUTHPROC_RATE       200       /* checks per second one worker does */
+#define AUTHPROC_BURST      20
+#define AUTHPROC_WORKERS_MAX 8        /* password helpers (one per CPU) */
+#define AUTH_QUEUE_MAX_MS   4000      /* expected wait for a check beyond
+                                         which an AUTH is refused BUSY */
 
 /* ---- data path ---- */
 #define BATCH_MAX           64        /* TUN packets per TLS write */
-#define RX_BUF_LEN          (64 * 1024)
+#define RX_BUF_LEN          (128 * 1024)  /* > a GSO frame; mapped, pages
+                                             touched only as used */
 #define TX_BUF_LEN          (256 * 1024)
 
 #endif /* MINIVPN_PROTO_H */

@@ -30,6 +30,11 @@
 #define READ_FRAMES_MAX 64
 #define READ_BYTES_MAX  (256 * 1024)
 
+/* Buffers of a session idle this long give their pages back, when they
+ * hold more than this. */
+#define IDLE_RELEASE_MS 5000
+#define IDLE_KEEP_BYTES 8192
+
 /* The OpenSSL error queue as one line, for rate-limited per-peer messages. */
 static const char *
 ssl_errors(char *buf, size_t len)
@@ -90,6 +95,14 @@ session_new(struct session_loop *loop, int fd, const struct sockaddr_in *peer,
 	s->state = SS_HANDSHAKE;
 	s->accepted_ms = now_ms();
 	s->deadline_ms = s->accepted_ms + LOGIN_DEADLINE * 1000;
+	if (loop->proxy_protocol) {
+		s->deadline_ms = s->accepted_ms + PROXY_TIMEOUT * 1000;
+		if ((s->pp = malloc(PROXY_HDR_MAX)) == NULL) {
+			log_warn("allocating a session");
+			free(s);
+			return NULL;
+		}
+	}
 	s->lim_spoof.burst = 2;
 	s->lim_bad.burst = 2;
 	session_set_name(s);
@@ -112,10 +125,35 @@ session_new(struct session_loop *loop, int fd, const struct sockaddr_in *peer,
 	return s;
 bad:
 	SSL_free(s->ssl);
+	free(s->pp);
 	fbuf_free(&s->rx);
 	fbuf_free(&s->tx);
 	free(s);
 	return NULL;
+}
+
+/*
+ * s is closed with its check not decided yet. When the client left (code
+ * BYE: it closed or the connection broke) that counts as a failed login of
+ * its address, or AUTH-and-close would be a free way to keep the password
+ * helper busy; when the server closed it (shutdown, busy), it does not.
+ */
+static void
+session_abandon(struct session *s, enum vpn_error code)
+{
+	char a[INET_ADDRSTRLEN];
+	bool left = code == VPN_ERR_BYE;
+
+	if (throttle_end(s->loop->throttle, s->peer.sin_addr, s->user,
+	                 left ? AUTH_ABANDONED : AUTH_ERROR, now_ms()))
+		log_warnx("%s: address banned for %u s: %u failed or abandoned "
+		          "logins", inet_ntop(AF_INET, &s->peer.sin_addr, a,
+		                              sizeof(a)),
+		          THROTTLE_BAN_SECS, THROTTLE_BAN_AFTER);
+	else if (left)
+		log_limited(s->loop->lim_prelogin, "%s: left before the password "
+		            "check's verdict (counted as a failed login)", s->name);
+	s->throttled = false;
 }
 
 /*
@@ -127,14 +165,11 @@ void
 session_close(struct session *s, enum vpn_error code, const char *reason)
 {
 	if (s->state != SS_HANDSHAKE && code != VPN_ERR_BYE) {
-		/* Best effort: one nonblocking try, the peer may be gone. */
-		if (frame_append_error(&s->tx, code, reason) == 0) {
-			size_t n;
+		bool wrote;
 
-			while (s->tx.len > 0 &&
-			       SSL_write_ex(s->ssl, s->tx.data + s->tx.off, s->tx.len, &n))
-				fbuf_consume(&s->tx, n);
-		}
+		/* Best effort: one nonblocking try, the peer may be gone. */
+		if (frame_append_error(&s->tx, code, reason) == 0)
+			(void)tls_write_fbuf(s->ssl, &s->tx, &wrote);
 		(void)SSL_shutdown(s->ssl);
 		ERR_clear_error();
 	}
@@ -144,20 +179,85 @@ session_close(struct session *s, enum vpn_error code, const char *reason)
 		         (unsigned long long)s->pkts_in,
 		         (unsigned long long)s->pkts_out,
 		         (unsigned long long)s->drops);
-	else
-		log_info("%s: connection closed before login (%s: %s)", s->name,
-		         vpn_error_name(code), reason);
+	else if ((s->pp == NULL || s->pplen > 0) && !s->health)
+		/* anyone can cause this: rate-limited (a balancer's health
+		 * check, connect and close, is not worth a line) */
+		log_limited(s->loop->lim_prelogin, "%s: connection closed before "
+		            "login (%s: %s)", s->name, vpn_error_name(code), reason);
 	s->loop->forget(s->loop, s);
-	if (s->throttled)   /* abandoned check: no longer in flight */
-		(void)throttle_end(s->loop->throttle, s->peer.sin_addr, s->user,
-		                   AUTH_ERROR, now_ms());
+	if (s->throttled)
+		session_abandon(s, code);
 	if (close(s->fd) == -1)   /* also takes it out of the epoll set */
 		log_warn("%s: close", s->name);
 	SSL_free(s->ssl);
+	free(s->pp);
 	fbuf_free(&s->rx);
 	fbuf_free(&s->tx);
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
+}
+
+static int session_handshake(struct session *s);
+
+/*
+ * --proxy-protocol: reads the PROXY v2 header, never a byte past it (the
+ * client's TLS follows), then the real client is s->peer: the log, bans,
+ * throttles and per-address limits see it, not the balancer. A header
+ * that is not valid closes the connection (nothing is sent: TLS is not up).
+ */
+static int
+session_proxy_read(struct session *s)
+{
+	struct proxy_hdr h;
+	const char *why;
+	size_t need = PROXY_FIXED_LEN;
+	ssize_t n = 1;
+	int r;
+
+	for (;;) {
+		r = s->pplen ? proxy_parse(s->pp, s->pplen, &h, &need, &why) : 0;
+		if (r != 0)
+			break;
+		n = recv(s->fd, s->pp + s->pplen, need - s->pplen, 0);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0) {
+			why = n == 0 ? "closed before the end of its PROXY header"
+			             : strerror(errno);
+			r = -1;
+			break;
+		}
+		s->pplen += (size_t)n;
+	}
+	if (r == -1 && s->pplen == 0 && n == 0) {
+		/* A balancer's TCP health check: connect, then close. */
+		log_debug("%s: closed without a byte (a health check)", s->name);
+		session_close(s, VPN_ERR_BYE, "health check");
+		return -1;
+	}
+	if (r == -1) {
+		log_limited(s->loop->lim_accept, "%s: refused: %s (--proxy-protocol)",
+		            s->name, why);
+		session_close(s, VPN_ERR_BYE, "bad PROXY header");
+		return -1;
+	}
+	free(s->pp);
+	s->pp = NULL;
+	s->deadline_ms = now_ms() + LOGIN_DEADLINE * 1000;
+	s->health = h.cmd == PROXY_CMD_LOCAL;
+	if (h.cmd == PROXY_CMD_PROXY) {
+		char via[32];
+
+		s->via = s->peer;
+		s->peer = h.src;
+		session_set_name(s);
+		log_debug("%s: connection via %s", s->name,
+		          addr_endpoint_str(&s->via, via, sizeof(via)));
+		if (s->loop->proxied(s->loop, s) == -1)
+			return -1;
+	}
+	/* The client's first TLS bytes may be in the socket already. */
+	return session_handshake(s);
 }
 
 static int
@@ -168,8 +268,9 @@ session_handshake(struct session *s)
 
 	if (r == 1) {
 		s->state = SS_LOGIN;
-		log_info("%s: TLS handshake done (%s, %s)", s->name,
-		         SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl));
+		log_limited(s->loop->lim_hello, "%s: TLS handshake done (%s, %s)",
+		            s->name, SSL_get_version(s->ssl),
+		            SSL_get_cipher_name(s->ssl));
 		return session_watch(s, false);
 	}
 	switch (SSL_get_error(s->ssl, r)) {
@@ -178,9 +279,15 @@ session_handshake(struct session *s)
 	case SSL_ERROR_WANT_WRITE:
 		return session_watch(s, true);
 	}
-	/* Clients that reject our certificate end up here, as do port scans. */
-	log_limited(s->loop->lim_accept, "%s: TLS handshake failed: %s", s->name,
-	            ssl_errors(errs, sizeof(errs)));
+	/* Clients that reject our certificate end up here, as do port scans;
+	 * a balancer's health check (PROXY LOCAL, then close) every second
+	 * is not news, and must not use up the limiter's lines. */
+	if (s->health)
+		log_debug("%s: health check closed: %s", s->name,
+		          ssl_errors(errs, sizeof(errs)));
+	else
+		log_limited(s->loop->lim_accept, "%s: TLS handshake failed: %s",
+		            s->name, ssl_errors(errs, sizeof(errs)));
 	session_close(s, VPN_ERR_PROTOCOL, "TLS handshake failed");
 	return -1;
 }
@@ -201,6 +308,7 @@ session_start(struct session *s, const struct vpn_config *cfg,
 		return -1;
 	}
 	s->state = SS_ACTIVE;
+	s->since = time(NULL);
 	ka_init(&s->ka, cfg->ka_interval, cfg->ka_timeout, now_ms());
 	inet_ntop(AF_INET, &s->addr, a, sizeof(a));
 	log_info("%s: logged in, tunnel address %s (%u client%s)", s->name, a,
@@ -231,12 +339,15 @@ session_auth_done(struct session *s, enum auth_result res, uint64_t now)
 		return -1;
 	}
 	s->result = res;
-	if (res != AUTH_OK) {
-		/* The user name is checked to be printable; no password here. */
+	/* The user name is checked to be printable; no password here. The
+	 * failure that bans is the ban's one line, never held back; the others
+	 * are limited like everything a peer that never logged in causes. */
+	if (res != AUTH_OK && banned)
 		log_warnx("%s: login failed for user '%s': wrong user name or "
-		          "password%s", s->name, s->user,
-		          banned ? "; address banned for a while" : "");
-	}
+		          "password; address banned for a while", s->name, s->user);
+	else if (res != AUTH_OK)
+		log_limited(s->loop->lim_failed, "%s: login failed for user '%s': "
+		            "wrong user name or password", s->name, s->user);
 	if (now >= s->verdict_ms)
 		return 1;
 	s->state = SS_DELAYED;
@@ -253,10 +364,14 @@ session_on_auth(struct session *s, const struct frame *f)
 	char msg[96];
 	unsigned wait, delay;
 	uint64_t now = now_ms();
+	int r;
 
-	if (login_parse(f->payload, f->len, &lg, &why) == -1) {
+	if ((r = login_parse(f->payload, f->len, &lg, &why)) < 0) {
 		login_wipe(&lg);
-		session_close(s, VPN_ERR_PROTOCOL, why);
+		/* -2: a version or user name we will never take; the client
+		 * must not come back with it. */
+		log_limited(s->loop->lim_refused, "%s: bad AUTH: %s", s->name, why);
+		session_close(s, r == -2 ? VPN_ERR_REFUSED : VPN_ERR_PROTOCOL, why);
 		return -1;
 	}
 	/* The password is now in lg; wipe it from the receive buffer too. */
@@ -271,16 +386,25 @@ session_on_auth(struct session *s, const struct frame *f)
 		login_wipe(&lg);
 		snprintf(msg, sizeof(msg), "too many failed logins from this "
 		         "address; try again in %u s", wait);
-		log_warnx("%s: refused, too many failed logins from this "
-		          "address (try again in %u s)", s->name, wait);
+		log_limited(s->loop->lim_refused, "%s: refused, too many failed "
+		            "logins from this address (try again in %u s)",
+		            s->name, wait);
 		session_close(s, VPN_ERR_BANNED, msg);
 		return -1;
 	}
 	s->throttled = true;
 	s->verdict_ms = now + (delay > LOGIN_FLOOR_MS ? delay : LOGIN_FLOOR_MS);
-	if (s->loop->ask(s->loop, s, &lg) == -1) {
+	if ((r = s->loop->ask(s->loop, s, &lg)) != 0) {
 		login_wipe(&lg);
-		session_close(s, VPN_ERR_INTERNAL, "password check unavailable");
+		if (r == -1) {
+			session_close(s, VPN_ERR_INTERNAL, "password check "
+			              "unavailable");
+			return -1;
+		}
+		snprintf(msg, sizeof(msg), "too many logins waiting for their "
+		         "check; " ERROR_RETRY_TEXT "%d s", r);
+		log_limited(s->loop->lim_refused, "%s: refused: %s", s->name, msg);
+		session_close(s, VPN_ERR_BUSY, msg);
 		return -1;
 	}
 	login_wipe(&lg);
@@ -304,8 +428,9 @@ session_on_data(struct session *s, const struct frame *f)
 	}
 	/* SOLUTION BEGIN: anti-spoofing: a packet whose source is not the
 	 * address this client was given (s->addr) is dropped: count it in
-	 * s->drops and log (rate-limited, s->lim_spoof) "NAME: dropped a packet
-	 * from SRC: not the client's address OWN" */
+	 * s->drops, log it (rate-limited, s->lim_spoof) as "NAME: dropped a
+	 * packet from SRC: not the client's address OWN" (s->name, inet_ntop)
+	 * and return: it never reaches the TUN */
 	if (ip.src.s_addr != s->addr.s_addr) {
 		s->drops++;
 		inet_ntop(AF_INET, &ip.src, src, sizeof(src));
@@ -318,14 +443,27 @@ session_on_data(struct session *s, const struct frame *f)
 	/* SOLUTION STUB: log_limited(&s->lim_spoof, "%s: task 10: the source address check is not written yet (task10-tls/session.c): packet dropped", s->name); */
 	/* SOLUTION STUB: return; */
 	/* SOLUTION END */
+	/* Another client's address: the kernel would route it back out of
+	 * the TUN to that client. Off unless --client-to-client. */
+	if (!s->loop->client_to_client &&
+	    (ip.dst.s_addr & s->loop->pool_mask) == s->loop->pool_net &&
+	    ip.dst.s_addr != s->loop->server_addr.s_addr) {
+		s->drops++;
+		inet_ntop(AF_INET, &ip.dst, src, sizeof(src));
+		log_limited(&s->lim_spoof, "%s: dropped a packet to %s: traffic "
+		            "between clients is off (--client-to-client)", s->name,
+		            src);
+		return;
+	}
 	/* ip.total_len, not f->len: bytes past the IPv4 length are junk. */
-	if (write(s->loop->tunfd, f->payload, ip.total_len) == -1) {
+	if (session_tun_write(s, f->payload, ip.total_len) == -1) {
 		s->drops++;
 		log_limited(s->loop->lim_tun, "%s: writing %u bytes to %s: %s",
 		            s->name, ip.total_len, s->loop->tunname, strerror(errno));
 		return;
 	}
 	s->pkts_in++;
+	s->bytes_in += ip.total_len;
 }
 
 static int
@@ -351,6 +489,16 @@ session_on_frame(struct session *s, const struct frame *f)
 	case FRAME_DATA:
 		if (s->state == SS_ACTIVE) {
 			session_on_data(s, f);
+			return 0;
+		}
+		break;
+	case FRAME_OFFLOAD:
+		if (s->state == SS_ACTIVE && !s->offload_asked)
+			return session_on_offload(s, f);
+		break;
+	case FRAME_GSO:
+		if (s->state == SS_ACTIVE && s->offload != 0) {
+			session_on_gso(s, f);
 			return 0;
 		}
 		break;
@@ -432,20 +580,19 @@ int
 session_flush(struct session *s)
 {
 	char errs[256];
-	size_t n;
+	bool wrote;
+	enum tls_io r = tls_write_fbuf(s->ssl, &s->tx, &wrote);
 
-	while (s->tx.len > 0) {
-		if (SSL_write_ex(s->ssl, s->tx.data + s->tx.off, s->tx.len, &n)) {
-			fbuf_consume(&s->tx, n);
-			s->ka.last_tx_ms = now_ms();
-			continue;
-		}
-		switch (SSL_get_error(s->ssl, 0)) {
-		case SSL_ERROR_WANT_WRITE:
-			return s->pollout ? 0 : session_watch(s, true);
-		case SSL_ERROR_WANT_READ:
-			return 0;
-		}
+	if (wrote)
+		s->ka.last_tx_ms = now_ms();
+	switch (r) {
+	case TLS_IO_DONE:
+		break;
+	case TLS_IO_WANT_WRITE:
+		return s->pollout ? 0 : session_watch(s, true);
+	case TLS_IO_WANT_READ:
+		return 0;
+	case TLS_IO_ERROR:
 		log_limited(&s->lim_bad, "%s: TLS write: %s", s->name,
 		            ssl_errors(errs, sizeof(errs)));
 		session_close(s, VPN_ERR_BYE, "connection lost");
@@ -459,6 +606,8 @@ session_flush(struct session *s)
 int
 session_io(struct session *s, uint32_t events)
 {
+	if (s->pp != NULL)
+		return session_proxy_read(s);
 	if (s->state == SS_HANDSHAKE)
 		return session_handshake(s);
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
@@ -486,6 +635,7 @@ session_queue_packet(struct session *s, const uint8_t *pkt, size_t len)
 	memcpy(p, pkt, len);
 	frame_commit(&s->tx, FRAME_DATA, len);
 	s->pkts_out++;
+	s->bytes_out += len;
 	return true;
 }
 
@@ -500,7 +650,8 @@ session_tick(struct session *s, uint64_t now)
 	case SS_HANDSHAKE:
 	case SS_LOGIN:
 		if (now >= s->deadline_ms) {
-			session_close(s, VPN_ERR_TIMEOUT, "no login in time");
+			session_close(s, VPN_ERR_TIMEOUT, s->pp != NULL
+			              ? "no PROXY header in time" : "no login in time");
 			return -1;
 		}
 		return 0;
@@ -522,6 +673,15 @@ session_tick(struct session *s, uint64_t now)
 			         (unsigned long long)(now - s->ka.last_rx_ms) / 1000);
 			session_close(s, VPN_ERR_TIMEOUT, msg);
 			return -1;
+		}
+		/* Idle for a while: the buffers' pages go back (a burst of
+		 * traffic may have touched all 320 KiB of them). */
+		if (s->tx.len == 0 && s->rx.len == 0 &&
+		    (s->tx.hw > IDLE_KEEP_BYTES || s->rx.hw > IDLE_KEEP_BYTES) &&
+		    now - s->ka.last_rx_ms >= IDLE_RELEASE_MS &&
+		    now - s->ka.last_tx_ms >= IDLE_RELEASE_MS) {
+			fbuf_release(&s->tx);
+			fbuf_release(&s->rx);
 		}
 		if (ka_send_due(&s->ka, now) && s->tx.len == 0) {
 			if (frame_append(&s->tx, FRAME_KEEPALIVE, NULL, 0) == 0)

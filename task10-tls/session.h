@@ -11,6 +11,7 @@
 #define MINIVPN_SESSION_H
 
 #include "minivpn.h"
+#include "proxyproto.h"
 
 /*
  * A session's life: TCP accepted -> TLS handshake -> wait for AUTH ->
@@ -38,21 +39,45 @@ struct session_loop {
 	int               tunfd;
 	const char       *tunname;
 	struct throttle  *throttle;     /* login attempts per source address */
-	struct log_limit *lim_accept;   /* shared by all handshake failures */
+	/* What a peer that never logged in can make us say, by kind, each
+	 * shared by all such peers: an attacker fills its own limiter only. */
+	struct log_limit *lim_accept;   /* handshake failures, making room */
+	struct log_limit *lim_hello;    /* handshakes done */
+	struct log_limit *lim_prelogin; /* closes before login, abandoned checks */
+	struct log_limit *lim_refused;  /* AUTHs refused: banned, busy */
+	struct log_limit *lim_failed;   /* wrong passwords (not the banning one) */
 	struct log_limit *lim_tun;      /* shared by all TUN write errors */
+	/* The pool, to keep clients from reaching each other (packets to a
+	 * pool address but the server's) unless client_to_client. */
+	uint32_t          pool_net, pool_mask;   /* network order */
+	struct in_addr    server_addr;
+	bool              client_to_client;
+	/* --proxy-protocol: every connection starts with a PROXY v2 header
+	 * (read before TLS, session_proxy_read()), whose client address
+	 * replaces the balancer's in s->peer. */
+	bool              proxy_protocol;
+	bool              vnet;         /* the TUN has virtio_net_hdrs */
+	unsigned          offload;      /* OFFLOAD_* the TUN takes (0: none) */
+	uint8_t          *scratch;      /* a segment, for cutting superpackets */
 	/* Wake s when its socket is readable, and writable too if out. */
 	int  (*watch)(struct session_loop *loop, struct session *s, bool out);
 	/* s stopped reading with data left (more) or has none left (!more):
 	 * epoll cannot see what OpenSSL holds, so the loop calls session_io()
 	 * again without waiting while more is set. */
 	void (*more)(struct session_loop *loop, struct session *s, bool more);
-	/* Sends lg to the password helper and sets s->req_id; the answer comes
-	 * back through session_auth_done(). Returns -1 if it could not. */
+	/* Queues lg for the password helper (in arrival order) and sets
+	 * s->req_id; the answer comes back through session_auth_done(). Returns
+	 * 0, -1 if it could not, or N > 0 when the queue is so long that the
+	 * client should come back in N seconds instead. Forgetting s drops
+	 * its question if it is still queued. */
 	int  (*ask)(struct session_loop *loop, struct session *s,
 	            const struct login *lg);
 	/* s is being closed: the loop drops it and what it holds there (its
 	 * slot, its address, its share of the loop's counters). */
 	void (*forget)(struct session_loop *loop, struct session *s);
+	/* s's PROXY header named its real client (s->peer now): the loop
+	 * applies its per-address limits. Returns -1 if it closed s. */
+	int  (*proxied)(struct session_loop *loop, struct session *s);
 };
 
 struct session {
@@ -80,7 +105,15 @@ struct session {
 	bool            pollout;       /* EPOLLOUT registered */
 	bool            dirty;         /* queued for a flush this round */
 	struct log_limit lim_spoof, lim_bad;
+	bool            offload_asked; /* OFFLOAD came (once) */
+	unsigned        offload;       /* OFFLOAD_* granted: GSO frames */
 	uint64_t        pkts_in, pkts_out, drops;
+	uint64_t        bytes_in, bytes_out;   /* IP bytes, for --status */
+	time_t          since;         /* logged in at (wall clock) */
+	uint8_t        *pp;            /* the PROXY header so far, until read */
+	size_t          pplen;
+	struct sockaddr_in via;        /* the balancer, when proxied */
+	bool            health;        /* PROXY LOCAL: the balancer's own check */
 };
 
 /*
@@ -99,5 +132,9 @@ int  session_auth_done(struct session *s, enum auth_result res, uint64_t now);
 int  session_start(struct session *s, const struct vpn_config *cfg,
                    unsigned nclients);
 bool session_queue_packet(struct session *s, const uint8_t *pkt, size_t len);
+/* session_gso.c: the offload extension */
+int  session_on_offload(struct session *s, const struct frame *f);
+void session_on_gso(struct session *s, const struct frame *f);
+ssize_t session_tun_write(struct session *s, const uint8_t *pkt, size_t len);
 
 #endif /* MINIVPN_SESSION_H */

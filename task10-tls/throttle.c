@@ -13,6 +13,9 @@
  * - Each answer is held back THROTTLE_DELAY_MS per recent failure (capped).
  * - THROTTLE_BAN_AFTER failures within THROTTLE_WINDOW seconds ban the
  *   address for THROTTLE_BAN_SECS.
+ * - A client that sends AUTH and leaves before the verdict (AUTH_ABANDONED)
+ *   counts as a failure: otherwise AUTH-and-close costs the server a check
+ *   and the attacker nothing, and is never banned.
  * - A good login forgets only the failures of its own user name from that
  *   address, never those of other names (one valid account must not let
  *   its owner guess the passwords of others) and never a ban.
@@ -21,6 +24,7 @@
  * else the one with the oldest failure that is not banned and has nothing
  * in flight, and only then a banned one.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +43,18 @@ throttle_find(struct throttle *t, struct in_addr addr, uint64_t now_ms)
 	for (size_t i = 0; i < THROTTLE_SLOTS; i++) {
 		struct throttle_entry *e = &t->e[i];
 
-		if (e->addr.s_addr != addr.s_addr || entry_idle(e, now_ms))
+		if (e->addr.s_addr != addr.s_addr)
+			continue;
+		if (e->refused > 0 && now_ms >= e->banned_until_ms) {
+			char a[INET_ADDRSTRLEN];
+
+			/* The one summary of a ban (its start is logged by the
+			 * failure that caused it): what it kept out. */
+			log_info("%s: ban over; %u logins were refused during it",
+			         inet_ntop(AF_INET, &addr, a, sizeof(a)), e->refused);
+			e->refused = 0;
+		}
+		if (entry_idle(e, now_ms))
 			continue;
 		/* Forget failures that left the window (unless banned). */
 		if (e->failures > 0 && now_ms >= e->banned_until_ms &&
@@ -124,8 +139,10 @@ throttle_begin(struct throttle *t, struct in_addr addr, uint64_t now_ms)
 	struct throttle_entry *e;
 	unsigned ban = throttle_banned(t, addr, now_ms);
 
-	if (ban > 0)
+	if (ban > 0) {
+		throttle_find(t, addr, now_ms)->refused++;
 		return ban;
+	}
 	e = throttle_get(t, addr, now_ms);
 	if (e->failures + e->inflight >= THROTTLE_BAN_AFTER)
 		return THROTTLE_BUSY_SECS;
@@ -171,7 +188,7 @@ forget_user(struct throttle_entry *e, const char *user)
  * The check throttle_begin admitted is over. result: AUTH_OK (forgets the
  * failures of this user from addr), AUTH_BAD (a failure), anything else
  * (the check was abandoned: only the in-flight count goes down). Returns
- * true when this failure got addr banned.
+ * true when this failure got addr banned. AUTH_ABANDONED counts as AUTH_BAD.
  */
 bool
 throttle_end(struct throttle *t, struct in_addr addr, const char *user,
@@ -180,7 +197,7 @@ throttle_end(struct throttle *t, struct in_addr addr, const char *user,
 	struct throttle_entry *e = throttle_find(t, addr, now_ms);
 
 	if (e == NULL) {   /* evicted meanwhile by a flood from elsewhere */
-		if (result != AUTH_BAD)
+		if (result != AUTH_BAD && result != AUTH_ABANDONED)
 			return false;
 		e = throttle_get(t, addr, now_ms);
 	} else if (e->inflight > 0) {
@@ -190,7 +207,7 @@ throttle_end(struct throttle *t, struct in_addr addr, const char *user,
 		forget_user(e, user);
 		return false;
 	}
-	if (result != AUTH_BAD)
+	if (result != AUTH_BAD && result != AUTH_ABANDONED)
 		return false;
 	record_failure(e, user);
 	e->last_fail_ms = now_ms;

@@ -1,5 +1,6 @@
 /*
- * tls.c - the OpenSSL 3 contexts of server and client.
+ * tls.c - the OpenSSL 3 contexts of server and client, and the write loop
+ * both use.
  *
  * TLS 1.3 only (no older version to downgrade to, no renegotiation exists
  * in 1.3, and we forbid it anyway), no compression (CRIME), no session
@@ -53,9 +54,12 @@ tls_server_ctx(const char *cert, const char *key)
 
 	if (ctx == NULL)
 		return NULL;
-	/* SOLUTION BEGIN: load the server's certificate chain (cert) and private
-	 * key (key, PEM), check that they match, and send no session tickets;
-	 * on any failure log_openssl() and goto bad */
+	/* SOLUTION BEGIN: load the server's certificate chain (cert:
+	 * SSL_CTX_use_certificate_chain_file) and private key (key, PEM:
+	 * SSL_CTX_use_PrivateKey_file), check that they match
+	 * (SSL_CTX_check_private_key), and send no session tickets
+	 * (SSL_CTX_set_num_tickets 0); on any failure log_openssl() saying
+	 * which step and file, and goto bad */
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		log_openssl("loading server certificate %s", cert);
 		goto bad;
@@ -96,7 +100,8 @@ tls_client_ctx(const char *ca_dir, const char *ca_file)
 	/* SOLUTION BEGIN: trust the CA directory (hash links) and/or CA file
 	 * given, each only when not NULL (SSL_CTX_load_verify_dir/_file; on
 	 * failure log_openssl() and goto bad), and make the handshake fail
-	 * unless the server's certificate verifies (SSL_CTX_set_verify) */
+	 * unless the server's certificate verifies (SSL_CTX_set_verify with
+	 * SSL_VERIFY_PEER, no callback) */
 	if (ca_dir != NULL && SSL_CTX_load_verify_dir(ctx, ca_dir) != 1) {
 		log_openssl("loading CA directory %s", ca_dir);
 		goto bad;
@@ -141,4 +146,56 @@ tls_verify_category(long v)
 		return "certificate revoked";
 	}
 	return "certificate rejected";
+}
+
+void
+tls_warn_expiry(X509 *cert, const char *whose)
+{
+	int days = 0, secs = 0;
+
+	if (cert == NULL)
+		return;
+	if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert))) {
+		log_openssl("reading the %s certificate's expiry date", whose);
+		return;
+	}
+	if (days < 0 || secs < 0)
+		log_warnx("warning: the %s certificate expired %d days ago",
+		          whose, days < 0 ? -days : 0);
+	else if (days < CERT_WARN_DAYS)
+		log_warnx("warning: the %s certificate expires in %d days", whose,
+		          days);
+}
+
+/*
+ * Writes what tx holds to ssl (nonblocking), consuming what was written,
+ * until tx is empty or the socket stops taking it. *wrote says whether any
+ * byte went out (the keepalive timer counts it). Returns TLS_IO_DONE,
+ * TLS_IO_WANT_WRITE or TLS_IO_WANT_READ (call again when the socket is
+ * writable, or readable: tx still holds the rest), or TLS_IO_ERROR with
+ * OpenSSL's error queue left for the caller to drain into its message.
+ * The rest of tx may move between calls (partial writes are on and
+ * moving buffers allowed, see tls_ctx_common()).
+ */
+enum tls_io
+tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote)
+{
+	size_t n;
+
+	*wrote = false;
+	while (tx->len > 0) {
+		if (SSL_write_ex(ssl, tx->data + tx->off, tx->len, &n)) {
+			fbuf_consume(tx, n);
+			*wrote = true;
+			continue;
+		}
+		switch (SSL_get_error(ssl, 0)) {
+		case SSL_ERROR_WANT_WRITE:
+			return TLS_IO_WANT_WRITE;
+		case SSL_ERROR_WANT_READ:
+			return TLS_IO_WANT_READ;
+		}
+		return TLS_IO_ERROR;
+	}
+	return TLS_IO_DONE;
 }

@@ -40,7 +40,11 @@ echo_reply_build(const uint8_t *req, size_t len, uint8_t *out, size_t outlen,
 		return -1;
 	}
 
-	/* SOLUTION BEGIN: copy the request, swap the addresses, set type 0, fix both checksums */
+	/* SOLUTION BEGIN: copy the request (ip.total_len bytes) into out, swap
+	 * the source and destination addresses, give it a fresh TTL (64), set
+	 * the ICMP type to 0 (echo reply), and recompute both checksums, each
+	 * field zeroed first (inet_checksum): the IP header's over ip.ihl bytes,
+	 * the ICMP message's over ip.payload_len bytes */
 	memcpy(out, req, ip.total_len);
 	memcpy(out + 12, &ip.dst, 4);          /* new source: who was asked */
 	memcpy(out + 16, &ip.src, 4);          /* new destination: who asked */

@@ -58,7 +58,13 @@ answer(struct tun_demo *t, size_t len)
 	size_t outlen;
 	int n;
 
-	/* SOLUTION BEGIN: build the reply (echo_reply_build) and write it to the TUN */
+	/* SOLUTION BEGIN: build the reply: with --respond (t->mode ==
+	 * REPLY_ECHO) echo_reply_build() into t->reply (n < 0: log_debug() why
+	 * and send nothing) and print "  reply: SUMMARY" (ipv4_summary); with
+	 * --garbage the bytes of garbage (without its final NUL) and print
+	 * "  reply: N bytes that are not an IP packet". fflush(stdout), then
+	 * write() it to the TUN (t->fd); log a failed or short write
+	 * (log_limited, t->bad_write) */
 	if (t->mode == REPLY_ECHO) {
 		n = echo_reply_build(t->pkt, len, t->reply, sizeof(t->reply), &why);
 		if (n < 0) {
@@ -93,7 +99,10 @@ run(struct tun_demo *t)
 	while (!signals_stop_requested()) {
 		ssize_t n;
 
-		/* SOLUTION BEGIN: read one packet from the TUN into t->pkt (n bytes) and print its summary (ipv4_summary) */
+		/* SOLUTION BEGIN: read() one packet from the TUN (t->fd) into t->pkt
+		 * (n bytes; EINTR: continue; any other error: log_warn() and
+		 * return -1), print its summary line (ipv4_summary) and
+		 * fflush(stdout) */
 		n = read(t->fd, t->pkt, sizeof(t->pkt));
 		if (n == -1) {
 			if (errno == EINTR)

@@ -54,7 +54,12 @@ usage(FILE *f)
 static int
 tun_to_server(struct client *c)
 {
-	/* SOLUTION BEGIN: read one packet from the TUN fd (a buffer that holds the largest IPv4 packet) and sendto() it to the server */
+	/* SOLUTION BEGIN: read() one packet from the TUN (c->tun) into a buffer
+	 * that holds the largest IPv4 packet (VL_IP_MAX): EINTR or EAGAIN:
+	 * return 0; the device gone (tunnel_dev_gone): log_warn() and return
+	 * -1; another error: log it (log_limited) and return 0. Drop, with a
+	 * log line, what is not one IPv4 packet (tunnel_inner_check); sendto()
+	 * the rest to the server (c->server), logging a failed send */
 	uint8_t pkt[VL_IP_MAX];
 	struct ipv4_hdr_info ip;
 	const char *why;
@@ -138,7 +143,10 @@ main(int argc, char **argv)
 	if (signals_init() == -1)
 		return 1;
 
-	/* SOLUTION BEGIN: the TUN device with its address, up, and the route to the private network through it */
+	/* SOLUTION BEGIN: c.tun: the TUN device (TUN_MODE_TUN) with its address
+	 * addr, up, and the routes (routes, nroutes) to the private network
+	 * through it, its name in c.ifname: tunnel_dev_up() (common/tunnel.h)
+	 * does it all; -1 when it failed (it says why) */
 	c.tun = tunnel_dev_up(name, TUN_MODE_TUN, addr, routes, nroutes, 0,
 	                      false, c.ifname);
 	/* SOLUTION STUB: c.tun = -1; log_warnx("task 3: the TUN device and its route are not set up yet (task3-udp-tunnel/tun-client.c)"); */

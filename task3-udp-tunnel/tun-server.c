@@ -48,7 +48,14 @@ usage(FILE *f)
 static int
 server_to_tun(struct server *s)
 {
-	/* SOLUTION BEGIN: recvfrom() one datagram, check it is one IPv4 packet, print outer and inner addresses, write() it to the TUN fd */
+	/* SOLUTION BEGIN: recvfrom() one datagram (MSG_TRUNC: one larger than
+	 * the VL_IP_MAX buffer is seen, and dropped; EINTR or EAGAIN: return
+	 * 0); drop what is not one IPv4 packet (tunnel_inner_check), each drop
+	 * logged with what was wrong and who sent it (log_limited); print
+	 * "FROM --> LOCAL  Inside: INNER" (addr_endpoint_str,
+	 * tunnel_inner_str); write() the packet to the TUN (s->tun): the
+	 * device gone (tunnel_dev_gone): log_warn() and return -1, another
+	 * error: log it; return 0 */
 	uint8_t pkt[VL_IP_MAX];
 	struct sockaddr_in from;
 	socklen_t fromlen = sizeof(from);

@@ -73,7 +73,14 @@ relay_opts_parse(int argc, char **argv, struct relay_opts *o,
 static int
 relay_from_tun(struct relay *r)
 {
-	/* SOLUTION BEGIN: read a packet from the TUN fd and send it to the peer (the server, or the client the server last heard from) */
+	/* SOLUTION BEGIN: read() a packet from the TUN (r->tun; EINTR or EAGAIN:
+	 * return 0; the device gone: log_warn() and return -1; another error:
+	 * log it and return 0); drop, with a log line, what is not IPv4
+	 * (tunnel_inner_check), and, while no peer is known (!r->have_peer: the
+	 * server before its first client), everything; print
+	 * "From tun    ==>: INNER  to PEER" and sendto() it to the peer
+	 * (r->peer: the server, or the client the server last heard from),
+	 * logging a failed send; return 0 */
 	uint8_t pkt[VL_IP_MAX];
 	struct ipv4_hdr_info ip;
 	const char *why;
@@ -119,7 +126,15 @@ relay_from_tun(struct relay *r)
 static int
 relay_from_sock(struct relay *r)
 {
-	/* SOLUTION BEGIN: recvfrom() a datagram; drop it (log why) unless it is one IPv4 packet from the peer; the server learns the peer here; write it to the TUN fd */
+	/* SOLUTION BEGIN: recvfrom() a datagram (MSG_TRUNC; EINTR or EAGAIN:
+	 * return 0); drop it, logging what was wrong and who sent it
+	 * (log_limited), when the client gets it from anyone but its server
+	 * (!r->learn_peer and not tunnel_same_peer), when it is larger than the
+	 * buffer, or when it is not one IPv4 packet (tunnel_inner_check). The
+	 * server (r->learn_peer) learns the peer here, from a well-formed
+	 * packet only (r->peer, r->have_peer; log_info the new or moved
+	 * client). Print "From socket <==: INNER  from SENDER" and write() it to
+	 * the TUN (the device gone: log_warn() and return -1); return 0 */
 	uint8_t pkt[VL_IP_MAX];
 	struct sockaddr_in from;
 	socklen_t fromlen = sizeof(from);
@@ -183,7 +198,12 @@ relay_from_sock(struct relay *r)
 int
 relay_run(struct relay *r)
 {
-	/* SOLUTION BEGIN: one loop that waits on both fds (poll or select) and serves whichever is ready, until signals_stop_requested() */
+	/* SOLUTION BEGIN: one loop, until signals_stop_requested(), that waits on
+	 * both fds at once (poll or select, no timeout: never a busy loop; EINTR:
+	 * go round again; another error: log_warn() and return -1) and serves
+	 * every one that is ready in the same round (an error or hang-up counts
+	 * as ready: the read says what is wrong): relay_from_tun() for the TUN,
+	 * relay_from_sock() for the socket, returning -1 when either does */
 	struct pollfd pfd[2] = {
 		{ .fd = r->tun, .events = POLLIN },
 		{ .fd = r->sock, .events = POLLIN },

@@ -10,7 +10,7 @@
 #   make shell HOST=v, then: sh task5-bidirectional/route-v.sh
 set -e
 ip route del default 2>/dev/null || true
-# SOLUTION BEGIN: route the tunnel network (192.168.53.0/24) back via the VPN server's intranet address
+# SOLUTION BEGIN: on host V, route the tunnel network (192.168.53.0/24) back via the VPN server's intranet address (192.168.60.11): one 'ip route add'
 ip route add 192.168.53.0/24 via 192.168.60.11
 # SOLUTION STUB: echo "task 7: route-v.sh: the route back to the tunnel network is not written yet" >&2; exit 1
 # SOLUTION END

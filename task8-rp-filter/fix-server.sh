@@ -12,7 +12,7 @@
 #
 #   make shell HOST=server, then: sh task8-rp-filter/fix-server.sh
 set -e
-# SOLUTION BEGIN: route the client's new TUN network (192.168.30.0/24) into the server's tun0
+# SOLUTION BEGIN: on the server, route the client's new TUN network (192.168.30.0/24) into the server's tun0 (one 'ip route add ... dev tun0'), so that the reverse path filter accepts its packets
 ip route add 192.168.30.0/24 dev tun0
 # SOLUTION STUB: echo "task 8: fix-server.sh: the route that satisfies the reverse path filter is not written yet" >&2; exit 1
 # SOLUTION END

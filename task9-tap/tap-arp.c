@@ -67,13 +67,6 @@ parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /*
  * Builds, into out (ARP_FRAME_LEN bytes), the reply to `req` saying that
  * req->tpa is at `mac`. RFC 826: swap sender and target, set op 2.
@@ -82,7 +75,12 @@ static void
 arp_reply_build(const struct arp_info *req, const uint8_t mac[6],
                 uint8_t out[ARP_FRAME_LEN])
 {
-	/* SOLUTION BEGIN: Ethernet header to the asker from the fake MAC, then the ARP reply: op 2, sender = fake MAC + asked-for IP, target = the asker */
+	/* SOLUTION BEGIN: fill out (ARP_FRAME_LEN bytes): the Ethernet header to
+	 * the asker (req->sha) from the fake MAC (mac), type ETH_P_ARP_; then
+	 * the ARP reply: hardware 1 (Ethernet), protocol 0x0800 (IPv4), sizes
+	 * 6 and 4, op 2 (reply), sender = the fake MAC + the address asked for
+	 * (req->tpa), target = the asker (req->sha, req->spa); all 16-bit
+	 * fields in network order (put16) */
 	uint8_t *arp = out + VL_ETH_HDR;
 
 	memcpy(out, req->sha, 6);                /* to whoever asked */
@@ -126,7 +124,14 @@ tap_serve(struct tap *t)
 	}
 	printf("Frame: %s\n", eth_summary(frame, (size_t)n, line, sizeof(line)));
 
-	/* SOLUTION BEGIN: parse Ethernet, then ARP (bounds-checked); answer requests (op 1) that are not gratuitous with a spoofed reply */
+	/* SOLUTION BEGIN: parse the frame's Ethernet header (eth_parse), then, for
+	 * an ARP frame (ETH_P_ARP_; others are ignored), its ARP message
+	 * (arp_parse; both bounds-checked); a malformed frame is logged, saying
+	 * what was wrong and who sent it (log_limited, t->bad_frame), and not
+	 * answered. Answer requests (op 1) that are not gratuitous (sender and
+	 * target address differ) with a spoofed reply (arp_reply_build with
+	 * t->fake_mac, write() to t->fd, a failure logged) and print
+	 * "Spoofed ARP reply: IP is-at FAKE-MAC to ASKER-MAC"; return 0 */
 	if (eth_parse(frame, (size_t)n, &eth, &why) == -1) {
 		log_limited(&t->bad_frame, "%s: %zd-byte frame dropped: %s",
 		            t->ifname, n, why);
@@ -192,7 +197,9 @@ main(int argc, char **argv)
 	if (signals_init() == -1)
 		return 1;
 
-	/* SOLUTION BEGIN: a TAP (not TUN) device, with its address, up */
+	/* SOLUTION BEGIN: t.fd: a TAP (not TUN: TUN_MODE_TAP) device with its
+	 * address addr, up, no routes, its name in t.ifname: tunnel_dev_up()
+	 * (common/tunnel.h); -1 when it failed (it says why) */
 	t.fd = tunnel_dev_up(name, TUN_MODE_TAP, addr, NULL, 0, 0, false,
 	                     t.ifname);
 	/* SOLUTION STUB: t.fd = -1; log_warnx("task 9: the TAP device is not set up yet (task9-tap/tap-arp.c)"); */

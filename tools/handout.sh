@@ -50,6 +50,8 @@ excluded() {
 	# in a student's tree.
 	case $1 in
 	tools/test-handout.sh | tools/test-readmes.sh | tests/mutants/* | grading/test-grade.sh) return 0 ;;
+	# Another student's solutions (and their bugs), for grading/test-alt.sh.
+	grading/alt-student/* | grading/test-alt.sh) return 0 ;;
 	# (it becomes the handout's README.md)
 	tools/handout-README.md) return 0 ;;
 	esac
@@ -69,6 +71,7 @@ describes_format() {
 # regions, in order), one record per stub: "@ FILE LINE" and its lines, each
 # after a "|": the TODO comment, the STUB lines and the line after them. A
 # stub is unwritten while the file still holds that block as it is.
+# shellcheck disable=SC2016 # an awk program: its $0 is awk's
 block_awk='
 BEGIN {
 	nc = split(counts, cnt, " ")
@@ -174,7 +177,7 @@ left=$( cd "$out" &&
 	sed 's|^\./||' | sort -u |
 	while read -r f; do describes_format "$f" || echo "$f"; done )
 if [ -n "$left" ]; then
-	echo "handout: region markers left in:" $left >&2
+	echo "handout: region markers left in: ${left//$'\n'/ }" >&2
 	exit 1
 fi
 

@@ -1,5 +1,5 @@
-# tools/ - the classroom tools: the students' handout (and, later, the
-# grader and the report filler).
+# tools/ - the classroom tools: the students' handout and the lab reports
+# (the grader is in grading/).
 #
 #   make handout          build/handout/: the starter kit (tools/handout.sh)
 #   make test-handout     it builds, its checks fail on the stubs, and pass

@@ -1,11 +1,15 @@
 # report-md2html.awk - the Markdown of a filled report as a web page.
 #
-#   awk -v title=TEXT -f report-md2html.awk REPORT.md > REPORT.html
+#   awk -v title=TEXT [-v lang=en|zh] -f report-md2html.awk REPORT.md > REPORT.html
 #
 # Only what the templates and tools/report.sh write: # headings, ```
 # code blocks, | tables |, > quotes, - lists, paragraphs; `code`,
 # **bold**, _emphasis_, [links](x) and ![images](x.svg) within a line.
 # Images are shown inline, so the packet-flow pictures appear in place.
+# The student's answers (between "<!-- answer N: ... -->" and "<!-- end of
+# answer N -->", tools/report.sh) are framed; other <!-- --> lines are left
+# out. lang sets the page's language (the fonts a browser picks for it)
+# and the words the page adds.
 
 function esc(s) {
 	gsub(/&/, "\\&amp;", s)
@@ -107,19 +111,22 @@ function cells(line, tag,    n, c, i, out) {
 }
 
 BEGIN {
+	if (lang == "") lang = "en"
 	print "<!DOCTYPE html>"
-	print "<html><head><meta charset=\"utf-8\">"
+	print "<html lang=\"" (lang == "zh" ? "zh-Hans" : lang) "\"><head><meta charset=\"utf-8\">"
 	print "<title>" esc(title) "</title>"
 	print "<style>"
+	# Noto Sans CJK SC: Debian's fonts-noto-cjk, which make deps installs.
 	print "body { font-family: \"DejaVu Sans\", \"Noto Sans CJK SC\", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }"
+	print ".answer { border-left: 4px solid #2b8a4b; background: #eef8f0; margin: .6em 0; padding: .1em .8em; }"
 	print "pre { background: #f4f4f6; border: 1px solid #dde; padding: .6em; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; line-height: 1.3; }"
-	print "code { font-family: \"DejaVu Sans Mono\", monospace; }"
+	print "code, pre { font-family: \"DejaVu Sans Mono\", \"Noto Sans Mono CJK SC\", monospace; }"
 	print "table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ccd; padding: .2em .5em; vertical-align: top; text-align: left; }"
 	print "blockquote { border-left: 4px solid #c9a227; background: #fdf8e6; margin: .6em 0; padding: .3em .8em; }"
 	print "img { max-width: 100%; border: 1px solid #dde; }"
 	print "h1 { border-bottom: 2px solid #446; padding-bottom: .3em; } h2 { border-bottom: 1px solid #ccd; margin-top: 1.6em; }"
 	print "</style></head><body>"
-	print "<p><a href=\"index.html\">&larr; all tasks</a></p>"
+	print "<p><a href=\"index.html\">&larr; " (lang == "zh" ? "全部任务" : "all tasks") "</a></p>"
 }
 
 incode {
@@ -131,6 +138,22 @@ incode {
 	}
 	next
 }
+
+/^<!-- answer [0-9]+(:.*)? -->[ \t]*$/ {
+	close_blocks()
+	print "<div class=\"answer\">"
+	inanswer = 1
+	next
+}
+
+/^<!-- end of answer [0-9]+ -->[ \t]*$/ {
+	close_blocks()
+	if (inanswer) print "</div>"
+	inanswer = 0
+	next
+}
+
+/^<!--.*-->[ \t]*$/ { next }
 
 /^```/ {
 	close_blocks()
@@ -196,5 +219,6 @@ END {
 	if (incode)
 		print "</pre>"
 	close_blocks()
+	if (inanswer) print "</div>"
 	print "</body></html>"
 }

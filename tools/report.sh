@@ -2,12 +2,15 @@
 # report.sh - make report: fills the report templates with the evidence of
 # the last checks.
 #
-#   tools/report.sh [--from DIR] [--to DIR] [--lang en|zh] [CHECK...]
+#   tools/report.sh [--from DIR] [--to DIR] [--answers DIR] [--lang en|zh] [CHECK...]
 #
 # For each template report-templates/TASK.LANG.md (CHECK is the part of
 # TASK before the first '-': task2-tun -> task2) it writes
 #   out/report/TASK.LANG.md     the filled report, to hand in or edit
 #   out/report/TASK.LANG.html   the same as a web page
+#   report/answers/TASK.LANG.md the student's answers (--answers DIR; with
+#                               --to DIR, DIR/answers), kept and put back
+#                               into the report each time (see "answers")
 #   out/report/CHECK-flow-N.svg its packet-flow pictures
 #   out/report/index.html       every task, its status and its pictures
 # from the check's outputs in out/CHECK/ (logs, .pcap captures) and
@@ -18,6 +21,7 @@
 #
 # STUDENT="Name" sets the student's name (default: git's user.name).
 # Needs bash, awk and tcpdump (the kit's check packages); nothing else.
+# shellcheck disable=SC2016 # backquotes in single quotes are Markdown code spans
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +31,7 @@ FROM=$ROOT/out
 TO=$ROOT/out/report
 LANGS=(en zh)
 CHECKS=()
+ANSWERS=
 EXCERPT=12      # packets shown by a capture excerpt
 LOGLINES=40     # lines shown of a log without #N
 MAXROWS=30      # packets drawn in a flow picture
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--from) FROM=$(cd "${2:?--from takes a directory}" && pwd) || exit 2; shift 2 ;;
 	--to) TO=${2:?--to takes a directory}; shift 2 ;;
+	--answers) ANSWERS=${2:?--answers takes a directory}; shift 2 ;;
 	--lang) LANGS=("${2:?--lang takes en or zh}"); shift 2 ;;
 	-h|--help) usage 0 ;;
 	-*) echo "report.sh: unknown option $1" >&2; usage 2 ;;
@@ -48,6 +54,15 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$TO" || exit 1
 TO=$(cd "$TO" && pwd)
+# The student's answers: report/answers/ for the kit's own out/report/
+# (kept in the tree, handed in with it), beside the report otherwise.
+if [ -z "${ANSWERS:-}" ]; then
+	if [ "$TO" = "$ROOT/out/report" ]; then ANSWERS=$ROOT/report/answers; else ANSWERS=$TO/answers; fi
+fi
+mkdir -p "$ANSWERS" || exit 1
+ANSWERS=$(cd "$ANSWERS" && pwd)
+# shellcheck source=tools/report-messages.sh
+. "$TOOLS/report-messages.sh"
 HAVE_TCPDUMP=1
 command -v tcpdump >/dev/null || HAVE_TCPDUMP=0
 
@@ -60,9 +75,23 @@ show() {
 
 # ---- notes for what is missing -----------------------------------------------
 
+# msg FORMAT [ARG...]: printf FORMAT in the report's language. The Chinese
+# of every sentence the report adds is in tools/report-messages.sh, keyed
+# by its English FORMAT (make test-report: none is missing, and no English
+# one is left on a Chinese page).
+msg() {
+	local f=$1
+	shift
+	if [ "$RLANG" = zh ] && [ -n "${ZH[$f]+set}" ]; then
+		f=${ZH[$f]}
+	fi
+	# shellcheck disable=SC2059 # the formats are the catalogue's
+	printf -- "$f" "$@"
+}
+
 # hint CHECK: what to run to make CHECK's outputs.
 hint() {
-	printf '(run make check-%s first)' "$1"
+	msg '(run make check-%s first)' "$1"
 }
 
 # note TEXT: a visible note in place of evidence.
@@ -77,9 +106,9 @@ note() {
 missing_file() {
 	local check=$1 path=$2
 	if [ ! -d "$FROM/$check" ]; then
-		note "$(show "$FROM/$check")/ does not exist $(hint "$check")"
+		note "$(msg '%s/ does not exist %s' "$(show "$FROM/$check")" "$(hint "$check")")"
 	else
-		note "$(show "$path") was not found (run make check-$check first; if it ran, the check writes no such file and the template is to be brought in line with it)"
+		note "$(msg '%s was not found (run make check-%s first; if it ran, the check writes no such file and the template is to be brought in line with it)' "$(show "$path")" "$check")"
 	fi
 }
 
@@ -96,9 +125,9 @@ ph_results() {
 	local check=$1 text=${2:-} log=$FROM/$1.log
 	if [ ! -f "$log" ]; then
 		if [ -d "$FROM/$check" ]; then
-			note "$(show "$log") (the check's PASS/FAIL lines) is written by make check-$check, not by running the check's script alone $(hint "$check")"
+			note "$(msg '%s (the PASS/FAIL lines of the check) is written by make check-%s, not by running the script of the check alone %s' "$(show "$log")" "$check" "$(hint "$check")")"
 		else
-			note "$(show "$log") does not exist $(hint "$check")"
+			note "$(msg '%s does not exist %s' "$(show "$log")" "$(hint "$check")")"
 		fi
 		return
 	fi
@@ -109,7 +138,7 @@ ph_results() {
 	elif grep -E '^(PASS|FAIL|SKIP) ' "$log" | grep -qF -- "$text"; then
 		grep -E '^(PASS|FAIL|SKIP) ' "$log" | grep -F -- "$text" | sed "s|$ROOT/||g" | code_block
 	else
-		note "no PASS/FAIL line of $(show "$log") contains '$text'"
+		note "$(msg 'no PASS/FAIL line of %s contains "%s"' "$(show "$log")" "$text")"
 	fi
 }
 
@@ -126,16 +155,22 @@ ph_log() {
 	fi
 	total=$(wc -l <"$path")
 	[ -s "$path" ] && [ -n "$(tail -c 1 "$path")" ] && total=$((total + 1))
-	echo "\`$(show "$path")\`:"
+	msg '`%s`:' "$(show "$path")"
+	echo
 	echo
 	if [ "$total" -eq 0 ]; then
 		echo '```'
-		echo '(empty)'
+		msg '(empty)'
+		echo
 		echo '```'
 	elif [ "$total" -gt "$n" ]; then
-		local more="$((total - n)) more lines"
-		[ $((total - n)) = 1 ] && more="1 more line"
-		{ head -n "$n" "$path"; echo "... ($more in $(show "$path"))"; } | code_block
+		local more
+		if [ $((total - n)) = 1 ]; then
+			more=$(msg '... (1 more line in %s)' "$(show "$path")")
+		else
+			more=$(msg '... (%s more lines in %s)' "$((total - n))" "$(show "$path")")
+		fi
+		{ head -n "$n" "$path"; echo "$more"; } | code_block
 	else
 		code_block <"$path"
 	fi
@@ -164,12 +199,12 @@ decode() {
 }
 
 no_tcpdump() {
-	note "tcpdump is not installed, so captures cannot be decoded (sudo apt-get install --no-install-recommends tcpdump, or sudo make deps)"
+	note "$(msg 'tcpdump is not installed, so captures cannot be decoded (sudo apt-get install --no-install-recommends tcpdump, or sudo make deps)')"
 }
 
 # {{CHECK.capture:NAME}} and {{CHECK.capture:NAME|BPF}}
 ph_capture() {
-	local check=$1 name=${2%%|*} bpf= file out err all n
+	local check=$1 name=${2%%|*} bpf="" file out err all n
 	[ "$name" != "$2" ] && bpf=${2#*|}
 	if ! file=$(find_capture "$check" "$name"); then
 		missing_file "$check" "$file"
@@ -177,9 +212,8 @@ ph_capture() {
 	fi
 	[ "$HAVE_TCPDUMP" = 1 ] || { no_tcpdump; return; }
 	err=$(mktemp)
-	out=$(decode "$file" "$bpf" 2>"$err")
-	if [ $? -ne 0 ]; then
-		note "tcpdump could not read $(show "$file") with filter '$bpf': $(grep -v '^reading from' "$err" | head -2 | tr '\n' ' ')"
+	if ! out=$(decode "$file" "$bpf" 2>"$err"); then
+		note "$(msg 'tcpdump could not read %s with the filter %s: %s' "$(show "$file")" "'$bpf'" "$(grep -v '^reading from' "$err" | head -2 | tr '\n' ' ')")"
 		rm -f "$err"
 		return
 	fi
@@ -188,17 +222,19 @@ ph_capture() {
 	n=0
 	[ -n "$out" ] && n=$(printf '%s\n' "$out" | wc -l)
 	if [ -n "$bpf" ]; then
-		echo "\`tcpdump -nn -r $(show "$file") '$bpf'\`: $n of $all packets match."
+		msg '`%s`: %s of %s packets match.' "tcpdump -nn -r $(show "$file") '$bpf'" "$n" "$all"
 	else
-		echo "\`tcpdump -nn -r $(show "$file")\`: $all packets."
+		msg '`%s`: %s packets.' "tcpdump -nn -r $(show "$file")" "$all"
 	fi
+	echo
 	echo
 	if [ "$n" -eq 0 ]; then
 		echo '```'
-		echo '(no packet)'
+		msg '(no packet)'
+		echo
 		echo '```'
 	elif [ "$n" -gt "$EXCERPT" ]; then
-		{ printf '%s\n' "$out" | head -n "$EXCERPT"; echo "... ($((n - EXCERPT)) more)"; } | code_block
+		{ printf '%s\n' "$out" | head -n "$EXCERPT"; msg '... (%s more)' "$((n - EXCERPT))"; echo; } | code_block
 	else
 		printf '%s\n' "$out" | code_block
 	fi
@@ -217,20 +253,25 @@ hop_name() {
 
 # {{CHECK.hops:NAME,NAME,...|BPF}}
 ph_hops() {
-	local check=$1 names=${2%%|*} bpf= name file out n all first
+	local check=$1 names=${2%%|*} bpf="" name file out n all first
 	[ "$names" != "$2" ] && bpf=${2#*|}
 	[ "$HAVE_TCPDUMP" = 1 ] || { no_tcpdump; return; }
 	if [ ! -d "$FROM/$check" ]; then
-		note "$(show "$FROM/$check")/ does not exist $(hint "$check")"
+		note "$(msg '%s/ does not exist %s' "$(show "$FROM/$check")" "$(hint "$check")")"
 		return
 	fi
-	[ -n "$bpf" ] && echo "Packets matching \`$bpf\` at each hop, in path order:" && echo
-	echo '| hop | capture | packets | first one |'
+	if [ -n "$bpf" ]; then
+		msg 'Packets matching `%s` at each hop, in path order:' "$bpf"
+		echo
+		echo
+	fi
+	msg '| hop | capture | packets | first one |'
+	echo
 	echo '|---|---|---|---|'
 	IFS=, read -r -a list <<<"$names"
 	for name in "${list[@]}"; do
 		if ! file=$(find_capture "$check" "$name"); then
-			echo "| $name | \`$(show "$file")\` | missing $(hint "$check") | |"
+			echo "| $name | \`$(show "$file")\` | $(msg 'missing %s' "$(hint "$check")") | |"
 			continue
 		fi
 		out=$(decode "$file" "$bpf" 2>/dev/null)
@@ -238,31 +279,33 @@ ph_hops() {
 		n=0
 		[ -n "$out" ] && n=$(printf '%s\n' "$out" | wc -l)
 		first=$(printf '%s\n' "$out" | head -n 1 | sed 's/|/\\|/g')
-		[ -n "$first" ] && first="\`$first\`" || first='(none)'
-		echo "| $(hop_name "${file##*/}" | sed 's/|/:/; s/\.pcap$//') | \`$(show "$file")\` | $n of $all | $first |"
+		if [ -n "$first" ]; then first="\`$first\`"; else first=$(msg '(none)'); fi
+		echo "| $(hop_name "${file##*/}" | sed 's/|/:/; s/\.pcap$//') | \`$(show "$file")\` | $(msg '%s of %s' "$n" "$all") | $first |"
 	done
 }
 
 # {{CHECK.flow_svg}} and {{CHECK.flow_svg:NAME,NAME,...|BPF}}: writes
 # $TO/CHECK-flow-N.svg and links it.
 ph_flow() {
-	local check=$1 arg=${2:-} names bpf= svg rel recs i name file base n title
+	local check=$1 arg=${2:-} names bpf="" svg rel recs i name file base n title
 	FLOWS[$check]=$(( ${FLOWS[$check]:-0} + 1 ))
+	# (one picture per language: its words are the page's)
 	rel=$check-flow-${FLOWS[$check]}.svg
+	[ "$RLANG" = en ] || rel=$check-flow-${FLOWS[$check]}.$RLANG.svg
 	svg=$TO/$rel
 	names=${arg%%|*}
 	[ "$names" != "$arg" ] && bpf=${arg#*|}
 	[ "$HAVE_TCPDUMP" = 1 ] || { no_tcpdump; rm -f "$svg"; return; }
 	if [ ! -d "$FROM/$check" ]; then
-		note "$(show "$FROM/$check")/ does not exist, so there is no packet-flow picture $(hint "$check")"
+		note "$(msg '%s/ does not exist, so there is no packet-flow picture %s' "$(show "$FROM/$check")" "$(hint "$check")")"
 		rm -f "$svg"
 		return
 	fi
 	if [ -z "$names" ]; then
 		# Every capture of the check, in name order.
-		names=$(cd "$FROM/$check" && ls -- *.pcap 2>/dev/null | sed 's/\.pcap$//' | paste -sd, -)
+		names=$(cd "$FROM/$check" && for f in *.pcap; do [ -f "$f" ] && echo "${f%.pcap}"; done | paste -sd, -)
 		if [ -z "$names" ]; then
-			note "$(show "$FROM/$check")/ holds no capture $(hint "$check")"
+			note "$(msg '%s/ holds no capture %s' "$(show "$FROM/$check")" "$(hint "$check")")"
 			rm -f "$svg"
 			return
 		fi
@@ -289,19 +332,16 @@ ph_flow() {
 		rm -f "$recs.$i"
 		envs+=("REPORT_HOP$i=$(hop_name "$base")|$base|$n")
 	done
-	title="$check: ${bpf:-every packet}"
+	title="$check: ${bpf:-$(msg 'every packet')}"
 	sort -t "$(printf '\t')" -k1,1n "$recs" |
-		env "${envs[@]}" awk -F '\t' -v nhops="$i" -v title="$title" \
+		env "${envs[@]}" awk -F '\t' -v nhops="$i" -v title="$title" -v lang="$RLANG" \
 			-v maxrows="$MAXROWS" -f "$TOOLS/report-flow.awk" >"$svg"
 	rm -f "$recs"
-	case "$RLANG" in
-	zh) echo "![数据包流向图：$check，${bpf:-全部数据包}]($rel)"
-	    echo
-	    echo "_数据包流向图（[$rel]($rel)）：每列是一个抓包点（按路径顺序），每行是一个数据包；箭头从最先看到它的抓包点指向最后看到它的抓包点。_" ;;
-	*) echo "![packet flow: $check, ${bpf:-every packet}]($rel)"
-	   echo
-	   echo "_Packet flow ([$rel]($rel)): one column per capture (hop) in path order, one row per packet; the arrow goes from the hop that saw it first to the hop that saw it last._" ;;
-	esac
+	msg '![packet flow: %s](%s)' "$title" "$rel"
+	echo
+	echo
+	msg '_Packet flow ([%s](%s)): one column per capture (hop) in path order, one row per packet; the arrow goes from the hop that saw it first to the hop that saw it last._' "$rel" "$rel"
+	echo
 }
 
 # {{meta.*}}: one line of text.
@@ -313,35 +353,145 @@ ph_meta() {
 			printf '%s' "$STUDENT"
 		else
 			f=$(git -C "$ROOT" config user.name 2>/dev/null)
-			printf '%s' "${f:-(set STUDENT=\"Your Name\")}"
+			if [ -n "$f" ]; then printf '%s' "$f"; else msg '(set STUDENT="Your Name")'; fi
 		fi ;;
 	date)
 		# When the check ran: its PASS/FAIL log, else its newest file.
 		f=$FROM/$CHECK.log
+		# shellcheck disable=SC2012 # newest by mtime; the kit names its files
 		[ -f "$f" ] || f=$(ls -t "$FROM/$CHECK"/* 2>/dev/null | head -n 1)
 		if [ -n "$f" ] && [ -e "$f" ]; then
 			date -r "$f" '+%Y-%m-%d %H:%M %Z'
 		else
-			printf '(not run yet: make check-%s)' "$CHECK"
+			msg '(not run yet: make check-%s)' "$CHECK"
 		fi | tr -d '\n' ;;
 	commit)
-		git -C "$ROOT" describe --always --dirty --abbrev=10 2>/dev/null | tr -d '\n' ||
-			printf '(not a git tree)' ;;
+		if f=$(git -C "$ROOT" describe --always --dirty --abbrev=10 2>/dev/null); then
+			printf '%s' "$f"
+		else
+			msg '(not a git tree)'
+		fi ;;
 	host)
 		uname -n | tr -d '\n' ;;
 	*)
-		printf '{{meta.%s: unknown}}' "$what" ;;
+		msg '{{meta.%s: unknown}}' "$what" ;;
 	esac
+}
+
+# ---- the student's answers ------------------------------------------------
+# The n-th {{answer}} of a template is answer n. Its text lives in two
+# files, between the lines "<!-- answer N: HEADING -->" and
+# "<!-- end of answer N -->": $ANSWERS/TASK.LANG.md, the student's, and the
+# report $TO/TASK.LANG.md made from it. Before a report is made again, both
+# are read, the one changed last winning where both hold an answer; a
+# placeholder never takes an answer's place, and an answer whose question
+# is gone from the template is kept at the end of the answers file. So
+# `make report` can run any number of times and an answer written in either
+# file is kept, and shown in the .md and the .html.
+
+declare -A ANS=()
+NANSWERS=0
+HEADING=
+
+placeholder_text() {
+	msg '> _(answer here)_'
+}
+
+# keep_answer N TEXT: ANS[N] = TEXT (blank lines around it dropped), unless
+# TEXT is empty or a placeholder (of either language).
+keep_answer() {
+	local t
+	t=$(printf '%s\n' "$2" | awk 'NF { f = 1 } f')
+	case "$t" in
+	'' | '> _(answer here)_' | '> _（在此作答）_') return ;;
+	esac
+	ANS[$1]=$t
+}
+
+# read_answers FILE: the answers of FILE into ANS; returns 1 (and keeps
+# what it could read) when a block is not closed or closed by another's
+# end line.
+read_answers() {
+	local file=$1 line n="" text="" broken=0
+	[ -f "$file" ] || return 0
+	while IFS= read -r line || [ -n "$line" ]; do
+		if [[ $line =~ ^'<!-- answer '([0-9]+)(:.*)?' -->'[[:space:]]*$ ]]; then
+			[ -n "$n" ] && broken=1
+			n=${BASH_REMATCH[1]} text=
+		elif [[ $line =~ ^'<!-- end of answer '([0-9]+)' -->'[[:space:]]*$ ]]; then
+			if [ "${BASH_REMATCH[1]}" = "$n" ]; then
+				keep_answer "$n" "$text"
+			else
+				broken=1
+			fi
+			n=
+		elif [ -n "$n" ]; then
+			text+=$line$'\n'
+		fi
+	done <"$file"
+	[ -z "$n" ] || broken=1
+	return $broken
+}
+
+# load_answers ANSFILE REPORT: ANS from both, the older first.
+load_answers() {
+	local a=$1 r=$2 f
+	ANS=()
+	if [ -f "$r" ] && [ -f "$a" ] && [ "$a" -nt "$r" ]; then
+		set -- "$r" "$a"
+	else
+		set -- "$a" "$r"
+	fi
+	for f in "$@"; do
+		if ! read_answers "$f"; then
+			cp -p "$f" "$f.bak"
+			echo "report: $(show "$f"): an answer's <!-- answer N --> or <!-- end of answer N --> line is missing or altered; read what could be read, the file as it was is in $(show "$f").bak" >&2
+		fi
+	done
+}
+
+# answer_block N HEADING: answer N as it goes into both files.
+answer_block() {
+	echo "<!-- answer $1: ${2//--/-} -->"
+	if [ -n "${ANS[$1]:-}" ]; then
+		printf '%s\n' "${ANS[$1]}"
+	else
+		placeholder_text
+		echo
+	fi
+	echo "<!-- end of answer $1 -->"
+}
+
+# write_answers FILE TASK: the answers file, every answer of the template
+# and any kept from questions no longer asked.
+write_answers() {
+	local file=$1 task=$2 k
+	mkdir -p "$(dirname "$file")" || return 1
+	{
+		msg '# %s: your answers' "$task"
+		echo
+		echo
+		msg 'Write each answer between its two <!-- ... --> lines, in Markdown. `make report` puts it in its place in %s and its .html, and keeps it every time it runs. You may write in %s instead: make report takes the answers from whichever of the two files you changed last.' "$(show "$TO/$task.$RLANG.md")" "$(show "$TO/$task.$RLANG.md")"
+		echo
+		for ((k = 1; k <= NANSWERS; k++)); do
+			echo
+			answer_block "$k" "${AHEAD[$k]}"
+		done
+		for k in $(printf '%s\n' "${!ANS[@]}" | sort -n); do
+			[ "$k" -gt "$NANSWERS" ] || continue
+			echo
+			answer_block "$k" "$(msg '(a question no longer in the template)')"
+		done
+	} >"$file.tmp" && mv "$file.tmp" "$file"
 }
 
 # expand BODY: the text a placeholder {{BODY}} becomes.
 expand() {
 	local body=$1 src kind arg=
 	if [ "$body" = answer ]; then
-		case "$RLANG" in
-		zh) echo '> _（在此作答）_' ;;
-		*) echo '> _(answer here)_' ;;
-		esac
+		NANSWERS=$((NANSWERS + 1))
+		AHEAD[$NANSWERS]=$HEADING
+		answer_block "$NANSWERS" "$HEADING"
 		return
 	fi
 	src=${body%%.*}
@@ -357,7 +507,7 @@ expand() {
 	*.capture) ph_capture "$src" "$arg" ;;
 	*.hops) ph_hops "$src" "$arg" ;;
 	*.flow_svg) ph_flow "$src" "$arg" ;;
-	*) note "unknown placeholder {{$body}} (see report-templates/README.md)" ;;
+	*) note "$(msg 'unknown placeholder {{%s}} (see report-templates/README.md)' "$body")" ;;
 	esac
 }
 
@@ -366,6 +516,7 @@ expand() {
 fill() {
 	local line trimmed out body
 	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line =~ ^#+\ (.*) ]] && HEADING=${BASH_REMATCH[1]}
 		trimmed=$(printf '%s' "$line" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
 		if [[ $trimmed =~ ^\{\{([^{}]*)\}\}$ ]]; then
 			expand "${BASH_REMATCH[1]}"
@@ -406,7 +557,7 @@ declare -A FLOWS=()
 declare -a DONE=()
 RLANG=en
 # Templates in task order (task2 before task10).
-for tpl in $(ls "$TEMPLATES"/*.md | sort -V); do
+for tpl in $(printf '%s\n' "$TEMPLATES"/*.md | sort -V); do
 	base=${tpl##*/}
 	[ "$base" = README.md ] && continue
 	task=${base%%.*}
@@ -419,12 +570,29 @@ for tpl in $(ls "$TEMPLATES"/*.md | sort -V); do
 	[[ " ${LANGS[*]} " == *" $lang "* ]] || continue
 	RLANG=$lang
 	FLOWS[$CHECK]=0
-	fill "$tpl" >"$TO/$task.$lang.md"
-	awk -v title="$task ($lang)" -f "$TOOLS/report-md2html.awk" \
+	NANSWERS=0 HEADING=
+	declare -A AHEAD=()
+	load_answers "$ANSWERS/$task.$lang.md" "$TO/$task.$lang.md"
+	# The answers file first, the report last: as made, the report is the
+	# newer of the two, and holds the same answers.
+	if ! fill "$tpl" >"$TO/.$task.$lang.md.new" ||
+	   ! write_answers "$ANSWERS/$task.$lang.md" "$task" ||
+	   ! mv "$TO/.$task.$lang.md.new" "$TO/$task.$lang.md"; then
+		echo "report.sh: could not write $(show "$TO/$task.$lang.md") and $(show "$ANSWERS/$task.$lang.md")" >&2
+		exit 1
+	fi
+	awk -v title="$task ($lang)" -v lang="$lang" -f "$TOOLS/report-md2html.awk" \
 		"$TO/$task.$lang.md" >"$TO/$task.$lang.html"
 	DONE+=("$task.$lang")
-	echo "report: $(show "$TO/$task.$lang.md") ($(status "$CHECK"))"
+	echo "report: $(show "$TO/$task.$lang.md") ($(status "$CHECK")); answers: $(show "$ANSWERS/$task.$lang.md") ($(printf '%s\n' "${!ANS[@]}" | grep -c .) written)"
 done
+
+# The Chinese pages name Noto Sans CJK SC; without a font for Chinese a
+# browser shows boxes.
+if [[ " ${DONE[*]} " == *.zh\ * ]] && command -v fc-list >/dev/null &&
+   ! fc-list ':lang=zh' family | grep -q .; then
+	echo "report: no font for Chinese here: the zh pages will show boxes (sudo make deps installs fonts-noto-cjk)" >&2
+fi
 
 if [ ${#DONE[@]} -eq 0 ]; then
 	echo "report.sh: no template matched (checks: ${CHECKS[*]:-all}, languages: ${LANGS[*]})" >&2
@@ -485,6 +653,7 @@ EOF
 		shown=0
 		for ((k = 1; k <= ${FLOWS[$CHECK]:-0}; k++)); do
 			svg=$CHECK-flow-$k.svg
+			[ -f "$TO/$svg" ] || svg=$CHECK-flow-$k.zh.svg
 			[ -f "$TO/$svg" ] || continue
 			printf '<figure><a href="%s"><img src="%s" alt="packet flow of %s"></a><figcaption>%s</figcaption></figure>\n' \
 				"$svg" "$svg" "$CHECK" "$svg"

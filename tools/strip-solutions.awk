@@ -23,10 +23,11 @@
 # it further than the region (a loop's body, say).
 #
 # Variables: file (the name for messages), style ("c", the default, or
-# "sh"). Prints the new file on stdout and, on stderr, per region one
-# "REGION file:line: hint" line and one "STUBS file:line: N" line (N: how
-# many STUB lines it kept); exits 1 on a malformed region
-# (nested, unterminated, END without BEGIN).
+# "sh"), span (1: the REGION lines give the END line too, "file:begin-end:
+# hint", for tests/mutants/coverage.sh). Prints the new file on stdout and,
+# on stderr, per region one "REGION file:line: hint" line and one
+# "STUBS file:line: N" line (N: how many STUB lines it kept); exits 1 on a
+# malformed region (nested, unterminated, END without BEGIN).
 
 function fail(msg) {
 	printf "%s:%d: %s\n", file, FNR, msg > "/dev/stderr"
@@ -94,7 +95,7 @@ style == "sh" && /^[ \t]*# SOLUTION END/ {
 	if (!inside) fail("SOLUTION END without SOLUTION BEGIN")
 	if (hint == "") { hint = "write this part"; nhl = 1; hl[1] = hint }
 	emit_stub()
-	printf "REGION %s:%d: %s\n", file, begin_line, hint > "/dev/stderr"
+	printf "REGION %s:%d%s: %s\n", file, begin_line, span ? "-" FNR : "", hint > "/dev/stderr"
 	printf "STUBS %s:%d: %d\n", file, begin_line, nstub > "/dev/stderr"
 	inside = 0
 	next
@@ -164,7 +165,7 @@ inhint {
 	if (!inside) fail("SOLUTION END without SOLUTION BEGIN")
 	if (hint == "") { hint = "write this part"; nhl = 1; hl[1] = hint }
 	emit_stub()
-	printf "REGION %s:%d: %s\n", file, begin_line, hint > "/dev/stderr"
+	printf "REGION %s:%d%s: %s\n", file, begin_line, span ? "-" FNR : "", hint > "/dev/stderr"
 	printf "STUBS %s:%d: %d\n", file, begin_line, nstub > "/dev/stderr"
 	nregions++
 	inside = 0

@@ -61,7 +61,12 @@ END { flush() }' "$LIST")
 total=$(grep -c '^@ ' "$LIST")
 
 # steps: "FILE<TAB>FUNCTION<TAB>TASKDIR<TAB>STEP" from the READMEs' tables.
-steps=$(for r in task*/README.md; do
+# shellcheck source=lab/tasks.sh
+. lab/tasks.sh
+tasks_load "$ROOT/lab/tasks.conf" || exit 2
+steps=$(for t in "${TASKS[@]}"; do
+	r=${TASK_DIR[$t]}/README.md
+	[ -f "$r" ] || continue
 	awk -v task="${r%%/*}" '
 	/^## / { insec = ($0 ~ /^## What you write/); next }
 	insec && /^\| `/ {

@@ -29,7 +29,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${HANDOUT_TEST_DIR:-$root/build/handout-test}
 case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
-cd "$root"
+cd "$root" || exit 1
 
 npass=0 nfail=0
 pass() { echo "PASS handout: $*"; npass=$((npass + 1)); }
@@ -63,8 +63,11 @@ for d in "$dir"/task*/; do
 	[ -f "$dir/$d/check.sh" ] && taskdir[$n]=$d
 done
 nreg=$(wc -l <"$regions")
-[ "$nreg" -gt 0 ] && pass "$nreg solution regions stubbed ($(cut -d: -f1 "$regions" | sort -u | wc -l) files)" ||
+if [ "$nreg" -gt 0 ]; then
+	pass "$nreg solution regions stubbed ($(cut -d: -f1 "$regions" | sort -u | wc -l) files)"
+else
 	fail "no solution region found: nothing to hand out"
+fi
 # Markers: in C anything naming one; in any other file a line that starts
 # as a marker comment. Only the files that describe the format (with
 # examples) may show them.
@@ -74,13 +77,14 @@ left=$( cd "$dir" &&
 	sed 's|^\./||' | sort -u |
 	grep -vxE 'docs/classroom\.md|tools/handout\.sh|tools/strip-solutions\.awk' )
 if [ -n "$left" ]; then
-	fail "region markers left in the handout: $(echo $left)"
+	fail "region markers left in the handout: ${left//$'\n'/ }"
 else
 	pass "no solution marker left in any handout file (C, shell, others)"
 fi
 
 # Reference code: every line of a region whose text occurs nowhere else in
 # its file (nor as a STUB) must be gone from the handout's copy.
+# shellcheck disable=SC2016 # an awk program: its $0 is awk's
 leak_awk='
 function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
 FNR == NR {
@@ -113,9 +117,9 @@ END {
 	for (r = 1; r <= nreg; r++) if (!(r in seen)) unver++
 	printf "checked %d %d %d\n", nreg, nchk, unver
 }'
-nlines=0 nleaks=0 nunver=0 nself=0 leaks=
-for f in $(cut -d: -f1 "$regions" | sort -u); do
-	case $f in *.sh) style=sh ;; *) style=c ;; esac
+nlines=0 nleaks=0 nunver=0 nself=0 leaks=""
+while read -r f; do
+	case $f in *.sh) style="sh" ;; *) style="c" ;; esac
 	if [ ! -f "$dir/$f" ]; then
 		fail "$f: stubbed but missing from the handout"
 		continue
@@ -130,7 +134,7 @@ for f in $(cut -d: -f1 "$regions" | sort -u); do
 		nleaks=$((nleaks + $(wc -l <<<"$l")))
 		leaks+=$l$'\n'
 	fi
-done
+done < <(cut -d: -f1 "$regions" | sort -u)
 if [ "$nself" != "$nlines" ] || [ "$nlines" = 0 ]; then
 	fail "the reference-code look-up is broken: it finds $nself of $nlines lines in the reference tree itself"
 elif [ "$nleaks" = 0 ]; then
@@ -141,8 +145,11 @@ else
 fi
 
 todo=$(grep -rl 'TODO (student)' "$dir" --include='*.[ch]' --include='*.sh' | wc -l)
-[ "$todo" -gt 0 ] && pass "$todo files carry 'TODO (student)' hints" ||
+if [ "$todo" -gt 0 ]; then
+	pass "$todo files carry 'TODO (student)' hints"
+else
 	fail "no 'TODO (student)' hint in the handout"
+fi
 
 # The students' kit: their README, every region found by what HANDOUT says
 # and by make todo, and a make demo that lists the stubs instead of failing.
@@ -215,14 +222,20 @@ echo "handout: tasks checked: ${tasks[*]:-none}"
 
 # build DESC: release and sanitizer builds of the handout.
 build() {
-	local log=$dir.build-$(printf %s "$1" | tr -cs "A-Za-z0-9" -).log
+	local log
+	log=$dir.build-$(printf %s "$1" | tr -cs "A-Za-z0-9" -).log
 	if make -C "$dir" -j"$(nproc)" all >"$log" 2>&1 &&
 	   make -C "$dir" -j"$(nproc)" SAN=1 all >>"$log" 2>&1; then
 		pass "$1: builds (make, make SAN=1); $(grep -cE '^[^ ]+: [0-9]+ warnings? \(' "$log") files with warnings"
-		# The compiler's own lines fold into one per file.
+		# The compiler's own lines fold into one per file (judged where
+		# there are warnings: a build without any proves nothing).
 		raw=$(grep -c 'warning:' "$log")
-		if [ "$raw" = 0 ]; then
-			pass "$1: compiler output folded (no raw 'warning:' line; $(grep -cE '^[^ ]+: [0-9]+ warnings? \(' "$log") one-line summaries)"
+		folded=$(grep -cE '^[^ ]+: [0-9]+ warnings? \(' "$log")
+		if [ "$raw" = 0 ] && [ "$folded" = 0 ]; then
+			# (every stub leaves something unused: the stubs warn)
+			[ "$1" = stubs ] && fail "$1: no warning summary at all in the build output of the stubs (${log#"$root"/})"
+		elif [ "$raw" = 0 ]; then
+			pass "$1: compiler output folded (no raw 'warning:' line; $folded one-line summaries)"
 		else
 			fail "$1: $raw raw compiler warning lines in the build output (${log#"$root"/}): not folded"
 		fi
@@ -281,7 +294,7 @@ put_back() {
 # 3b. each task on its own stubs only
 for t in "${tasks[@]}"; do
 	d=${taskdir[$t]:-}
-	[ -n "$d" ] && grep -q "^$d/" "$regions" || continue
+	{ [ -n "$d" ] && grep -q "^$d/" "$regions"; } || continue
 	[ "$(grep -c '' <<<"$stubbed")" -gt "$(grep -c "^$d/" <<<"$stubbed")" ] || continue
 	put_back "$d"
 	build "$t's own stubs only" || continue
@@ -302,7 +315,7 @@ else
 	fail "with every region written, tools/stubs.sh --demo: exit $rc, $(head -n 1 <<<"$st")"
 fi
 # only task 10's stubs left: the task 2 demo runs
-for f in $(grep '^task10-tls/' <<<"$stubbed"); do cp "$dir.stubs/$f" "$dir/$f"; done
+while read -r f; do cp "$dir.stubs/$f" "$dir/$f"; done < <(grep '^task10-tls/' <<<"$stubbed")
 st=$( cd "$dir" && tools/stubs.sh --demo 2>&1 ); rc=$?
 if [ "$rc" = 4 ] && ! grep -q 'task2-tun (make' <<<"$st" && grep -q 'task10-tls (make' <<<"$st"; then
 	pass "with only task 10's stubs left, make demo runs task 2's demo (tools/stubs.sh --demo exit 4)"

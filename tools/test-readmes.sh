@@ -33,6 +33,13 @@ npass=0 nfail=0
 pass() { echo "PASS readmes: $*"; npass=$((npass + 1)); }
 fail() { echo "FAIL readmes: $*"; nfail=$((nfail + 1)); }
 
+# The task directories: lab/tasks.conf, the kit's task table.
+# shellcheck source=lab/tasks.sh
+. lab/tasks.sh
+tasks_load "$ROOT/lab/tasks.conf" || exit 2
+DIRS=()
+for t in "${TASKS[@]}"; do DIRS+=("${TASK_DIR[$t]}"); done
+
 c_mark='/\* SOLUTION BEGIN'
 sh_mark='^[ \t]*# SOLUTION BEGIN'
 
@@ -40,7 +47,7 @@ sh_mark='^[ \t]*# SOLUTION BEGIN'
 # the task directory whose README lists it ("common" for common/).
 regions() {
 	local f
-	find task*/ common/ -type f \( -name '*.c' -o -name '*.h' -o -name '*.sh' \) 2>/dev/null |
+	find "${DIRS[@]}" common/ -type f \( -name '*.c' -o -name '*.h' -o -name '*.sh' \) 2>/dev/null |
 	sort | while read -r f; do
 		case $f in
 		*.sh) awk -v file="$f" -v mark="$sh_mark" -v style=sh "$region_awk" "$f" ;;
@@ -48,6 +55,7 @@ regions() {
 		esac
 	done
 }
+# shellcheck disable=SC2016 # an awk program: its $0 is awk's
 region_awk='
 style == "c" && /^[A-Za-z_][A-Za-z0-9_]*\(/ { fn = $0; sub(/\(.*/, "", fn); fn = fn "()" }
 style == "sh" && /^[A-Za-z_][A-Za-z0-9_]*[ \t]*\(\)/ { fn = $0; sub(/[ \t]*\(.*/, "", fn); fn = fn "()" }
@@ -82,7 +90,7 @@ rows() {
 # when every README lists exactly its regions.
 judge() {
 	local regs=$1 rdir=$2 d readme owner
-	for d in $(cut -f1 "$regs"; ls -d task*/ | tr -d /); do echo "$d"; done | sort -u |
+	{ cut -f1 "$regs"; printf '%s\n' "${DIRS[@]}"; } | sort -u |
 	while read -r owner; do
 		[ "$owner" = common ] && continue
 		readme=$rdir/$owner/README.md
@@ -92,8 +100,7 @@ judge() {
 		fi
 		rows "$readme" >"$rdir/.rows.$owner"
 	done
-	for d in task*/; do
-		owner=${d%/}
+	for owner in "${DIRS[@]}"; do
 		[ -f "$rdir/.rows.$owner" ] || continue
 		if grep -qx nosection "$rdir/.rows.$owner"; then
 			echo "$owner/README.md: no section '## What you write'"
@@ -101,6 +108,7 @@ judge() {
 	done
 	# Every README's rows against the regions: a region of taskN-*/ must
 	# be in taskN-*/README.md, one of common/ in exactly one README.
+	# shellcheck disable=SC2016 # an awk program
 	awk -F '\t' -v rdir="$rdir" '
 	FNR == 1 { src = FILENAME; sub(/.*\/\.rows\./, "", src) }
 	FILENAME == ARGV[1] { want[$1 SUBSEP $2 SUBSEP $3]++; where[$1 SUBSEP $2 SUBSEP $3] = $2 ":" $4; next }
@@ -130,7 +138,7 @@ judge() {
 			else if (p[1] != "common" && have[k] > want[k])
 				printf "%s: lists `%s` `%s` %d times, it has %d region(s)\n", r, p[2], p[3], have[k], want[k]
 		}
-	}' "$regs" $(ls "$rdir"/.rows.* 2>/dev/null | sort)
+	}' "$regs" "$rdir"/.rows.*
 }
 
 TMP=$(mktemp -d)
@@ -152,15 +160,14 @@ fi
 
 # The real READMEs, in place (links under $TMP/real keep judge's paths).
 mkdir -p "$TMP/real"
-for d in task*/; do
+for d in "${DIRS[@]}"; do
 	[ -f "$d/README.md" ] || continue
 	mkdir -p "$TMP/real/$d"
 	cp "$d/README.md" "$TMP/real/$d/"
 done
 judge "$TMP/regions" "$TMP/real" >"$TMP/problems"
 
-for d in task*/; do
-	owner=${d%/}
+for owner in "${DIRS[@]}"; do
 	p=$(grep -F "$owner/README.md:" "$TMP/problems")
 	n=$(awk -F '\t' -v o="$owner" '$1 == o' "$TMP/regions" | grep -c '')
 	if [ -z "$p" ]; then
@@ -185,9 +192,12 @@ if [ -z "$(cat "$TMP/problems")" ]; then
 	mkdir -p "$TMP/mut"
 	cp -r "$TMP/real/." "$TMP/mut/"
 	# (the first table row of the first README's section that has one)
+	# shellcheck disable=SC2016 # an awk program
 	first_row='/^## / { insec = ($0 ~ /^## What you write/); next }
 		insec && /^\| `/ { print FNR; exit }'
-	for victim in "$TMP"/mut/task*/README.md; do
+	for d in "${DIRS[@]}"; do
+		victim=$TMP/mut/$d/README.md
+		[ -f "$victim" ] || continue
 		row=$(awk "$first_row" "$victim")
 		[ -n "$row" ] && break
 	done

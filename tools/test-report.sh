@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # test-report.sh - make test-report: checks tools/report.sh (make report).
 #
-#   tools/test-report.sh [--run]
+#   tools/test-report.sh [--run] [--no-screenshot]
+#
+# --no-screenshot (make check) leaves out step 8, which needs chromium;
+# make test-report runs every step.
 #
 # 1. The English and Chinese template of each task carry the same
 #    placeholders in the same order.
@@ -18,13 +21,32 @@
 #    the picture.
 # 5. If out/task3/ is there: its picture has four hops and the packets seen
 #    inside the tunnel on the extranet.
+# 6. Answers: one written in report/answers/TASK.LANG.md and one typed into
+#    the report's .md both survive `make report` twice, in .md and .html; a
+#    report whose answer markers were broken is kept in .bak.
+# 7. zh pages: every sentence report.sh adds has its Chinese
+#    (tools/report-messages.sh); no English phrase of the generator (nor of
+#    the flow picture) and no run of English words outside code and the
+#    template shows on them.
+# 8. A headless Chromium screenshot of a zh page (chromium installed by the
+#    test's own dependency step, lab/deps.sh --need screenshot) shows
+#    Chinese glyphs: it differs from a render with only DejaVu visible
+#    (boxes), and has ink. The PNGs stay in out/report-test/.
 #
 # Works on copies (a temporary directory): out/report/ is left alone.
 # Prints one PASS/FAIL line per test and "report: N passed, M failed".
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
+RUN=0 SCREENSHOT=1
+for a; do
+	case $a in
+	--run) RUN=1 ;;
+	--no-screenshot) SCREENSHOT=0 ;;
+	*) echo "usage: tools/test-report.sh [--run] [--no-screenshot]" >&2; exit 2 ;;
+	esac
+done
 PASSED=0
 FAILED=0
 TMP=$(mktemp -d)
@@ -82,10 +104,12 @@ else
 fi
 for l in en zh; do
 	f=$TMP/r0/task2-tun.$l.md
-	if grep -qF '(run make check-task2 first)' "$f" 2>/dev/null; then
-		pass "no out/ data: task2-tun.$l.md says '(run make check-task2 first)'"
+	want='(run make check-task2 first)'
+	[ $l = zh ] && want='（请先运行 make check-task2）'
+	if grep -qF "$want" "$f" 2>/dev/null; then
+		pass "no out/ data: task2-tun.$l.md says '$want'"
 	else
-		fail "no out/ data: task2-tun.$l.md does not say what to run"
+		fail "no out/ data: task2-tun.$l.md does not say what to run ('$want')"
 	fi
 done
 if grep -l '{{' "$TMP"/r0/*.md >/dev/null 2>&1; then
@@ -116,7 +140,7 @@ else
 fi
 
 # ---- 4. after a task2 check -----------------------------------------------------------
-if [ "${1:-}" = --run ] || [ ! -f out/task2.log ] || [ ! -f out/task2/ping-echo.log ]; then
+if [ "$RUN" = 1 ] || [ ! -f out/task2.log ] || [ ! -f out/task2/ping-echo.log ]; then
 	echo "---- running tests/run.sh task2 (the task 1 and 2 checks) for its outputs"
 	tests/run.sh task2 >"$TMP/run.log" 2>&1 || true
 	tail -n 1 "$TMP/run.log"
@@ -191,6 +215,178 @@ else
 	else
 		fail "task2: the HTML pages do not show task2-flow-1.svg inline or do not link the reports"
 	fi
+fi
+
+# ---- 6. answers survive make report ------------------------------------------------
+# An answer written in the answers file, and one written in the report
+# itself, both through two runs of make report, in .md and .html; a report
+# whose answer markers were broken is kept aside, not lost.
+answers_test() {
+	local from=$1 r=$TMP/ra a en zh k en_html
+	rm -rf "$r"
+	tools/report.sh --from "$from" --to "$r" task2 >/dev/null 2>&1
+	a=$r/answers/task2-tun.en.md
+	if [ ! -f "$a" ] || [ "$(grep -c '^<!-- answer [0-9]*: ' "$a")" != "$(grep -c '{{answer}}' report-templates/task2-tun.en.md)" ]; then
+		fail "answers: make report wrote no answers file with one block per {{answer}} ($a)"
+		return
+	fi
+	en="Answer-A $$: the kernel numbers **seed** interfaces from 0."
+	zh="回答-B $$：内核从 0 开始给接口编号。"
+	# answer 2 in the answers file (en), answer 1 in the report (zh)
+	awk -v t="$en" '/^<!-- answer 2: / { print; getline; print t; next } { print }' "$a" >"$a.new" && mv "$a.new" "$a"
+	sleep 1.1       # (a later mtime than the answers file's)
+	awk -v t="$zh" '/^<!-- answer 1: / { print; getline; print t; next } { print }' "$r/task2-tun.zh.md" >"$r/zh.new" &&
+		mv "$r/zh.new" "$r/task2-tun.zh.md"
+	for k in 1 2; do
+		tools/report.sh --from "$from" --to "$r" task2 >"$TMP/ra.log" 2>&1 ||
+			{ fail "answers: make report run $k failed: $(tail -n 2 "$TMP/ra.log" | tr '\n' ' ')"; return; }
+	done
+	en_html=${en/\*\*seed\*\*/<strong>seed</strong>}
+	if grep -qxF "$en" "$r/task2-tun.en.md" && grep -qF "$en_html" "$r/task2-tun.en.html" &&
+	   grep -qxF "$en" "$a"; then
+		pass "answers: an answer written in report/answers/ is in the .md and the .html after make report twice"
+	else
+		fail "answers: the answer written in $a is not in task2-tun.en.md/.html after make report twice"
+	fi
+	if grep -qxF "$zh" "$r/task2-tun.zh.md" && grep -qF "$zh" "$r/task2-tun.zh.html" &&
+	   grep -qxF "$zh" "$r/answers/task2-tun.zh.md"; then
+		pass "answers: an answer typed into the report's .md is kept (and copied to report/answers/) after make report twice"
+	else
+		fail "answers: the answer typed into task2-tun.zh.md is lost after make report twice"
+	fi
+	if grep -A1 '^<!-- answer 1: ' "$r/task2-tun.en.md" | grep -qF '(answer here)' &&
+	   grep -A2 '<div class="answer">' "$r/task2-tun.en.html" | grep -q 'answer here'; then
+		pass "answers: an unanswered question still shows its placeholder, in .md and .html"
+	else
+		fail "answers: an unanswered question lost its placeholder"
+	fi
+	# Broken markers: the report's end line of answer 1 deleted.
+	sed -i '/^<!-- end of answer 1 -->$/d' "$r/task2-tun.zh.md"
+	touch "$r/task2-tun.zh.md"
+	tools/report.sh --from "$from" --to "$r" task2 >"$TMP/ra.log" 2>&1
+	if grep -qF "$zh" "$r/task2-tun.zh.md.bak" 2>/dev/null && grep -q 'task2-tun.zh.md.bak' "$TMP/ra.log" &&
+	   grep -qxF "$zh" "$r/task2-tun.zh.md"; then
+		pass "answers: a report with a broken answer marker is kept in .bak, make report says so, and the answer stays"
+	else
+		fail "answers: a broken answer marker loses the report or its answer (no .bak, no message, or the answer gone)"
+	fi
+}
+answers_test "$TMP/empty"
+
+# ---- 7. Chinese pages: every generated word in Chinese ---------------------------------
+# The formats report.sh puts through msg must each have their Chinese in
+# tools/report-messages.sh; on the zh pages (no outputs and, when there,
+# task 2's) none of the English formats' phrases may show, nor the flow
+# picture's words (report-flow.awk's L("en", "zh")), nor a run of three
+# English words outside code that is not in the template.
+formats=$(grep -o "msg '[^']*'" tools/report.sh | sed "s/^msg '//; s/'\$//" | sort -u)
+# shellcheck disable=SC2016 # the inner script's own variables
+nomiss=$(bash -c '. tools/report-messages.sh; while IFS= read -r f; do [ -n "${ZH[$f]+set}" ] || echo "$f"; done' <<<"$formats")
+if [ -z "$nomiss" ] && [ -n "$formats" ]; then
+	pass "zh: each of the $(grep -c . <<<"$formats") sentences report.sh adds has its Chinese in tools/report-messages.sh"
+else
+	fail "zh: sentences of report.sh without Chinese: $(head -n 3 <<<"${nomiss:-(no msg format found)}" | tr '\n' '|')"
+fi
+# English phrases: each format's stretches between its %s (those with a
+# word of 4 letters or more), and the picture's English words.
+# (the picture's own words are looked for in the pictures: the templates
+# may give an English term in brackets, "外网（extranet）")
+# shellcheck disable=SC2016 # a backquote in a sed expression
+phrases() { sed 's/^[][ (!_|`]*//; s/[][ :.,)_|`]*$//' | awk 'length > 5' | sort -u; }
+pieces=$( { while IFS= read -r f; do
+		printf '%s\n' "${f//%s/$'\n'}" | grep -E '[A-Za-z]{4}'
+	done <<<"$formats"
+	echo 'all tasks'; } | phrases)
+svgpieces=$(grep -o 'L("[^"]*"' tools/report-flow.awk | sed 's/^L("//; s/"$//' | grep -E '[A-Za-z]{4}' | phrases)
+zhpages=("$TMP"/r0/*.zh.md "$TMP"/r0/*.zh.html)
+[ -d "$TMP/r2" ] && zhpages+=("$TMP"/r2/*.zh.md "$TMP"/r2/*.zh.html "$TMP"/r2/*.zh.svg)
+found=$(for p in "${zhpages[@]}"; do
+	[ -f "$p" ] || continue
+	# (evidence, what the programs and checks printed, is in code)
+	case $p in
+	*.svg) grep -oF -f <(printf '%s\n' "$pieces" "$svgpieces") "$p" ;;
+	*.html) awk '/<pre>/ { pre = 1 } !pre { gsub(/<code>[^<]*<\/code>/, ""); print } /<\/pre>/ { pre = 0 }' "$p" |
+		grep -oF -f <(printf '%s\n' "$pieces") ;;
+	*) awk '/^```/ { code = !code; next } !code { gsub(/`[^`]*`/, ""); print }' "$p" |
+		grep -oF -f <(printf '%s\n' "$pieces") ;;
+	esac | sed "s|^|${p##*/}: |"
+done | sort -u)
+npieces=$(( $(grep -c . <<<"$pieces") + $(grep -c . <<<"$svgpieces") ))
+if [ -z "$found" ] && [ "$npieces" -gt 20 ]; then
+	pass "zh: none of the $npieces English phrases of the generator on the ${#zhpages[@]} zh pages (md, html, svg)"
+else
+	fail "zh: English generator phrases on zh pages: $(head -n 4 <<<"${found:-(only $npieces phrases to look for)}" | tr '\n' '|')"
+fi
+# What the catalogue does not know: three English words in a row in a zh
+# report's text (code blocks, `code`, links, paths and lines of the
+# template left out).
+words=$(for p in "$TMP"/r0/*.zh.md "$TMP"/r2/*.zh.md; do
+	[ -f "$p" ] || continue
+	t=report-templates/${p##*/}
+	awk 'FNR == NR { tpl[$0] = 1; next }
+		/^```/ { code = !code; next }
+		code || ($0 in tpl) || /^<!--/ { next }
+		{ gsub(/`[^`]*`/, ""); gsub(/\]\([^)]*\)/, "]"); gsub(/[A-Za-z0-9_.-]*\/[A-Za-z0-9_.\/-]*/, "") }
+		match($0, /[A-Za-z]+[ ,]+[A-Za-z]+[ ,]+[A-Za-z]+/) { print FILENAME ": " substr($0, RSTART, RLENGTH) }' "$t" "$p"
+done | sed "s|$TMP/||" | sort -u)
+if [ -z "$words" ]; then
+	pass "zh: no run of English words outside code on the zh reports, beyond their templates' own"
+else
+	fail "zh: English words on zh reports: $(head -n 4 <<<"$words" | tr '\n' '|')"
+fi
+
+# ---- 8. a screenshot of a zh page: Chinese glyphs, not boxes -------------------------
+# Headless Chromium renders the zh report twice: with the machine's fonts,
+# and with only DejaVu visible (a fontconfig file of our own), which has no
+# Chinese: boxes. The two must differ, and the first must have ink. With no
+# CJK font installed both renders show the same boxes, and this fails.
+shoot() {   # PAGE OUT [ENV...]
+	local page=$1 out=$2
+	shift 2
+	env "$@" HOME="$TMP" timeout 90 chromium --headless --no-sandbox --disable-gpu \
+		--hide-scrollbars --user-data-dir="$TMP/chromium" --window-size=1000,700 \
+		--screenshot="$out" "file://$page" >>"$TMP/chromium.log" 2>&1
+}
+screenshot_test() {
+	local page=$1 shot=$TMP/zh-shot.png boxes=$TMP/zh-boxes.png fc=$TMP/fc res differ dark
+	if ! lab/deps.sh --need report,screenshot >"$TMP/deps.log" 2>&1; then
+		fail "screenshot: cannot run: $(grep -m1 'install them' "$TMP/deps.log" || tail -n 1 "$TMP/deps.log")"
+		return
+	fi
+	if fc-list ':lang=zh' family | grep -q .; then
+		pass "screenshot: a font for Chinese is installed (the CSS's Noto Sans CJK SC: $(fc-match 'Noto Sans CJK SC' family))"
+	else
+		fail "screenshot: no font for Chinese (fc-list :lang=zh is empty; sudo make deps installs fonts-noto-cjk)"
+	fi
+	mkdir -p "$fc/cache"
+	printf '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>%s/cache</cachedir></fontconfig>\n' \
+		"$fc" >"$fc/fonts.conf"
+	if ! shoot "$page" "$shot" || [ ! -s "$shot" ] ||
+	   ! shoot "$page" "$boxes" FONTCONFIG_FILE="$fc/fonts.conf" || [ ! -s "$boxes" ]; then
+		fail "screenshot: chromium made no screenshot of ${page#"$TMP"/}: $(grep -v '^\[' "$TMP/chromium.log" | tail -n 2 | tr '\n' ' ')"
+		return
+	fi
+	mkdir -p out/report-test
+	cp "$shot" out/report-test/zh-page.png
+	cp "$boxes" out/report-test/zh-page-no-cjk-font.png
+	if ! res=$(tools/png-compare.py "$shot" "$boxes"); then
+		fail "screenshot: tools/png-compare.py could not read the screenshots"
+		return
+	fi
+	differ=${res#*differ=} differ=${differ%% *}
+	dark=${res#*dark=} dark=${dark%% *}
+	if [ "$dark" -gt 5000 ] && [ "$differ" -gt 10000 ]; then
+		pass "screenshot: the zh page shows Chinese glyphs, not the boxes of its render without a CJK font ($res; out/report-test/zh-page.png)"
+	else
+		fail "screenshot: the zh page looks like its render without a CJK font: boxes, or blank ($res; out/report-test/zh-page*.png)"
+	fi
+}
+if [ "$SCREENSHOT" = 0 ]; then
+	echo "     screenshot of a zh page: not run here (--no-screenshot); make test-report runs it"
+elif [ -f "$TMP/r2/task2-tun.zh.html" ]; then
+	screenshot_test "$TMP/r2/task2-tun.zh.html"
+else
+	screenshot_test "$TMP/r0/task2-tun.zh.html"
 fi
 
 # ---- 5. task 3's picture, when its outputs are there --------------------------------------

@@ -6,8 +6,8 @@
  * keeps capturing there after the process leaves. So for each NS:IF we
  * setns() into NS, activate a pcap handle on IF (the AF_PACKET socket is
  * made then), and setns() back to where we started. One poll() loop then
- * serves every handle; each batch is written and flushed at once, so a
- * capture killed with SIGKILL loses at most the batch in flight.
+ * serves every handle, writing each packet as it is read; the files are
+ * flushed in batches (see FLUSH_MS below).
  *
  * The check scripts start us in the background and wait for --ready FILE,
  * which appears only once every handle is capturing, so no packet of the
@@ -22,8 +22,9 @@
  * runs, nor in a ping flood (10,000 packets in 40 ms). The last, partly
  * filled block is what a stop could miss, so on SIGTERM or -t we keep
  * reading for STOP_GRACE_MS before closing. --immediate is still there.
- * Files are flushed every FLUSH_MS rather than every packet, so a SIGKILL
- * loses at most the last few tens of milliseconds.
+ * Files are flushed at least every FLUSH_MS rather than every packet, so
+ * a SIGKILL loses at most what arrived in the last FLUSH_MS, plus the block
+ * the kernel had not handed over yet (BLOCK_TIMEOUT_MS): some 30 ms.
  */
 #include <errno.h>
 #include <fcntl.h>

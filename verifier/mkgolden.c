@@ -53,22 +53,6 @@ static const uint8_t mac_u2[6]     = { 0x02, 0x42, 0x0a, 0x09, 0x00, 0x06 };
 static const uint8_t mac_server[6] = { 0x02, 0x42, 0x0a, 0x09, 0x00, 0x0b };
 static const uint8_t mac_bcast[6]  = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-/* ---- writing bytes ---------------------------------------------------------- */
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* A capture being written: the dump file and the clock of its packets. */
 struct golden {
 	pcap_t        *p;
@@ -337,7 +321,7 @@ make_icmp_badsum(const char *dir)
 		echo_frame(&f, DLT_EN10MB, mac_u, mac_u2, IP_U2, IP_U, 0, seq);
 		ip = f.b + f.ip;
 		if (seq == 1)          /* the classic: checksum not updated */
-			put16(ip + 20 + 2, (uint16_t)(ip[22] << 8 | ip[23]) + 0x0800);
+			put16(ip + 20 + 2, (uint16_t)(get16(ip + 20 + 2) + 0x0800));
 		else                   /* header changed after sealing */
 			ip[8] = 63;
 		golden_put(&g, f.b, f.len, f.len, 70);

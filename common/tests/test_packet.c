@@ -270,6 +270,67 @@ test_addr(void **state)
 	assert_int_equal(addr_parse_endpoint("vpnlabserver.com", 9090, &sa), -1);
 }
 
+/* addr_parse_host_port(): one line per argument; port 7 means "none given". */
+static const struct {
+	const char *arg;
+	int         ret;
+	const char *host;
+	unsigned    port;
+} host_port_cases[] = {
+	{ "vpnlabserver.com",       0, "vpnlabserver.com", 7 },
+	{ "vpnlabserver.com:4433",  0, "vpnlabserver.com", 4433 },
+	{ "10.9.0.11:1",            0, "10.9.0.11", 1 },
+	{ "::1",                    0, "::1", 7 },         /* not "" and port 1 */
+	{ "fe80::1%eth0",           0, "fe80::1%eth0", 7 },
+	{ "2001:db8::1:443",        0, "2001:db8::1:443", 7 },
+	{ "[::1]",                  0, "::1", 7 },
+	{ "[::1]:4433",             0, "::1", 4433 },
+	{ "[2001:db8::1]:65535",    0, "2001:db8::1", 65535 },
+	{ "",                      -1, NULL, 0 },
+	{ ":4433",                 -1, NULL, 0 },
+	{ "name:",                 -1, NULL, 0 },
+	{ "name:0",                -1, NULL, 0 },
+	{ "name:65536",            -1, NULL, 0 },
+	{ "name:44x",              -1, NULL, 0 },
+	{ "name:1:2",              -1, NULL, 0 },         /* two colons, not IPv6 */
+	{ "[::1",                  -1, NULL, 0 },
+	{ "[::1]4433",             -1, NULL, 0 },
+	{ "[::1]:",                -1, NULL, 0 },
+	{ "[]:4433",               -1, NULL, 0 },
+	{ "[name]:4433",           -1, NULL, 0 },
+	{ "na]me:4433",            -1, NULL, 0 },
+	{ "[::1]:4433:5",          -1, NULL, 0 },
+};
+
+static void
+test_host_port(void **state)
+{
+	char host[64], longname[80];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(host_port_cases) / sizeof(host_port_cases[0]); i++) {
+		uint16_t port = 7;
+		int r;
+
+		strcpy(host, "unchanged");
+		r = addr_parse_host_port(host_port_cases[i].arg, host, sizeof(host),
+		                         &port);
+		if (r != host_port_cases[i].ret)
+			fail_msg("\"%s\": returned %d, want %d",
+			         host_port_cases[i].arg, r, host_port_cases[i].ret);
+		if (r == 0 && (strcmp(host, host_port_cases[i].host) != 0 ||
+		               port != host_port_cases[i].port))
+			fail_msg("\"%s\": host \"%s\" port %u, want \"%s\" %u",
+			         host_port_cases[i].arg, host, port,
+			         host_port_cases[i].host, host_port_cases[i].port);
+	}
+	/* a host that does not fit is refused, not cut */
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(addr_parse_host_port(longname, host, sizeof(host),
+	                                      &(uint16_t){ 0 }), -1);
+}
+
 int
 main(void)
 {
@@ -284,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_summary_every_truncation),
 		cmocka_unit_test(test_summary_l4),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_host_port),
 	};
 
 	log_init("test-packet", LL_ERROR - 1);   /* parsers' warnings: silent */

@@ -3,7 +3,8 @@
  *
  * The bytes are what a peer sends inside TLS: they go through frame_next()
  * in pieces of varying size (reads may be partial), and every frame's
- * payload through the AUTH, CONFIG and ERROR parsers.
+ * payload through the AUTH, CONFIG and ERROR parsers (the ERROR's retry
+ * hint included).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +53,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			login_wipe(&lg);
 			(void)config_parse(f.payload, f.len, &cfg, &why);
 			frame_parse_error(&f, &code, text, sizeof(text));
+			if (f.type == FRAME_ERROR &&
+			    frame_error_retry(&f) > ERROR_RETRY_MAX)
+				abort();
 		}
 	}
 	return 0;

@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# check-deploy: the TLS VPN as an admin runs it, in the lab.
+#
+#   u  10.9.0.5 (alice) --+
+#   u2 10.9.0.6 (bob)   --+-- br-ext --[ server ]-- br-int -- v 192.168.60.5
+#   u3 10.9.0.7 (carol) --+   10.9.0.11  minivpn-server --config server.conf
+#                                        under the unit's capability set,
+#                                        control socket OUT/ctl.sock
+#
+# The programs are started as the units start them: from the example
+# config files of task10-tls/examples (paths filled in), the server with
+# only the capabilities minivpn-server@.service leaves it
+# (CapabilityBoundingSet, NoNewPrivileges). Users come from minivpn-passwd;
+# certificates from pki.sh. Judged from captures (the clients' pings reach
+# V), the clients' TUN addresses, and the control socket's answers, which
+# are cross-checked against both.
+. "$(dirname "$0")/../lab/check.sh"
+check_begin deploy
+need_tool openssl openssl || check_end
+need_tool setpriv util-linux || check_end
+for p in minivpn-server minivpn-client minivpn-passwd; do need_prog "$BIN/$p" || check_end; done
+
+T10=$ROOT/task10-tls
+PKI=$OUT/pki
+CTL=$OUT/ctl.sock
+
+# ---- set-up: PKI, users, config files ----------------------------------------------
+if ! "$T10/pki.sh" --name "$TLS_NAME" --out "$PKI" >"$OUT/pki.log" 2>&1; then
+	fail "pki.sh failed: $(tail -1 "$OUT/pki.log")"
+	check_end
+fi
+# shellcheck disable=SC2034  # read as ${!v}
+PW_ALICE=alice-$$-pw PW_BOB=bob-$$-pw PW_CAROL=carol-$$-pw
+for u in alice bob; do
+	v=PW_${u^^}
+	echo "${!v}" | "$BIN/minivpn-passwd" "$OUT/users" add "$u" >>"$OUT/passwd.log" 2>&1
+done
+# An admin's typo: a line without the date fields (line 3).
+echo "mallory:$(openssl passwd -6 mallory-pw)" >>"$OUT/users"
+for u in alice bob carol; do
+	v=PW_${u^^}
+	(umask 077; echo "${!v}" >"$OUT/pw-$u")
+done
+
+sed -e "s|^cert = .*|cert = $PKI/server.crt|" -e "s|^key = .*|key = $PKI/server.key|" \
+    -e "s|^shadow = .*|shadow = $OUT/users|" -e "s|^route = .*|route = $INTRANET|" \
+    "$T10/examples/server.conf" >"$OUT/server.conf"
+echo "control = $CTL" >>"$OUT/server.conf"
+# The lab cannot add the server's own user (minivpn): nobody, shared on purpose.
+sed -i -e "s|^user = .*|user = nobody|" "$OUT/server.conf"
+echo "shared-user = yes" >>"$OUT/server.conf"
+# client_conf USER: the example client.conf for USER
+client_conf() {
+	sed -e "s|^server = .*|server = $TLS_NAME:$TLS_PORT|" -e "s|^ca-file = .*|ca-file = $PKI/ca.crt|" \
+	    -e "s|^login = .*|login = $1|" -e "s|^password-file = .*|password-file = $OUT/pw-$1|" \
+	    "$T10/examples/client.conf" >"$OUT/client-$1.conf"
+}
+for u in alice bob carol; do client_conf "$u"; done
+
+# The capabilities the unit leaves the server, in setpriv's words.
+unit=$T10/dist/minivpn-server@.service.in
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/ /,/g')
+if [ -z "$caps" ] || ! grep -q '^NoNewPrivileges=yes' "$unit"; then
+	fail "the server unit has no CapabilityBoundingSet or NoNewPrivileges=yes"
+	check_end
+fi
+note "server bounding set (from the unit): $caps"
+
+# ---- the server, as its unit runs it ----------------------------------------------------
+lab_bg server server setpriv --bounding-set "-all,$caps" --inh-caps -all --no-new-privs \
+	"$BIN/minivpn-server" --config "$OUT/server.conf"
+if ! wait_for "minivpn-server to listen" 10 grep -q "listening on" "$OUT/server.log"; then
+	fail "minivpn-server --config did not start with the unit's capabilities: $(tail -2 "$OUT/server.log" | tr '\n' ' ')"
+	check_end
+fi
+pass "server: starts from the example server.conf with only the unit's capabilities ($caps)"
+expect_grep "server: drops privileges within the unit's capabilities" \
+	'dropped privileges' "$OUT/server.log"
+expect_grep "shadow: a malformed line is logged at start-up with its number and user" \
+	"$OUT/users:3: malformed line.*'mallory'" "$OUT/server.log"
+# shellcheck disable=SC2016  # a literal '$6$'
+expect_no_grep "shadow: ... without its hash" '\$6\$' "$OUT/server.log"
+if [ -S "$CTL" ] && [ "$(stat -c '%a %u' "$CTL")" = "600 0" ]; then
+	pass "control: the socket is mode 0600, owned by root"
+else
+	fail "control: $CTL is $(stat -c '%F %a %u' "$CTL" 2>&1), expected a socket, mode 0600, uid 0"
+fi
+
+# ---- clients from config files -------------------------------------------------------------
+lab_bg u c-alice "$BIN/minivpn-client" --config "$OUT/client-alice.conf"
+lab_bg u2 c-bob "$BIN/minivpn-client" --config "$OUT/client-bob.conf"
+tun_addr() {      # HOST: the IPv4 address of its tun0, if any
+	lab_exec "$1" ip -4 -o addr show dev tun0 2>/dev/null | sed -nE 's/.* inet ([0-9.]+).*/\1/p'
+}
+has_tun_addr() { [ -n "$(tun_addr "$1")" ]; }
+wait_for "alice's tunnel" 15 has_tun_addr u
+wait_for "bob's tunnel" 15 has_tun_addr u2
+A1=$(tun_addr u) A2=$(tun_addr u2)
+if [ -n "$A1" ] && [ -n "$A2" ] && [ "$A1" != "$A2" ]; then
+	crit pass "clients: alice and bob, started from client.conf, have tunnels ($A1, $A2)"
+else
+	crit fail "clients from client.conf: u '$A1', u2 '$A2': $(tail -1 "$OUT/c-alice.log") / $(tail -1 "$OUT/c-bob.log")"
+	check_end
+fi
+
+expect_grep "clients: the route of server.conf is pushed and set" \
+	"tun0: route $INTRANET" "$OUT/c-alice.log"
+
+capture_start t sw:br-int || check_end
+lab_exec u ping -c 4 -i 0.2 -W 2 "$V" >"$OUT/ping-u.log" 2>&1
+lab_exec u2 ping -c 2 -i 0.2 -W 2 "$V" >"$OUT/ping-u2.log" 2>&1
+capture_stop t
+I=$OUT/t-sw-br-int.pcap
+expect_pcap "$I" --at-least 4 "icmp[icmptype]=icmp-echo and src $A1 and dst $V" \
+	"clients: alice's pings reach V through the tunnel"
+expect_pcap "$I" --at-least 2 "icmp[icmptype]=icmp-echo and src $A2 and dst $V" \
+	"clients: bob's pings reach V through the tunnel"
+
+# ---- clients cannot reach each other by default ----------------------------------------------
+capture_start c2c u2:tun0 || check_end
+lab_exec u ping -c 3 -i 0.2 -W 1 "$A2" >"$OUT/ping-c2c.log" 2>&1
+# the control: bob's own traffic is on his tun0 in the same capture
+lab_exec u2 ping -c 2 -i 0.2 -W 2 "$V" >"$OUT/ping-c2c-ctl.log" 2>&1
+capture_stop c2c
+expect_grep "client-to-client: off by default, alice's pings to bob's address get no reply" \
+	' 0 received' "$OUT/ping-c2c.log"
+expect_pcap "$OUT/c2c-u2-tun0.pcap" --at-least 2 "icmp[icmptype]=icmp-echoreply and src $V and dst $A2" \
+	"client-to-client: (control) bob's own replies from V reach his tun0"
+expect_pcap "$OUT/c2c-u2-tun0.pcap" --none "icmp and src $A1" \
+	"client-to-client: ... alice's pings never reach bob's tun0"
+expect_grep "client-to-client: ... and the server says why" \
+	"dropped a packet to $A2: traffic between clients is off" "$OUT/server.log"
+
+# ---- status --------------------------------------------------------------------------------
+lab_exec server "$BIN/minivpn-server" --status --control "$CTL" >"$OUT/status.txt" 2>"$OUT/status.err"
+echo "exit $?" >"$OUT/status.status"
+note "status: $(tr '\n' '|' <"$OUT/status.txt")"
+expect_grep "status: answers (exit 0)" '^exit 0$' "$OUT/status.status"
+# user tunnel peer since bytes-in bytes-out packets-in packets-out
+row() { awk -v u="$1" '$1 == u' "$OUT/status.txt"; }
+ra=$(row alice) rb=$(row bob)
+if [ "$(awk '{print $2, $3}' <<<"$ra" | sed 's/:[0-9]*$//')" = "$A1 $U" ] &&
+   [ "$(awk '{print $2, $3}' <<<"$rb" | sed 's/:[0-9]*$//')" = "$A2 $U2" ]; then
+	crit pass "status: lists both clients with their tunnel address and peer (alice $A1 from $U, bob $A2 from $U2)"
+else
+	crit fail "status: expected alice $A1 from $U and bob $A2 from $U2, got: $(tr '\n' '|' <"$OUT/status.txt")"
+fi
+expect_grep "status: counts the sessions (clients 2)" '^clients 2$' "$OUT/status.txt"
+# packets-in of alice >= her echo requests seen on the intranet; bytes > 0;
+# since is a UTC time stamp of today.
+seen=$(pcap_count "$I" "icmp[icmptype]=icmp-echo and src $A1") || seen=-1
+read -r _ _ _ since bin bout pin pout <<<"$ra"
+if [ "${seen:-0}" -ge 4 ] && [ "${pin:-0}" -ge "$seen" ] && [ "${pout:-0}" -ge 4 ] &&
+   [ "${bin:-0}" -ge $((pin * 28)) ] && [ "${bout:-0}" -ge $((pout * 28)) ]; then
+	pass "status: alice's counters match the capture ($pin packets in >= $seen requests seen; $bin bytes in, $pout packets and $bout bytes out)"
+else
+	fail "status: alice's counters ($pin in / $bin bytes, $pout out / $bout bytes) do not match the $seen requests captured"
+fi
+if [[ "$since" == "$(date -u +%Y-%m-%d)"T*Z ]]; then pass "status: 'since' is today's UTC time ($since)"
+else fail "status: 'since' is '$since', expected $(date -u +%Y-%m-%d)T...Z"; fi
+
+lab_exec server setpriv --reuid 65534 --regid 65534 --clear-groups \
+	"$BIN/minivpn-server" --status --control "$CTL" >"$OUT/status-nobody.txt" 2>&1
+st=$?
+if [ "$st" != 0 ] && ! grep -q alice "$OUT/status-nobody.txt"; then
+	pass "status: refused to a user other than root (exit $st: $(tail -1 "$OUT/status-nobody.txt" | cut -c1-100))"
+else
+	fail "status: uid 65534 got an answer (exit $st): $(head -3 "$OUT/status-nobody.txt" | tr '\n' '|')"
+fi
+
+# ---- a user added while the server runs logs in ---------------------------------------------
+echo "$PW_CAROL" | lab_exec server "$BIN/minivpn-passwd" "$OUT/users" add carol >>"$OUT/passwd.log" 2>&1
+lab_bg u3 c-carol "$BIN/minivpn-client" --config "$OUT/client-carol.conf"
+if wait_for "carol's tunnel" 15 has_tun_addr u3; then
+	A3=$(tun_addr u3)
+	crit pass "minivpn-passwd: carol, added while the server runs, logs in ($A3)"
+else
+	crit fail "minivpn-passwd: carol, added while the server runs, did not log in: $(tail -1 "$OUT/c-carol.log")"
+fi
+# shellcheck disable=SC2016  # a literal '$y$'
+expect_ok "minivpn-passwd: ... with a yescrypt hash" grep -q '^carol:\$y\$' "$OUT/users"
+
+# ---- disconnect --------------------------------------------------------------------------------
+lab_exec server "$BIN/minivpn-server" --disconnect alice --control "$CTL" >"$OUT/disconnect.txt" 2>&1
+echo "exit $?" >>"$OUT/disconnect.txt"
+expect_grep "disconnect: the server says alice is disconnected (exit 0)" \
+	'^disconnected alice$' "$OUT/disconnect.txt"
+gone() { ! lab_alive c-alice; }
+if wait_for "alice's client to stop" 10 gone; then
+	bg_exit_note c-alice || true
+	if grep -q '^exit 3$' "$OUT/c-alice.status" 2>/dev/null &&
+	   grep -q 'disconnected by the administrator' "$OUT/c-alice.log"; then
+		pass "disconnect: alice's client stops, saying why (exit 3: its unit does not restart it)"
+	else
+		fail "disconnect: alice's client ended with $(cat "$OUT/c-alice.status" 2>/dev/null): $(tail -1 "$OUT/c-alice.log")"
+	fi
+else
+	fail "disconnect: alice's client still runs: $(tail -1 "$OUT/c-alice.log")"
+fi
+lab_exec server "$BIN/minivpn-server" --status --control "$CTL" >"$OUT/status2.txt" 2>&1
+if ! grep -q '^alice ' "$OUT/status2.txt" && grep -q '^bob ' "$OUT/status2.txt" &&
+   grep -q '^carol ' "$OUT/status2.txt" && grep -q '^clients 2$' "$OUT/status2.txt"; then
+	pass "disconnect: status then lists bob and carol, not alice"
+else
+	fail "disconnect: status afterwards: $(tr '\n' '|' <"$OUT/status2.txt")"
+fi
+if has_tun_addr u; then fail "disconnect: u's tun0 still has an address"
+else pass "disconnect: alice's client removed its tunnel address"; fi
+lab_exec server "$BIN/minivpn-server" --disconnect nosuchuser --control "$CTL" >"$OUT/disconnect2.txt" 2>&1
+st=$?
+if [ "$st" = 1 ] && grep -q 'no session of nosuchuser' "$OUT/disconnect2.txt"; then
+	pass "disconnect: an unknown user is an error (exit 1)"
+else
+	fail "disconnect nosuchuser: exit $st: $(tail -1 "$OUT/disconnect2.txt")"
+fi
+expect_alive "server: still running after the control requests" server
+if lab_exec server nft list tables 2>/dev/null | grep -q minivpn; then
+	fail "nat: a minivpn nftables table exists without --nat"
+else
+	pass "nat: no nftables table without --nat"
+fi
+
+# ---- client-to-client and NAT on: the command line over the same config file ------------------
+lab_stop server
+# The interface towards the LAN, found as the README says.
+LAN_IF=$(lab_exec server ip -o route get "$V" | sed -n 's/.* dev \([^ ]*\).*/\1/p')
+NAT_TABLE=minivpn_192_168_53_0_24   # the example's pool, 192.168.53.0/24
+lab_bg server server2 setpriv --bounding-set "-all,$caps" --inh-caps -all --no-new-privs \
+	"$BIN/minivpn-server" --config "$OUT/server.conf" --client-to-client --nat "$LAN_IF"
+back() { [ "$(tun_addr u2)" = "$A2" ] && [ "$(tun_addr u3)" = "$A3" ] &&
+	grep -q "logged in.*$A2" "$OUT/server2.log" && grep -q "logged in.*$A3" "$OUT/server2.log"; }
+if wait_for "bob and carol to come back" 20 back; then
+	capture_start c2c2 u3:tun0 || check_end
+	lab_exec u2 ping -c 3 -i 0.2 -W 2 "$A3" >"$OUT/ping-c2c2.log" 2>&1
+	capture_stop c2c2
+	expect_grep "client-to-client: with --client-to-client, bob's pings to carol get replies" \
+		' 3 received' "$OUT/ping-c2c2.log"
+	expect_pcap "$OUT/c2c2-u3-tun0.pcap" --at-least 3 "icmp[icmptype]=icmp-echo and src $A2 and dst $A3" \
+		"client-to-client: ... through carol's tun0"
+	# --nat: V sees the server's address, never the pool's
+	capture_start nat sw:br-int || check_end
+	lab_exec u2 ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/ping-nat.log" 2>&1
+	capture_stop nat
+	expect_grep "nat: bob pings V with --nat $LAN_IF" ' 3 received' "$OUT/ping-nat.log"
+	expect_pcap "$OUT/nat-sw-br-int.pcap" --at-least 3 "icmp[icmptype]=icmp-echo and src $SERVER_INT and dst $V" \
+		"nat: on the LAN the requests come from the server's address $SERVER_INT"
+	expect_pcap "$OUT/nat-sw-br-int.pcap" --none "src net 192.168.53.0/24" \
+		"nat: ... and none from the pool"
+else
+	skip "bob and carol did not reconnect" "client-to-client: with --client-to-client, bob's pings to carol get replies"
+	skip "bob and carol did not reconnect" "client-to-client: ... through carol's tun0"
+	skip "bob did not reconnect" "nat: bob pings V with --nat $LAN_IF"
+	skip "bob did not reconnect" "nat: on the LAN the requests come from the server's address $SERVER_INT"
+	skip "bob did not reconnect" "nat: ... and none from the pool"
+fi
+
+if lab_exec server nft list table ip "$NAT_TABLE" >"$OUT/nat-table.txt" 2>&1 &&
+   grep -q "oifname \"$LAN_IF\" masquerade" "$OUT/nat-table.txt"; then
+	pass "nat: the server's table ip $NAT_TABLE masquerades the pool on $LAN_IF"
+else
+	fail "nat: no table ip $NAT_TABLE with the masquerade rule: $(head -3 "$OUT/nat-table.txt" | tr '\n' ' ')"
+fi
+lab_stop server2
+gone_table() { ! lab_exec server nft list table ip "$NAT_TABLE" >/dev/null 2>&1; }
+if wait_for "the NAT table to go" 5 gone_table; then
+	pass "nat: the table is removed when the server stops"
+else
+	fail "nat: table ip $NAT_TABLE still there after the server stopped"
+fi
+expect_grep "nat: ... and the server says so" "nat: table ip $NAT_TABLE removed" "$OUT/server2.log"
+
+
+# ---- full tunnel: 0.0.0.0/0 pushed, the way to the server kept outside; DNS pushed -----------
+# bob and carol stop first: u2 and u3 have no resolv.conf of their own,
+# and their clients would apply the DNS push to the machine's.
+lab_stop c-bob
+lab_stop c-carol
+lab_exec u ip -4 route show >"$OUT/u-routes-before.txt" 2>&1
+# u's own /etc/resolv.conf (lab.sh binds the lab's copy over /etc for u's
+# commands); if that does not hold, DNS is not tried: the client would
+# change the machine's own file.
+host_resolv=$(sha256sum </etc/resolv.conf 2>/dev/null)
+echo "nameserver 10.9.0.250   # u's resolver before the VPN ($$)" >"$LAB_STATE/etc/u/resolv.conf"
+chmod 644 "$LAB_STATE/etc/u/resolv.conf"
+cp "$LAB_STATE/etc/u/resolv.conf" "$OUT/u-resolv-before.txt"
+DNS_ARGS=()
+if lab_exec u cat /etc/resolv.conf 2>/dev/null | grep -q "before the VPN ($$)"; then
+	DNS_TRY=1
+else
+	DNS_TRY=0 DNS_ARGS=(--no-dns)
+	note "u has no resolv.conf of its own here: DNS push not tried"
+fi
+lab_bg server server3 "$BIN/minivpn-server" --config "$OUT/server.conf" --route 0.0.0.0/0 \
+	--dns "$V" --dns 192.168.60.6 --dns-search corp.example --dns-search lab.example
+wait_for "server3 to listen" 10 grep -q "listening on" "$OUT/server3.log"
+lab_bg u c-alice2 "$BIN/minivpn-client" --config "$OUT/client-alice.conf" "${DNS_ARGS[@]}"
+full() { lab_exec u ip -4 route show 2>/dev/null | grep -q '^0.0.0.0/1 dev tun0'; }
+if wait_for "alice's full tunnel" 15 full; then
+	lab_exec u ip -4 route get "$V" >"$OUT/route-v.txt" 2>&1
+	lab_exec u ip -4 route get "$SERVER_EXT" >"$OUT/route-server.txt" 2>&1
+	expect_grep "full tunnel: u's way to V is the tunnel (0.0.0.0/1 and 128.0.0.0/1 dev tun0)" \
+		' dev tun0 ' "$OUT/route-v.txt"
+	expect_no_grep "full tunnel: ... but its way to the server stays outside it" \
+		'dev tun0' "$OUT/route-server.txt"
+	capture_start full sw:br-ext || check_end
+	lab_exec u ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/ping-full.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 198.51.100.1 >/dev/null 2>&1   # the "internet": into the tunnel too
+	capture_stop full
+	expect_grep "full tunnel: alice pings V" ' 3 received' "$OUT/ping-full.log"
+	if [ "$DNS_TRY" = 1 ]; then
+		lab_exec u cat /etc/resolv.conf >"$OUT/u-resolv-during.txt" 2>&1
+		[ "$(sha256sum </etc/resolv.conf 2>/dev/null)" = "$host_resolv" ] || host_resolv=changed-while-connected
+		if grep -qx "nameserver $V" "$OUT/u-resolv-during.txt" &&
+		   grep -qx "nameserver 192.168.60.6" "$OUT/u-resolv-during.txt" &&
+		   grep -qx "search corp.example lab.example" "$OUT/u-resolv-during.txt" &&
+		   ! grep -q '10.9.0.250' "$OUT/u-resolv-during.txt"; then
+			pass "dns: the pushed servers ($V, 192.168.60.6) and search domains are u's resolver"
+		else
+			fail "dns: u's resolv.conf while connected: $(tr '\n' '|' <"$OUT/u-resolv-during.txt")"
+		fi
+	else
+		skip "u has no resolv.conf of its own" "dns: the pushed servers and search domains are u's resolver"
+	fi
+	expect_pcap "$OUT/full-sw-br-ext.pcap" --at-least 6 "src $U and dst $SERVER_EXT and tcp port $TLS_PORT" \
+		"full tunnel: (control) u's TLS to the server is on the extranet"
+	crit expect_pcap "$OUT/full-sw-br-ext.pcap" --none "host $U and not (host $SERVER_EXT and tcp port $TLS_PORT) and not arp" \
+		"full tunnel: u sends nothing on the extranet but TLS to the server"
+	lab_stop c-alice2
+	if [ "$DNS_TRY" = 1 ]; then
+		restored() { cmp -s "$LAB_STATE/etc/u/resolv.conf" "$OUT/u-resolv-before.txt"; }
+		if wait_for "u's resolv.conf to come back" 5 restored; then
+			pass "dns: u's resolv.conf is as it was once the client stops"
+		else
+			fail "dns: u's resolv.conf after the client: $(tr '\n' '|' <"$LAB_STATE/etc/u/resolv.conf")"
+		fi
+	else
+		skip "u has no resolv.conf of its own" "dns: u's resolv.conf is as it was once the client stops"
+	fi
+	if [ "$(sha256sum </etc/resolv.conf 2>/dev/null)" = "$host_resolv" ]; then
+		pass "dns: the machine's own /etc/resolv.conf was not touched"
+	else
+		fail "dns: the machine's own /etc/resolv.conf changed"
+	fi
+	lab_exec u ip -4 route show >"$OUT/u-routes-after.txt" 2>&1
+	if diff -q "$OUT/u-routes-before.txt" "$OUT/u-routes-after.txt" >/dev/null; then
+		pass "full tunnel: the client's exit leaves u's routes as they were"
+	else
+		fail "full tunnel: u's routes after the client: $(diff "$OUT/u-routes-before.txt" "$OUT/u-routes-after.txt" | tr '\n' ' ')"
+	fi
+else
+	fail "full tunnel: no 0.0.0.0/1 route on u's tun0: $(tail -2 "$OUT/c-alice2.log" | tr '\n' ' ')"
+	for d in "u's way to V is the tunnel" "its way to the server stays outside it" "alice pings V" \
+	         "dns pushed" "u's TLS on the extranet" "u sends nothing on the extranet but TLS" \
+	         "dns restored" "the machine's resolv.conf untouched" "routes as they were"; do
+		skip "no full tunnel" "full tunnel: $d"
+	done
+fi
+lab_stop server3
+
+check_end
