@@ -6,7 +6,8 @@
 #   2.b  it has 192.168.53.99/24 and is up (set by the program, over netlink)
 #   2.c  with no traffic the reader waits (no CPU); pinging 192.168.53.1
 #        prints the requests; pinging 192.168.60.5 prints nothing (that
-#        route does not go through the TUN); SIGTERM ends it with status 0
+#        route does not go through the TUN); SIGTERM ends it with status 0,
+#        the interface deleted under it with status 1
 #   2.d  with --respond, ping gets replies whose checksums are correct and
 #        that are exactly as long as they say; with --garbage, the kernel
 #        drops what is written and nothing crashes
@@ -118,6 +119,19 @@ if wait_for "the garbage writer to set up $IF" 5 tun_ready garbage; then
 		fail "2.d: expected the kernel to drop 3 non-IP writes, rx_dropped went $before -> $after"
 	fi
 	expect_alive "2.d: the garbage writer is still running" garbage
+	# The device taken away under the program: read() fails (EBADFD), and
+	# the contract says exit 1, not a loop that retries forever.
+	lab_exec u ip link del "$IF"
+	if wait_for "tun-demo to notice $IF is gone" 3 sh -c "! kill -0 ${BG_PID[garbage]:-0} 2>/dev/null"; then
+		lab_stop garbage
+		if [ "$(cat "$OUT/garbage.status")" = "exit 1" ] && tail -3 "$OUT/garbage.log" | grep -q "$IF"; then
+			pass "2.c: when $IF is deleted, the read fails and tun-demo exits 1, saying so (\"$(tail -1 "$OUT/garbage.log" | cut -c1-80)\")"
+		else
+			fail "2.c: when $IF is deleted, tun-demo must exit 1 with a message naming $IF; it ended with $(cat "$OUT/garbage.status"): $(tail -1 "$OUT/garbage.log" | cut -c1-120)"
+		fi
+	else
+		fail "2.c: tun-demo went on running for 3 s after $IF was deleted (a failed read is an error, not a retry): $(tail -1 "$OUT/garbage.log" | cut -c1-120)"
+	fi
 else
 	fail "2.d: tun-demo --garbage did not set up $IF: $(tail -2 "$OUT/garbage.log" | tr '\n' ' ')"
 fi
