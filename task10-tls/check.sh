@@ -54,6 +54,7 @@ PW_ALICE=alice-$$-pw PW_BOB=bob-$$-pw PW_CAROL=carol-$$-pw PW_WRONG=wrong-$$-gue
 PW_DAVE=dave-$$-pw PW_ERIN=erin-$$-pw PW_ROOT=root-$$-pw PW_FRANK=frank-$$-pw
 # Near misses of alice's password (a compare over the wrong length or a
 # prefix of the hash accepts some of them).
+# shellcheck disable=SC2034  # PW_SUFFIX, PW_EMPTY: read as ${!v} below
 PW_SAME_LEN=X${PW_ALICE#?} PW_PREFIX=${PW_ALICE%?} PW_SUFFIX=${PW_ALICE}x PW_EMPTY=
 PWS_RE="$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_DAVE|$PW_ERIN|$PW_ROOT|$PW_FRANK|$PW_WRONG|$PW_SAME_LEN|$PW_PREFIX"
 {
@@ -145,10 +146,11 @@ s_server_bg() {   # NAME PORT [s_server args]: one connection, then it exits
 s_server_bg tls12-srv 4435 -tls1_2 -cert "$PKI/server.crt" -key "$PKI/server.key"
 # A lab-CA certificate naming cn-only.example in its CN only, with no
 # subjectAltName: only a client that falls back to the CN accepts it.
-openssl req -new -key "$PKI/server.key" -subj "/CN=cn-only.example/O=VPN Lab" -out "$OUT/cn-only.csr" >"$OUT/cn-only-pki.log" 2>&1 &&
-openssl x509 -req -in "$OUT/cn-only.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
-	-days 30 -out "$OUT/cn-only.crt" -extfile <(echo 'basicConstraints = CA:FALSE') >>"$OUT/cn-only-pki.log" 2>&1 ||
+if ! { openssl req -new -key "$PKI/server.key" -subj "/CN=cn-only.example/O=VPN Lab" -out "$OUT/cn-only.csr" &&
+	openssl x509 -req -in "$OUT/cn-only.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+		-days 30 -out "$OUT/cn-only.crt" -extfile <(echo 'basicConstraints = CA:FALSE'); } >"$OUT/cn-only-pki.log" 2>&1; then
 	fail "making the CN-only certificate failed: $(tail -1 "$OUT/cn-only-pki.log")"
+fi
 s_server_bg cn-only-srv 4436 -cert "$OUT/cn-only.crt" -key "$PKI/server.key"
 
 SERVER_HELLO="tcp src port $TLS_PORT and tcp[((tcp[12] & 0xf0) >> 2)] = 0x16 and tcp[((tcp[12] & 0xf0) >> 2) + 5] = 2"
@@ -337,7 +339,8 @@ expect_idle_cpu "idle CPU" server c1 c2 c3
 proc_tree() {   # PID: it and its descendants
 	local c
 	echo "$1"
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do proc_tree "$c"; done
+	cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' |
+		while read -r c; do [ -z "$c" ] || proc_tree "$c"; done
 }
 nproc=0 unread=0 leaks=()
 for n in server c1 c2 c3; do
