@@ -70,8 +70,8 @@ BINS := $(addprefix $(BUILD)/bin/,$(sort $(PROGRAMS)))
 UNIT := $(addprefix $(BUILD)/test/,$(sort $(TESTS)))
 
 .DEFAULT_GOAL := all
-.PHONY: all help programs unit-tests check check-build check-mutants fuzz deps demo lab-up lab-down \
-        shell clean pki bench grade handout report
+.PHONY: all help programs unit-tests check check-build check-stress check-mutants fuzz deps demo lab-up lab-down \
+        shell clean pki bench bench-scale grade handout report
 all: $(LIBCOMMON) $(BINS) $(UNIT)
 programs: $(BINS)
 unit-tests: $(UNIT)
@@ -97,6 +97,10 @@ check: check-build
 
 check-task%: check-build
 	@tests/run.sh task$*
+
+# The TLS VPN under attack and a reconnect storm (task10-tls/stress.sh).
+check-stress: check-build
+	@tests/run.sh stress
 
 check-mutants: check-build
 	@tests/run.sh mutants
@@ -133,11 +137,13 @@ help:
 	@echo "  make                 build everything (build/rel; SAN=1: build/san with ASan+UBSan)"
 	@echo "  make check           every check; ends with 'N passed, M failed'"
 	@echo "  make check-taskN     task N's check and those before it (N = 1..10)"
+	@echo "  make check-stress    the TLS VPN under attack and a reconnect storm (issue 14)"
 	@echo "  make check-mutants   each check fails on programs broken on purpose"
 	@echo "  make fuzz            libFuzzer on the packet and frame parsers (clang; FUZZ_SECONDS=60)"
 	@echo "  make demo            the TLS VPN with two clients, and the encrypted capture"
 	@echo "  make lab-up | lab-down | shell HOST=u   the lab network (LAB=name for another)"
 	@echo "  make pki | bench     certificates for the TLS VPN | against OpenVPN"
+	@echo "  make bench-scale     1,000 logged-in clients: server memory, CPU, RTT"
 	@echo "  make grade [SUBMISSION=DIR] | grade-all SUBMISSIONS=DIR"
 	@echo "  make handout | report | docker-check"
 	@echo "  make deps            install the Debian packages (root)"

@@ -313,3 +313,87 @@ nl_route_del(struct in_addr dst, int prefixlen, const struct in_addr *gw,
 {
 	return nl_route(RTM_DELROUTE, dst, prefixlen, gw, ifname);
 }
+
+/*
+ * What `ip route get DST` says: the gateway (0.0.0.0 when DST is on-link)
+ * and the interface the kernel would send a packet to dst through. Used by
+ * minivpn-client to keep its path to the server out of a full tunnel.
+ */
+int
+nl_route_get(struct in_addr dst, struct in_addr *gw, char *ifname)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	union {
+		struct nlmsghdr nh;
+		char buf[NL_ACK_MAX];
+	} rbuf;
+	char what[64], d[INET_ADDRSTRLEN];
+	struct nl_req req;
+	uint32_t oif = 0;
+	int fd, ret = -1;
+	ssize_t n;
+
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	snprintf(what, sizeof(what), "route get %s", d);
+	gw->s_addr = 0;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	req.nh.nlmsg_type = RTM_GETROUTE;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 1;
+	req.u.rt.rtm_family = AF_INET;
+	req.u.rt.rtm_dst_len = 32;
+	if (nl_attr_put(&req, RTA_DST, &dst, sizeof(dst)) == -1)
+		return -1;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd == -1) {
+		log_warn("%s: netlink socket", what);
+		return -1;
+	}
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel,
+	           sizeof(kernel)) == -1) {
+		log_warn("%s: netlink send", what);
+		goto out;
+	}
+	do
+		n = recv(fd, rbuf.buf, sizeof(rbuf), 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		log_warn("%s: netlink receive", what);
+		goto out;
+	}
+	for (struct nlmsghdr *nh = &rbuf.nh; NLMSG_OK(nh, (size_t)n);
+	     nh = NLMSG_NEXT(nh, n)) {
+		if (nh->nlmsg_type == NLMSG_ERROR &&
+		    nh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+			const struct nlmsgerr *err = NLMSG_DATA(nh);
+
+			errno = -err->error;
+			log_warn("%s", what);
+			goto out;
+		}
+		if (nh->nlmsg_type != RTM_NEWROUTE ||
+		    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg)))
+			continue;
+		const struct rtmsg *rt = NLMSG_DATA(nh);
+		const struct rtattr *rta = RTM_RTA(rt);
+		size_t left = RTM_PAYLOAD(nh);
+
+		for (; RTA_OK(rta, left); rta = RTA_NEXT(rta, left)) {
+			if (rta->rta_type == RTA_GATEWAY && RTA_PAYLOAD(rta) == 4)
+				memcpy(gw, RTA_DATA(rta), 4);
+			else if (rta->rta_type == RTA_OIF && RTA_PAYLOAD(rta) == 4)
+				memcpy(&oif, RTA_DATA(rta), 4);
+		}
+		if (oif == 0 || if_indextoname(oif, ifname) == NULL) {
+			log_warnx("%s: the kernel named no interface", what);
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	log_warnx("%s: no answer from the kernel", what);
+out:
+	close(fd);
+	return ret;
+}

@@ -122,6 +122,42 @@ enum tun_mode { TUN_MODE_TUN, TUN_MODE_TAP };
 int tun_open(const char *name, enum tun_mode mode, bool nonblock,
              char ifname[IFNAMSIZ]);
 
+
+/* ---- vnet.c: TUN offloads, superpackets (virtio_net_hdr) ----------------- */
+
+#define VNET_HDR_LEN   10       /* struct virtio_net_hdr */
+#define VNET_SEGS_MAX  1024     /* segments one superpacket may be cut into */
+#define VNET_PKT_MAX   65535    /* an IPv4 packet's largest total length */
+
+enum vnet_kind { VNET_GSO_NONE = 0, VNET_GSO_TCP4 = 1, VNET_GSO_UDP4 = 2 };
+#define VNET_F_CSUM_PARTIAL 0x01  /* transport checksum: pseudo-header only */
+#define VNET_F_ECN          0x02  /* TCP with ECN (CWR on the first segment) */
+#define VNET_OFF_TCP4       0x01  /* tun_set_offload(): what the TUN takes */
+#define VNET_OFF_UDP4       0x02
+
+/* A superpacket's layout: kind, flags and gso_size as claimed by a header,
+ * the rest derived from the packet by vnet_check(). */
+struct vnet_gso {
+	uint8_t  type, flags;
+	uint16_t gso_size;                 /* payload bytes per segment */
+	uint16_t csum_start, csum_off;     /* transport header, its checksum */
+	uint16_t hdr_len;                  /* IPv4 + transport header */
+};
+/* Nonblocking TUN with IFF_VNET_HDR (offloads off until tun_set_offload). */
+int tun_open_vnet(const char *name, char ifname[IFNAMSIZ]);
+int tun_set_offload(int fd, bool on);  /* VNET_OFF_* in force, or -1 */
+int vnet_check(struct vnet_gso *g, const uint8_t *pkt, size_t len,
+               size_t mtu, const char **why);
+int vnet_from_kernel(const uint8_t *hdr, const uint8_t *pkt, size_t len,
+                     size_t mtu, struct vnet_gso *g, const char **why);
+void vnet_to_kernel(const struct vnet_gso *g, uint8_t hdr[VNET_HDR_LEN]);
+ssize_t tun_write_vnet(int fd, const struct vnet_gso *g, const uint8_t *pkt,
+                       size_t len);
+unsigned vnet_segment(uint8_t *pkt, size_t len, const struct vnet_gso *g,
+                      uint8_t *scratch,
+                      void (*emit)(void *arg, const uint8_t *p, size_t n),
+                      void *arg);
+uint16_t ipv4_hdr_csum(const uint8_t *ip, size_t ihl);
 /* ---- netlink.c: addresses, links and routes over rtnetlink (task 2.b) --- */
 
 int nl_link_up(const char *ifname, int mtu);        /* mtu 0: keep */
@@ -133,6 +169,8 @@ int nl_route_add(struct in_addr dst, int prefixlen, const struct in_addr *gw,
                  const char *ifname);
 int nl_route_del(struct in_addr dst, int prefixlen, const struct in_addr *gw,
                  const char *ifname);
+/* The route to dst now: gateway (0 when on-link), interface (IFNAMSIZ). */
+int nl_route_get(struct in_addr dst, struct in_addr *gw, char *ifname);
 
 /* ---- addr.c: parsing addresses and prefixes ----------------------------- */
 

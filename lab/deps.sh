@@ -12,7 +12,7 @@
 set -euo pipefail
 
 declare -A PKGS=(
-	[build]="gcc make libc6-dev pkg-config libssl-dev libpcap-dev libcrypt-dev libcmocka-dev"
+	[build]="gcc make libc6-dev pkg-config libssl-dev libpcap-dev libcrypt-dev libcmocka-dev libseccomp-dev"
 	[lab]="iproute2 util-linux procps iputils-ping"
 	[check]="iputils-arping socat openssl tcpdump nftables netcat-openbsd python3 shellcheck man-db groff-base"
 	[bench]="openvpn iperf3"

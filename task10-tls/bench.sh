@@ -6,17 +6,26 @@
 #   iperf3 TCP throughput U -> V     (BENCH_SECS seconds, default 10)
 #   ping RTT U -> V                  (BENCH_PINGS pings, 20 ms apart)
 #
-# VPNs: minivpn (TLS 1.3 over TCP, AES-256-GCM), OpenVPN over UDP and over
-# TCP (Debian's openvpn, TLS mode with the lab PKI, AES-256-GCM data
-# channel, 4 MiB socket buffers). The VPNs take turns, run by run (A B C
-# A B C ...). Results are printed side by side: min/median/max throughput,
-# ratios of the medians to OpenVPN/UDP, and the server's UDP
-# receive-buffer drops (nstat UdpRcvbufErrors); written to
+# Rows: routed (no tunnel: U routes to V via the server, the ceiling),
+# minivpn (TLS 1.3 over TCP, AES-256-GCM, --offload at both ends: TUN
+# offloads, superpackets in GSO frames), minivpn-plain (the same without
+# --offload: one DATA frame per packet, as the SEED-style protocol), OpenVPN over UDP and over TCP
+# (Debian's openvpn, TLS mode with the lab PKI, AES-256-GCM data channel,
+# 4 MiB socket buffers). The rows take turns, run by run (A B C D A B C D
+# ...). Printed side by side: min/median/max throughput, ratios of the
+# medians to OpenVPN/UDP and to the routed ceiling, CPU seconds per GB
+# moved (utime + stime of the VPN's processes, both ends, from /proc), RTT
+# and the server's UDP receive-buffer drops (nstat UdpRcvbufErrors). Then
+# the same with BENCH_LOSS percent of the extranet's frames dropped
+# (nftables numgen random on br-ext, both directions), and three clients
+# (U, U2, U3) at once to V, aggregate and per client (routed and minivpn:
+# the OpenVPN set-up here is point to point, one client). Written to
 # out/bench/results.txt.
 #
 # Environment: BIN (default build/rel/bin: a benchmark wants -O2, not the
-# sanitizers), BENCH_SECS, BENCH_PINGS, BENCH_RUNS (iperf3 runs per VPN;
-# default 3).
+# sanitizers), BENCH_SECS, BENCH_PINGS, BENCH_RUNS (iperf3 runs per row;
+# default 3), BENCH_LOSS (default 1,5; "" for none), BENCH_MULTI (0: skip
+# the three-client runs), BENCH_VPNS (rows, default all four).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,9 +43,12 @@ LABSH=$ROOT/lab/lab.sh
 # shellcheck source=lab/topology.sh
 . "$ROOT/lab/topology.sh"
 
+LOSSES=${BENCH_LOSS-1,5}
+MULTI=${BENCH_MULTI:-1}
 die() { echo "bench: $*" >&2; exit 1; }
-for t in openvpn iperf3 ping openssl; do
-	command -v $t >/dev/null || die "'$t' is missing: sudo apt-get install --no-install-recommends openvpn iperf3 iputils-ping openssl"
+"$ROOT/lab/deps.sh" --need lab,check,bench || die "the packages above are missing"
+for t in openvpn iperf3 ping openssl nft; do
+	command -v $t >/dev/null || die "'$t' is missing: sudo make deps"
 done
 for p in minivpn-server minivpn-client; do
 	[ -x "$BIN/$p" ] || die "$BIN/$p is missing: run 'make'"
@@ -88,25 +100,37 @@ PKI=$OUT/pki
 		-days 30 -extfile client.ext -out client.crt 2>/dev/null) ||
 	die "making the OpenVPN client certificate failed"
 PW=bench-$$-pw
-echo "bench:$(openssl passwd -6 "$PW"):19000:0:99999:7:::" >"$OUT/shadow"
+HASH=$(openssl passwd -6 "$PW")
+for u in bench bench2 bench3; do echo "$u:$HASH:19000:0:99999:7:::"; done >"$OUT/shadow"
 (umask 077; echo "$PW" >"$OUT/pw")
 
-bg iperf v iperf3 -s
-wait_for 5 "$LABSH" exec v sh -c 'ss -ltn | grep -q ":5201 "' || die "iperf3 -s did not start on v"
+# One iperf3 server per client host (an iperf3 server runs one test at a time).
+for port in 5201 5202 5203; do bg "iperf$port" v iperf3 -s -p $port; done
+wait_for 5 "$LABSH" exec v sh -c 'ss -ltn | grep -q ":5203 "' || die "iperf3 -s did not start on v"
 
 # ---- the three VPNs: up / down ------------------------------------------------------
-vpn_up() {   # NAME
+vpn_up() {   # NAME [CLIENT-HOSTS]
+	local hosts=${2:-u} h
 	case $1 in
-	minivpn)
-		bg mv-server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
-			--shadow "$OUT/shadow" -q
+	routed)
+		for h in $hosts; do run "$LABSH" exec "$h" ip route add "$INTRANET" via "$SERVER_EXT"; done
+		;;
+	minivpn|minivpn-plain)
+		local off=(--offload)
+		[ "$1" = minivpn ] || off=()
+		bg mv-server server "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" --key "$PKI/server.key" \
+			--shadow "$OUT/shadow" -q "${off[@]}"
 		# shellcheck disable=SC2016  # the port reaches the inner shell as $1
 		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":$1 "' sh "$TLS_PORT" || die "minivpn-server did not start"
-		bg mv-client u "$BIN/minivpn-client" --server "$TLS_NAME" --ca-dir "$PKI/ca-dir" \
-			--login bench --password-file "$OUT/pw"
-		# shellcheck disable=SC2016  # the network reaches the inner shell as $1
-		wait_for 15 "$LABSH" exec u sh -c 'ip route | grep -q "$1 dev tun"' sh "$INTRANET" ||
-			die "minivpn-client did not connect: $(tail -1 "$OUT/mv-client.log")"
+		for h in $hosts; do
+			bg "mv-client-$h" "$h" "$BIN/minivpn-client" --server "$TLS_NAME" --ca-dir "$PKI/ca-dir" \
+				--login "bench${h#u}" --password-file "$OUT/pw" "${off[@]}"
+		done
+		for h in $hosts; do
+			# shellcheck disable=SC2016  # the network reaches the inner shell as $1
+			wait_for 15 "$LABSH" exec "$h" sh -c 'ip route | grep -q "$1 dev tun"' sh "$INTRANET" ||
+				die "minivpn-client on $h did not connect: $(tail -1 "$OUT/mv-client-$h.log")"
+		done
 		;;
 	openvpn-udp|openvpn-tcp)
 		local proto=${1#openvpn-} sp cp
@@ -125,9 +149,11 @@ vpn_up() {   # NAME
 		;;
 	esac
 }
-vpn_down() {   # NAME
+vpn_down() {   # NAME [CLIENT-HOSTS]
+	local hosts=${2:-u} h
 	case $1 in
-	minivpn) stop mv-client; stop mv-server ;;
+	routed) for h in $hosts; do run "$LABSH" exec "$h" ip route del "$INTRANET" via "$SERVER_EXT"; done ;;
+	minivpn|minivpn-plain) for h in $hosts; do stop "mv-client-$h"; done; stop mv-server ;;
 	*) stop "$1-client"; stop "$1-server" ;;
 	esac
 }
@@ -144,59 +170,163 @@ rcvbuf_errors() {   # the server namespace's UdpRcvbufErrors counter
 		awk '$1 == "UdpRcvbufErrors" { print $2; found = 1 } END { if (!found) print 0 }'
 }
 
-# measure NAME RUN: one iperf3 run and the pings, from U to V
-declare -A MBPS=() RETR=() RTT=() RCVERR=()
-measure() {
-	local name=$1 i=$2 mbps retr e0 e1
-	"$LABSH" exec u ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/$name-warmup-$i.log" 2>&1 ||
-		die "$name: no ping through the tunnel (see $OUT/$name-*.log)"
-	e0=$(rcvbuf_errors)
-	"$LABSH" exec u iperf3 -c "$V" -t "$SECS" -f m >"$OUT/$name-iperf-$i.log" 2>&1 ||
-		die "$name: iperf3 failed: $(tail -1 "$OUT/$name-iperf-$i.log")"
-	e1=$(rcvbuf_errors)
-	mbps=$(awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") print $i }' "$OUT/$name-iperf-$i.log")
-	retr=$(awk '/sender/ { print $(NF-1) }' "$OUT/$name-iperf-$i.log")
-	"$LABSH" exec u ping -c "$PINGS" -i 0.02 -W 2 "$V" >"$OUT/$name-ping-$i.log" 2>&1 || true
-	MBPS[$name]+="$mbps "
-	RETR[$name]+="$retr "
-	RTT[$name]+="$(sed -nE 's|^rtt .* = [0-9.]+/([0-9.]+)/.*|\1|p' "$OUT/$name-ping-$i.log") "
-	RCVERR[$name]=$(( ${RCVERR[$name]:-0} + e1 - e0 ))
-	echo "  $name run $i: $mbps Mbit/s, $retr retransmissions, $((e1 - e0)) UDP receive-buffer errors" >&2
+# The VPN's processes: every descendant of the background jobs that run
+# its ends (the lab.sh wrappers exec into the program, so this is the VPN,
+# its threads and its helpers, at both ends). routed has none.
+vpn_jobs() {   # NAME: the PIDs of its background jobs
+	local n
+	for n in "${!PIDS[@]}"; do
+		case $1:$n in
+		minivpn:mv-*|minivpn-plain:mv-*|openvpn-udp:openvpn-udp-*|openvpn-tcp:openvpn-tcp-*) echo "${PIDS[$n]}" ;;
+		esac
+	done
+}
+cpu_ticks() {   # PID...: utime + stime of them and their descendants, in ticks
+	[ $# -gt 0 ] || { echo 0; return; }
+	ps -e -o pid=,ppid= | awk -v roots="$*" '
+		BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
+		{ par[$1] = $2 }
+		END { do { more = 0; for (p in par) if (!(p in keep) && (par[p] in keep)) { keep[p] = 1; more = 1 } } while (more)
+		      for (p in keep) print p }' |
+	while read -r p; do
+		# fields after "(comm)": utime and stime are the 12th and 13th
+		sed -E 's/^.*\) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+	done | awk '{ t += $1 } END { print t + 0 }'
+}
+HZ=$(getconf CLK_TCK)
+
+# Loss on the extranet: every frame br-ext forwards (its ports: HOST-0 in
+# the switch), both directions.
+loss_set() {   # PERCENT (0: none)
+	"$LABSH" exec sw nft delete table bridge benchloss 2>/dev/null || true
+	[ "$1" -gt 0 ] || return 0
+	"$LABSH" exec sw nft -f - <<-EOF || die "nftables: cannot set the loss rule"
+	table bridge benchloss {
+		chain lossy {
+			type filter hook forward priority 0; policy accept;
+			iifname { "u-0", "u2-0", "u3-0", "server-0" } numgen random mod 100 < $1 drop
+		}
+	}
+	EOF
 }
 
-# ---- interleaved runs: A B C, A B C, ... (so that drifts of the machine's
+iperf_mbps() { awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") print $i }' "$1"; }
+
+# measure NAME LOSS RUN: one iperf3 run and the pings, from U to V
+declare -A MBPS=() RETR=() RTT=() RCVERR=() CPU=()
+measure() {
+	local name=$1 loss=$2 i=$3 mbps retr e0 e1 c0 c1 key=$1@$2 log
+	log=$OUT/$name-loss$loss-$i
+	"$LABSH" exec u ping -c 3 -i 0.2 -W 2 "$V" >"$log-warmup.log" 2>&1 ||
+		[ "$loss" -gt 0 ] || die "$name: no ping through the tunnel (see $OUT/$name-*.log)"
+	e0=$(rcvbuf_errors)
+	# shellcheck disable=SC2046  # one PID a word
+	c0=$(cpu_ticks $(vpn_jobs "$name"))
+	"$LABSH" exec u iperf3 -c "$V" -t "$SECS" -f m >"$log-iperf.log" 2>&1 ||
+		die "$name: iperf3 failed: $(tail -1 "$log-iperf.log")"
+	# shellcheck disable=SC2046
+	c1=$(cpu_ticks $(vpn_jobs "$name"))
+	e1=$(rcvbuf_errors)
+	mbps=$(iperf_mbps "$log-iperf.log")
+	retr=$(awk '/sender/ { print $(NF-1) }' "$log-iperf.log")
+	"$LABSH" exec u ping -c "$PINGS" -i 0.02 -W 2 "$V" >"$log-ping.log" 2>&1 || true
+	MBPS[$key]+="$mbps "
+	RETR[$key]+="$retr "
+	RTT[$key]+="$(sed -nE 's|^rtt .* = [0-9.]+/([0-9.]+)/.*|\1|p' "$log-ping.log") "
+	RCVERR[$key]=$(( ${RCVERR[$key]:-0} + e1 - e0 ))
+	# CPU s per GB moved (10^9 bytes of iperf3 payload)
+	[ "$name" = routed ] ||
+		CPU[$key]+="$(awk -v t=$((c1 - c0)) -v hz="$HZ" -v m="$mbps" -v s="$SECS" \
+			'BEGIN { gb = m * s / 8000; if (gb > 0) printf "%.2f", t / hz / gb }') "
+	echo "  $name loss $loss% run $i: $mbps Mbit/s, $retr retransmissions, $((e1 - e0)) UDP receive-buffer errors" >&2
+}
+
+# measure3 NAME RUN: U, U2, U3 to V at once (one iperf3 server each)
+declare -A AGG=() PER=()
+measure3() {
+	local name=$1 i=$2 h port=5201 sum=0 per="" m pids=()
+	for h in u u2 u3; do
+		"$LABSH" exec "$h" ping -c 2 -i 0.2 -W 2 "$V" >/dev/null 2>&1 || die "$name: no ping from $h"
+	done
+	for h in u u2 u3; do
+		"$LABSH" exec "$h" iperf3 -c "$V" -p $port -t "$SECS" -f m >"$OUT/$name-x3-$h-$i.log" 2>&1 &
+		pids+=($!); port=$((port + 1))
+	done
+	for p in "${pids[@]}"; do wait "$p" || die "$name x3: an iperf3 failed (see $OUT/$name-x3-*-$i.log)"; done
+	for h in u u2 u3; do
+		m=$(iperf_mbps "$OUT/$name-x3-$h-$i.log")
+		per+="${per:+/}$m"; sum=$(awk -v a="$sum" -v b="$m" 'BEGIN { print a + b }')
+	done
+	AGG[$name]+="$sum "; PER[$name]+="$per "
+	echo "  $name x3 run $i: $sum Mbit/s ($per)" >&2
+}
+
+# ---- interleaved runs: A B C D, A B C D, ... (so that drifts of the machine's
 # load or clock hit every VPN alike) -------------------------------------------------
-VPNS=(minivpn openvpn-udp openvpn-tcp)
+read -r -a VPNS <<<"${BENCH_VPNS:-routed minivpn minivpn-plain openvpn-udp openvpn-tcp}"
+IFS=, read -r -a LOSS_LIST <<<"0${LOSSES:+,$LOSSES}"
+for loss in "${LOSS_LIST[@]}"; do
+	loss_set "$loss"
+	for i in $(seq "$RUNS"); do
+		for name in "${VPNS[@]}"; do
+			echo "== loss $loss%, run $i: $name" >&2
+			vpn_up "$name"
+			measure "$name" "$loss" "$i"
+			vpn_down "$name"
+		done
+	done
+done
+loss_set 0
+MULTI_VPNS=()
+[ "$MULTI" = 0 ] || for n in routed minivpn minivpn-plain; do [[ " ${VPNS[*]} " == *" $n "* ]] && MULTI_VPNS+=("$n"); done
 for i in $(seq "$RUNS"); do
-	for name in "${VPNS[@]}"; do
-		echo "== run $i: $name" >&2
-		vpn_up "$name"
-		measure "$name" "$i"
-		vpn_down "$name"
+	for name in "${MULTI_VPNS[@]}"; do
+		echo "== three clients, run $i: $name" >&2
+		vpn_up "$name" "u u2 u3"
+		measure3 "$name" "$i"
+		vpn_down "$name" "u u2 u3"
 	done
 done
 
 # ---- the table -----------------------------------------------------------------------
 stat3() {   # "v1 v2 ...": min median max
 	tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 }
-		END { printf "%s %s %s\n", v[1], v[int((NR + 1) / 2)], v[NR] }'
+		END { if (NR == 0) print "- - -"; else printf "%s %s %s\n", v[1], v[int((NR + 1) / 2)], v[NR] }'
 }
 median() { stat3 | awk '{ print $2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 {
-	echo "bench: iperf3 TCP U -> V, ${SECS} s x $RUNS runs per VPN, interleaved; ping U -> V, $PINGS pings per run"
+	echo "bench: iperf3 TCP U -> V, ${SECS} s x $RUNS runs per row, interleaved; ping U -> V, $PINGS pings per run"
 	echo "       $(nproc) CPUs, $(uname -r), $(openvpn --version | head -1 | cut -d' ' -f1-2)," \
 		"OpenVPN --sndbuf/--rcvbuf 4194304 (rmem_max $(sysctl -n net.core.rmem_max))"
-	printf '%-12s %20s %7s %9s %11s %7s %14s\n' VPN "Mbit/s min/med/max" "x UDP" "retrans" \
-		"RTT med ms" "x UDP" "UdpRcvbufErr"
-	udp_med=$(echo "${MBPS[openvpn-udp]}" | median)
-	udp_rtt=$(echo "${RTT[openvpn-udp]}" | median)
-	for n in "${VPNS[@]}"; do
-		read -r lo med hi < <(echo "${MBPS[$n]}" | stat3)
-		rtt=$(echo "${RTT[$n]}" | median)
-		printf '%-12s %20s %7s %9s %11s %7s %14s\n' "$n" "$lo/$med/$hi" \
-			"$(awk -v a="$med" -v b="$udp_med" 'BEGIN { printf "%.2f", a / b }')" \
-			"$(echo "${RETR[$n]}" | median)" "$rtt" \
-			"$(awk -v a="$rtt" -v b="$udp_rtt" 'BEGIN { printf "%.2f", a / b }')" \
-			"${RCVERR[$n]}"
+	for loss in "${LOSS_LIST[@]}"; do
+		echo
+		echo "loss on the extranet: $loss%"
+		printf '%-12s %20s %7s %9s %8s %9s %11s %7s %14s\n' VPN "Mbit/s min/med/max" "x UDP" \
+			"x ceiling" "CPU s/GB" "retrans" "RTT med ms" "x UDP" "UdpRcvbufErr"
+		udp_med=$(echo "${MBPS[openvpn-udp@$loss]:-}" | median)
+		udp_rtt=$(echo "${RTT[openvpn-udp@$loss]:-}" | median)
+		ceil_med=$(echo "${MBPS[routed@$loss]:-}" | median)
+		for n in "${VPNS[@]}"; do
+			k=$n@$loss
+			read -r lo med hi < <(echo "${MBPS[$k]}" | stat3)
+			rtt=$(echo "${RTT[$k]}" | median)
+			printf '%-12s %20s %7s %9s %8s %9s %11s %7s %14s\n' "$n" "$lo/$med/$hi" \
+				"$(ratio "$med" "$udp_med")" "$(ratio "$med" "$ceil_med")" \
+				"$(echo "${CPU[$k]:-}" | median)" \
+				"$(echo "${RETR[$k]}" | median)" "$rtt" "$(ratio "$rtt" "$udp_rtt")" \
+				"${RCVERR[$k]}"
+		done
 	done
+	if [ ${#MULTI_VPNS[@]} -gt 0 ]; then
+		echo
+		echo "three clients at once (U, U2, U3 -> V), no loss"
+		printf '%-12s %22s %10s %9s   %s\n' VPN "aggregate min/med/max" "x 1 alone" "x ceiling" "per client (U/U2/U3), each run"
+		ceil3=$(echo "${AGG[routed]:-}" | median)
+		for n in "${MULTI_VPNS[@]}"; do
+			read -r lo med hi < <(echo "${AGG[$n]}" | stat3)
+			printf '%-12s %22s %10s %9s   %s\n' "$n" "$lo/$med/$hi" \
+				"$(ratio "$med" "$(echo "${MBPS[$n@0]}" | median)")" "$(ratio "$med" "$ceil3")" "${PER[$n]}"
+		done
+	fi
 } | tee "$OUT/results.txt"

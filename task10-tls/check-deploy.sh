@@ -46,6 +46,9 @@ sed -e "s|^cert = .*|cert = $PKI/server.crt|" -e "s|^key = .*|key = $PKI/server.
     -e "s|^shadow = .*|shadow = $OUT/users|" -e "s|^route = .*|route = $INTRANET|" \
     "$T10/examples/server.conf" >"$OUT/server.conf"
 echo "control = $CTL" >>"$OUT/server.conf"
+# The lab cannot add the server's own user (minivpn): nobody, shared on purpose.
+sed -i -e "s|^user = .*|user = nobody|" "$OUT/server.conf"
+echo "shared-user = yes" >>"$OUT/server.conf"
 # client_conf USER: the example client.conf for USER
 client_conf() {
 	sed -e "s|^server = .*|server = $TLS_NAME:$TLS_PORT|" -e "s|^ca-file = .*|ca-file = $PKI/ca.crt|" \
@@ -265,5 +268,44 @@ else
 	fail "nat: table ip $NAT_TABLE still there after the server stopped"
 fi
 expect_grep "nat: ... and the server says so" "nat: table ip $NAT_TABLE removed" "$OUT/server2.log"
+
+
+# ---- full tunnel: 0.0.0.0/0 pushed, the way to the server kept outside ---------------------
+lab_exec u ip -4 route show >"$OUT/u-routes-before.txt" 2>&1
+lab_bg server server3 "$BIN/minivpn-server" --config "$OUT/server.conf" --route 0.0.0.0/0
+wait_for "server3 to listen" 10 grep -q "listening on" "$OUT/server3.log"
+lab_bg u c-alice2 "$BIN/minivpn-client" --config "$OUT/client-alice.conf"
+full() { lab_exec u ip -4 route show 2>/dev/null | grep -q '^0.0.0.0/1 dev tun0'; }
+if wait_for "alice's full tunnel" 15 full; then
+	lab_exec u ip -4 route get "$V" >"$OUT/route-v.txt" 2>&1
+	lab_exec u ip -4 route get "$SERVER_EXT" >"$OUT/route-server.txt" 2>&1
+	expect_grep "full tunnel: u's way to V is the tunnel (0.0.0.0/1 and 128.0.0.0/1 dev tun0)" \
+		' dev tun0 ' "$OUT/route-v.txt"
+	expect_no_grep "full tunnel: ... but its way to the server stays outside it" \
+		'dev tun0' "$OUT/route-server.txt"
+	capture_start full sw:br-ext || check_end
+	lab_exec u ping -c 3 -i 0.2 -W 2 "$V" >"$OUT/ping-full.log" 2>&1
+	lab_exec u ping -c 2 -i 0.2 -W 1 198.51.100.1 >/dev/null 2>&1   # the "internet": into the tunnel too
+	capture_stop full
+	expect_grep "full tunnel: alice pings V" ' 3 received' "$OUT/ping-full.log"
+	expect_pcap "$OUT/full-sw-br-ext.pcap" --at-least 6 "src $U and dst $SERVER_EXT and tcp port $TLS_PORT" \
+		"full tunnel: (control) u's TLS to the server is on the extranet"
+	crit expect_pcap "$OUT/full-sw-br-ext.pcap" --none "host $U and not (host $SERVER_EXT and tcp port $TLS_PORT) and not arp" \
+		"full tunnel: u sends nothing on the extranet but TLS to the server"
+	lab_stop c-alice2
+	lab_exec u ip -4 route show >"$OUT/u-routes-after.txt" 2>&1
+	if diff -q "$OUT/u-routes-before.txt" "$OUT/u-routes-after.txt" >/dev/null; then
+		pass "full tunnel: the client's exit leaves u's routes as they were"
+	else
+		fail "full tunnel: u's routes after the client: $(diff "$OUT/u-routes-before.txt" "$OUT/u-routes-after.txt" | tr '\n' ' ')"
+	fi
+else
+	fail "full tunnel: no 0.0.0.0/1 route on u's tun0: $(tail -2 "$OUT/c-alice2.log" | tr '\n' ' ')"
+	for d in "u's way to V is the tunnel" "its way to the server stays outside it" "alice pings V" \
+	         "u's TLS on the extranet" "u sends nothing on the extranet but TLS" "routes as they were"; do
+		skip "no full tunnel" "full tunnel: $d"
+	done
+fi
+lab_stop server3
 
 check_end

@@ -89,7 +89,7 @@ tun_addr() {      # HOST: the IPv4 address of its tun0, if any
 has_tun_addr() { [ -n "$(tun_addr "$1")" ]; }
 
 # ---- the server ------------------------------------------------------------------
-lab_bg server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+lab_bg server server "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" --key "$PKI/server.key" \
 	--shadow "$OUT/shadow" --keepalive 2,6
 if ! wait_for "minivpn-server to listen" 10 grep -q "listening on" "$OUT/server.log"; then
 	fail "minivpn-server did not start: $(tail -1 "$OUT/server.log")"
@@ -118,7 +118,7 @@ try_client u ip-literal alice "${GOOD_CA[@]}" --server "$SERVER_EXT"
 expect_grep "server auth: an IP address not in the certificate is refused (no CN fallback)" \
 	'server certificate rejected: address mismatch' "$OUT/ip-literal.log"
 
-lab_bg server expired-srv "$BIN/minivpn-server" --cert "$TPKI/expired.crt" --key "$TPKI/expired.key" \
+lab_bg server expired-srv "$BIN/minivpn-server" --user nobody --shared-user --cert "$TPKI/expired.crt" --key "$TPKI/expired.key" \
 	--shadow "$OUT/shadow" --listen 0.0.0.0:4434 --pool 192.168.54.0/24 --tun exp%d
 wait_for "the expired server" 10 grep -q "listening on" "$OUT/expired-srv.log"
 try_client u expired alice "${GOOD_CA[@]}" --server "$NAME:4434"
@@ -127,7 +127,7 @@ expect_grep "server auth: an expired certificate is refused, saying why" \
 expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/expired.status"
 lab_stop expired-srv
 
-lab_bg u3 rogue "$BIN/minivpn-server" --cert "$TPKI/rogue.crt" --key "$TPKI/rogue.key" \
+lab_bg u3 rogue "$BIN/minivpn-server" --user nobody --shared-user --cert "$TPKI/rogue.crt" --key "$TPKI/rogue.key" \
 	--shadow "$OUT/shadow" --pool 192.168.55.0/24 --tun rogue%d
 wait_for "the rogue server" 10 grep -q "listening on" "$OUT/rogue.log"
 try_client u mitm alice "${GOOD_CA[@]}" --connect "$U3"
@@ -246,7 +246,7 @@ lab_bg u tcp bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
 	done; echo "TCP session survived"' tcp "$V" "$LINE_PORT"
 wait_for "the TCP session to start" 10 grep -q "tcp-line-2" "$OUT/tcp.log"
 lab_stop server
-lab_bg server server2 "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+lab_bg server server2 "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" --key "$PKI/server.key" \
 	--shadow "$OUT/shadow" --keepalive 2,6
 wait_for "the restarted server to listen" 10 grep -q "listening on" "$OUT/server2.log"
 wait_for "the TCP session to finish" 40 grep -qE "survived|no echo" "$OUT/tcp.log"

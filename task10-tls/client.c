@@ -158,16 +158,11 @@ on_config(struct client *c, const struct frame *f)
 		c->exit_status = EXIT_CONFIG;
 		return -1;
 	}
-	/* A route over the server's own address would send the tunnel's
-	 * own packets into the tunnel. */
-	if (c->server_addr.s_addr != 0 &&
-	    config_routes_cover(&cfg, c->server_addr)) {
-		inet_ntop(AF_INET, &c->server_addr, a, sizeof(a));
-		log_warnx("bad CONFIG from the server: a route covers the server's "
-		          "own address %s (it would loop into the tunnel)", a);
-		c->exit_status = EXIT_CONFIG;
-		return -1;
-	}
+	/* A route over the server's own address (a full tunnel) would send
+	 * the tunnel's own packets into the tunnel: netconf keeps a host
+	 * route to the server outside it first. With an outer address that
+	 * is not IPv4 there is nothing to keep out. */
+	c->nc.server = c->server_addr;
 	inet_ntop(AF_INET, &cfg.addr, a, sizeof(a));
 	log_info("logged in as %s: tunnel address %s/%d, mtu %u, %u route%s",
 	         c->opt->user, a, cfg.prefixlen, cfg.mtu, cfg.nroutes,
@@ -178,6 +173,7 @@ on_config(struct client *c, const struct frame *f)
 	c->mtu = cfg.mtu;
 	c->state = CS_ACTIVE;
 	c->was_active = true;
+	client_offload_ask(c);
 	ka_init(&c->ka, cfg.ka_interval, cfg.ka_timeout, now_ms());
 	return 0;
 }
@@ -201,11 +197,21 @@ on_frame(struct client *c, const struct frame *f)
 	case FRAME_DATA:
 		if (c->state != CS_ACTIVE)
 			break;
-		if (write(c->tunfd, f->payload, f->len) == -1)
+		if (client_tun_write(c, f->payload, f->len) == -1)
 			log_limited(&c->lim, "writing %zu bytes to %s: %s", f->len,
 			            c->nc.ifname, strerror(errno));
 		else
 			c->pkts_in++;
+		return -1;
+	case FRAME_OFFLOAD:
+		if (c->state != CS_ACTIVE || !c->offload_asked)
+			break;
+		client_on_offload(c, f);
+		return -1;
+	case FRAME_GSO:
+		if (c->state != CS_ACTIVE || c->offload == 0)
+			break;
+		client_on_gso(c, f);
 		return -1;
 	}
 	log_warnx("protocol error: unexpected %s frame from the server",
@@ -395,7 +401,7 @@ run(struct client *c)
 		pfd[1].events = POLLIN;
 		/* Read the TUN only when a whole packet fits in tx. */
 		if (c->state != CS_ACTIVE ||
-		    c->tx.cap - c->tx.len < FRAME_HDR_LEN + c->mtu)
+		    c->tx.cap - c->tx.len < client_tun_room(c))
 			pfd[1].fd = -1;
 		if (poll(pfd, 2, c->more ? 0 : poll_timeout(c, now)) == -1) {
 			if (errno == EINTR)
@@ -414,7 +420,9 @@ run(struct client *c)
 		    SSL_has_pending(c->ssl) || c->more)
 			if ((out = read_frames(c)) != -1)
 				return (enum client_outcome)out;
-		if (pfd[1].revents & POLLIN)
+		if ((pfd[1].revents & POLLIN) && c->vnet)
+			client_read_tun_vnet(c);
+		else if (pfd[1].revents & POLLIN)
 			read_tun(c);
 	}
 }
@@ -491,6 +499,7 @@ client_connect(struct client *c)
 	c->tx.off = c->tx.len = 0;
 	c->pkts_in = c->pkts_out = 0;
 	c->want_write = true;
+	client_offload_reset(c);
 
 	out = run(c);
 

@@ -18,6 +18,7 @@ struct client_opts {
 	const char *tun;
 	struct in_addr want;       /* --address: tunnel address to ask for */
 	bool        reconnect;
+	bool        offload;       /* --offload: ask for GSO frames */
 	unsigned    max_backoff;
 };
 
@@ -62,9 +63,26 @@ struct client {
 	struct keepalive ka;
 	struct log_limit lim;
 	uint64_t       pkts_in, pkts_out;
+	/* the offload extension (client_gso.c) */
+	bool           vnet;          /* tunfd has virtio_net_hdrs */
+	unsigned       tun_bits;      /* OFFLOAD_* the TUN can take */
+	bool           offload_asked;
+	unsigned       offload;       /* OFFLOAD_* granted: GSO frames */
+	uint8_t       *big;           /* a superpacket read from the TUN */
+	uint8_t       *scratch;       /* a segment cut from one */
 };
 
 /* client.c */
 enum client_outcome client_connect(struct client *c);
+
+/* client_gso.c: the offload extension */
+int  client_tun_open_vnet(struct client *c);
+void client_offload_reset(struct client *c);
+void client_offload_ask(struct client *c);
+void client_on_offload(struct client *c, const struct frame *f);
+void client_on_gso(struct client *c, const struct frame *f);
+ssize_t client_tun_write(struct client *c, const uint8_t *pkt, size_t len);
+void client_read_tun_vnet(struct client *c);
+size_t client_tun_room(const struct client *c);
 
 #endif /* MINIVPN_CLIENT_H */

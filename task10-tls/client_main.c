@@ -47,6 +47,8 @@ usage(FILE *f)
 "  --syslog            log to syslog (facility daemon) instead of stderr;\n"
 "                      stderr lines carry a time stamp, except under\n"
 "                      systemd, whose journal records its own\n"
+"  --offload           ask the server for TUN offloads (superpackets of up\n"
+"                      to 64 KiB in GSO frames; docs/performance.md)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -76,6 +78,7 @@ static const struct option longopts[] = {
 	{ "no-reconnect", no_argument, NULL, 'n' },
 	{ "max-backoff", required_argument, NULL, 'b' },
 	{ "syslog", no_argument, NULL, 'S' },
+	{ "offload", no_argument, NULL, 'G' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -131,6 +134,7 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 		o->max_backoff = (unsigned)v;
 		break;
 	case 'S': inv->syslog = true; break;
+	case 'G': o->offload = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
@@ -294,8 +298,8 @@ main(int argc, char **argv)
 		goto out;
 	if (fbuf_init(&c.rx, RX_BUF_LEN) == -1 || fbuf_init(&c.tx, TX_BUF_LEN) == -1)
 		goto out;
-	c.tunfd = tun_open(opt.tun, TUN_MODE_TUN, true, c.nc.ifname);
-	if (c.tunfd == -1)
+	if (opt.offload ? client_tun_open_vnet(&c) == -1 :
+	    (c.tunfd = tun_open(opt.tun, TUN_MODE_TUN, true, c.nc.ifname)) == -1)
 		goto out;
 	log_info("opened %s", c.nc.ifname);
 	if (strcmp(opt.run_as, "root") != 0 && privdrop(opt.run_as, true) == -1)

@@ -40,7 +40,7 @@ cut -d: -f1,2 "$OUT/shadow" | sed -E 's/^([^:]*):(.{20}).*/   \1:\2.../'
 
 say "Server on $SERVER_EXT:4433; capturing the extranet (what an eavesdropper sees)"
 capture_start wire sw:br-ext sw:br-int || check_end
-lab_bg server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+lab_bg server server "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" --key "$PKI/server.key" \
 	--shadow "$OUT/shadow"
 wait_for "the server to listen" 10 grep -q "listening on" "$OUT/server.log" ||
 	{ fail "minivpn-server did not start: $(tail -1 "$OUT/server.log")"; check_end; }

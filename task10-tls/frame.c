@@ -138,6 +138,13 @@ frame_bounds(uint8_t type, size_t mtu, size_t *min, size_t *max)
 		*min = 1;
 		*max = ERROR_LEN_MAX;
 		return 0;
+	case FRAME_OFFLOAD:
+		*min = *max = OFFLOAD_LEN;
+		return 0;
+	case FRAME_GSO:
+		*min = GSO_LEN_MIN;
+		*max = FRAME_LEN_MAX;
+		return 0;
 	}
 	return -1;
 }
@@ -151,6 +158,8 @@ frame_type_name(uint8_t type)
 	case FRAME_DATA:      return "DATA";
 	case FRAME_KEEPALIVE: return "KEEPALIVE";
 	case FRAME_ERROR:     return "ERROR";
+	case FRAME_OFFLOAD:   return "OFFLOAD";
+	case FRAME_GSO:       return "GSO";
 	}
 	return "unknown";
 }

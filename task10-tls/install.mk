@@ -40,6 +40,12 @@ install:
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 644 $(T10)/examples/server.conf $(T10)/examples/client.conf $(DESTDIR)$(DOCDIR)/
+	@# The server's own user (minivpn-server --user, default minivpn), on a
+	@# real install only (not into a DESTDIR staging tree).
+	if [ -z "$(DESTDIR)" ] && ! getent passwd minivpn >/dev/null; then \
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin minivpn; \
+	fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(T10_INSTALL_BINS) minivpn-pki)

@@ -18,7 +18,10 @@
  *
  * Abuse mode (--abuse RATE): RATE connections a second that finish TLS,
  * send AUTH and close at once, without waiting for the verdict (point 1
- * of issue 14). It prints what the server answered to those that waited.
+ * of issue 14).
+ *
+ * At the end it prints how many AUTHs it sent, how many the server refused
+ * and why, and how many clients were banned at least once.
  *
  * --sources A.B.C.D,K binds the connections round-robin to K addresses
  * from A.B.C.D up (they must be on the host), like clients behind K NATs.
@@ -50,6 +53,7 @@ struct lconn {
 	SSL        *ssl;
 	enum lstate st;
 	unsigned    idx, backoff;   /* s */
+	bool        banned;         /* was refused BANNED at least once */
 	uint64_t    at_ms;          /* L_IDLE: connect then; else a deadline */
 	struct fbuf rx, tx;
 	struct keepalive ka;
@@ -66,7 +70,7 @@ static struct {
 static SSL_CTX *ctx;
 static int epfd;
 static struct lconn *conns;
-static unsigned nactive, nrefused, nbusy, nbanned, nsent;
+static unsigned nactive, nrefused, nbusy, nbanned, nsent, nconn_banned;
 static volatile sig_atomic_t stop;
 
 static void
@@ -124,7 +128,10 @@ lconn_watch(struct lconn *c, bool out)
 static void
 lconn_start(struct lconn *c)
 {
+	static unsigned nstarts;
 	struct sockaddr_in src = { .sin_family = AF_INET };
+	/* A client keeps its address; attack attempts take the next one. */
+	unsigned at = opt.abuse_rate ? nstarts++ : c->idx;
 
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1) {
@@ -133,8 +140,7 @@ lconn_start(struct lconn *c)
 		return;
 	}
 	if (opt.nsrc > 0) {
-		src.sin_addr.s_addr = htonl(ntohl(opt.src.s_addr) +
-		                            c->idx % opt.nsrc);
+		src.sin_addr.s_addr = htonl(ntohl(opt.src.s_addr) + at % opt.nsrc);
 		if (bind(c->fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
 			log_warn("bind to a source address");
 			lconn_drop(c, 0);
@@ -233,6 +239,10 @@ lconn_frames(struct lconn *c, unsigned *hint)
 			nrefused++;
 			nbusy += code == VPN_ERR_BUSY;
 			nbanned += code == VPN_ERR_BANNED;
+			if (code == VPN_ERR_BANNED && !c->banned) {
+				c->banned = true;
+				nconn_banned++;
+			}
 			return -1;
 		case FRAME_KEEPALIVE:
 			break;
@@ -479,8 +489,9 @@ main(int argc, char **argv)
 		fbuf_free(&c->rx);
 		fbuf_free(&c->tx);
 	}
-	printf("load: %u AUTHs sent, %u refused (%u busy, %u banned)\n", nsent,
-	       nrefused, nbusy, nbanned);
+	printf("load: %u AUTHs sent, %u refused (%u busy, %u banned); "
+	       "%u clients banned\n", nsent, nrefused, nbusy, nbanned,
+	       nconn_banned);
 	OPENSSL_cleanse(opt.password, sizeof(opt.password));
 	free(conns);
 	SSL_CTX_free(ctx);

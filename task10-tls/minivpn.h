@@ -54,6 +54,19 @@ unsigned frame_error_retry(const struct frame *f);
 const char *frame_type_name(uint8_t type);
 const char *vpn_error_name(enum vpn_error code);
 
+/* ---- offload.c: the OFFLOAD and GSO frames (superpackets) -------------- */
+
+int      offload_append(struct fbuf *tx, unsigned bits);
+unsigned offload_parse(const struct frame *f);
+int      gso_parse(const struct frame *f, size_t mtu, struct vnet_gso *g,
+                   uint8_t **pkt, size_t *len, const char **why);
+unsigned gso_queue(struct fbuf *tx, unsigned bits, uint8_t *pkt, size_t len,
+                   const struct vnet_gso *g, uint8_t *scratch,
+                   unsigned *dropped);
+int      gso_to_tun(int fd, bool vnet, unsigned tun_bits, uint8_t *pkt,
+                    size_t len, const struct vnet_gso *g, uint8_t *scratch);
+const char *offload_names(unsigned bits);   /* "TCP, UDP", "none" */
+
 /* ---- authmsg.c: the AUTH message --------------------------------------- */
 
 struct login {
@@ -194,7 +207,12 @@ enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 
 int privdrop(const char *user, bool keep_net_admin);
+int privdrop_unshared(const char *user);
 int no_core_dumps(void);
+
+/* ---- sandbox.c: the server's seccomp filter ---------------------------------- */
+
+int sandbox_server(bool syslog);
 
 /* ---- password.c: reading the client's password ------------------------------------ */
 
@@ -206,6 +224,10 @@ struct netconf {
 	char ifname[IFNAMSIZ];
 	bool applied;
 	struct vpn_config cfg;   /* what is in the kernel now */
+	struct in_addr server;   /* the server's outer address, 0 if not IPv4 */
+	bool pinned;             /* a host route to pin_addr, ours, is set */
+	struct in_addr pin_addr, pin_gw;   /* via pin_gw (0: on-link) dev pin_if */
+	char pin_if[IFNAMSIZ];
 };
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);

@@ -2,24 +2,28 @@
 
 T10 := task10-tls
 T10_CORE := $(T10)/frame.c $(T10)/authmsg.c $(T10)/configmsg.c $(T10)/keepalive.c \
-            $(T10)/net.c $(T10)/tls.c $(T10)/privdrop.c $(T10)/conffile.c
+            $(T10)/net.c $(T10)/tls.c $(T10)/privdrop.c $(T10)/conffile.c \
+            $(T10)/offload.c
 
 PROGRAMS += minivpn-server minivpn-client minivpn-passwd minivpn-load
 minivpn-server_SRCS := $(T10_CORE) $(T10)/pool.c $(T10)/auth.c \
                        $(T10)/authproc.c $(T10)/throttle.c $(T10)/session.c \
                        $(T10)/shadowfile.c $(T10)/control.c $(T10)/nat.c \
-                       $(T10)/server.c $(T10)/server_main.c
+                       $(T10)/session_gso.c \
+                       $(T10)/server.c $(T10)/sandbox.c $(T10)/server_main.c
+minivpn-server_LIBS := -lseccomp
 minivpn-client_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/netconf.c \
-                       $(T10)/client.c $(T10)/client_main.c
+                       $(T10)/client.c $(T10)/client_gso.c $(T10)/client_main.c
 minivpn-passwd_SRCS := $(T10)/passwd_main.c $(T10)/shadowfile.c \
                        $(T10)/password.c $(T10)/authmsg.c $(T10)/privdrop.c \
                        $(T10)/frame.c
 # The stress check's load client (stress.sh): logins without a TUN.
 minivpn-load_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/load.c
 
-TESTS += test-frame test-pool test-auth test-conffile test-shadowfile
+TESTS += test-frame test-pool test-auth test-conffile test-shadowfile test-offload
 test-frame_SRCS := $(T10)/tests/test_frame.c $(T10)/frame.c \
                    $(T10)/authmsg.c $(T10)/configmsg.c
+test-offload_SRCS := $(T10)/tests/test_offload.c $(T10)/offload.c $(T10)/frame.c
 test-pool_SRCS  := $(T10)/tests/test_pool.c $(T10)/pool.c $(T10)/throttle.c
 test-auth_SRCS  := $(T10)/tests/test_auth.c $(T10)/auth.c
 test-conffile_SRCS := $(T10)/tests/test_conffile.c $(T10)/conffile.c

@@ -11,12 +11,21 @@
  * address and routes when a reconnect brings a new config and to remove
  * them on exit: PR_SET_KEEPCAPS across setuid, then capset() to that one.
  *
+ * The server's user should be its own (`minivpn`, made by `make install`):
+ * any process of the same uid may signal it, and whatever that process
+ * runs could be turned against the server. privdrop_unshared() refuses a
+ * user that another process runs as, unless the operator says it is meant
+ * (--shared-user).
+ *
  * In an unprivileged user namespace (`unshare -Ur`) only uid 0 is mapped
  * and setuid(nobody) fails with EINVAL; there we stay uid 0 *of the
  * namespace* but drop every capability, bounding set included.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <string.h>
@@ -83,7 +92,10 @@ privdrop(const char *user, bool keep_net_admin)
 		if (errno)
 			log_warn("looking up user %s", user);
 		else
-			log_warnx("no user %s to drop privileges to", user);
+			log_warnx("no user %s to drop privileges to (create it: "
+			          "useradd --system --no-create-home --shell "
+			          "/usr/sbin/nologin %s; or choose one with --user)",
+			          user, user);
 		return -1;
 	}
 	/* Dropping to uid 0 would drop nothing: the network-facing process
@@ -129,5 +141,66 @@ privdrop(const char *user, bool keep_net_admin)
 		return -1;
 	log_info("dropped privileges: now uid %u gid %u%s", (unsigned)getuid(),
 	         (unsigned)getgid(), keep_net_admin ? ", CAP_NET_ADMIN kept" : "");
+	return 0;
+}
+
+/* The first process (not us) with uid as its real, effective or saved
+ * uid, or 0 when there is none. */
+static pid_t
+uid_in_use(uid_t uid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char path[64], line[256];
+	pid_t found = 0, self = getpid();
+
+	if (d == NULL) {
+		log_warn("opening /proc");
+		return -1;
+	}
+	while (found == 0 && (de = readdir(d)) != NULL) {
+		long pid = strtol(de->d_name, NULL, 10);
+		unsigned r, e, sv;
+		FILE *f;
+
+		if (pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;   /* gone meanwhile */
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "Uid: %u %u %u", &r, &e, &sv) == 3) {
+				if (r == uid || e == uid || sv == uid)
+					found = (pid_t)pid;
+				break;
+			}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Refuses (-1) a user another process runs as; 0 when user is ours alone
+ * or does not exist (privdrop says so then). */
+int
+privdrop_unshared(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	pid_t other;
+
+	if (pw == NULL)
+		return 0;
+	other = uid_in_use(pw->pw_uid);
+	if (other == -1)
+		return -1;
+	if (other > 0) {
+		log_warnx("refusing to run as %s (uid %u): process %ld runs as it "
+		          "too and could signal the server; use a user of its own "
+		          "(useradd --system --no-create-home --shell "
+		          "/usr/sbin/nologin minivpn) or say it is meant "
+		          "(--shared-user)", user, (unsigned)pw->pw_uid,
+		          (long)other);
+		return -1;
+	}
 	return 0;
 }

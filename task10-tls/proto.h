@@ -31,6 +31,8 @@ enum frame_type {
 	FRAME_DATA      = 3,   /* both ways: exactly one IPv4 packet */
 	FRAME_KEEPALIVE = 4,   /* both ways: empty, sent when idle */
 	FRAME_ERROR     = 5,   /* both ways: code + reason, sender then closes */
+	FRAME_OFFLOAD   = 6,   /* both ways, once: offloads asked for / granted */
+	FRAME_GSO       = 7,   /* both ways once granted: one superpacket */
 };
 
 /* ---- AUTH payload: version, user_len, pass_len, 0, want_addr, user, pass */
@@ -50,6 +52,20 @@ enum frame_type {
 #define VPN_MTU_MIN         576       /* RFC 791: every host takes 576 */
 #define VPN_MTU_MAX         9000
 #define DATA_LEN_MIN        20        /* an IPv4 header */
+
+/* ---- offloads (an extension: a client that never sends OFFLOAD gets only
+ * DATA). OFFLOAD payload: one byte of OFFLOAD_* bits; the client asks after
+ * CONFIG, the server answers once with the bits it grants (0: none). GSO
+ * payload: kind (0 none, 1 TCP over IPv4, 2 UDP over IPv4), flags (bit 0:
+ * the transport checksum holds only the pseudo-header sum; bit 1: ECN),
+ * segment size (BE 16), then one IPv4 packet of up to 64 KiB that the
+ * receiver may cut into segments of that size (offload.c). */
+#define OFFLOAD_LEN         1
+#define OFFLOAD_TCP4        0x01      /* = VNET_OFF_TCP4 */
+#define OFFLOAD_UDP4        0x02      /* = VNET_OFF_UDP4 */
+#define GSO_HDR_LEN         4
+#define GSO_LEN_MIN         (GSO_HDR_LEN + DATA_LEN_MIN)
+#define GSO_PKT_MAX         (FRAME_LEN_MAX - GSO_HDR_LEN)
 
 /* ---- ERROR payload: code, then a reason in ASCII for the log ---- */
 #define ERROR_TEXT_MAX      200
@@ -107,7 +123,8 @@ enum vpn_error {
 
 /* ---- data path ---- */
 #define BATCH_MAX           64        /* TUN packets per TLS write */
-#define RX_BUF_LEN          (64 * 1024)
+#define RX_BUF_LEN          (128 * 1024)  /* > a GSO frame; mapped, pages
+                                             touched only as used */
 #define TX_BUF_LEN          (256 * 1024)
 
 #endif /* MINIVPN_PROTO_H */

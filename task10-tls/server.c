@@ -45,6 +45,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "server.h"
@@ -415,6 +416,56 @@ server_session(struct server *srv, uint32_t id)
 	return s != NULL && s->id == id ? s : NULL;
 }
 
+/*
+ * One packet from a vnet TUN (--offload), maybe a superpacket, to the
+ * session that owns its destination: whole as a GSO frame if the client
+ * asked for offloads, else cut into DATA frames. -1 when the TUN is empty.
+ */
+static int
+server_tun_super(struct server *srv)
+{
+	uint8_t hdr[VNET_HDR_LEN];
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = srv->big, .iov_len = VNET_PKT_MAX },
+	};
+	struct vnet_gso g;
+	struct in_addr dst;
+	struct session *s;
+	const char *why;
+	unsigned frames, dropped = 0;
+	size_t len;
+	ssize_t n = readv(srv->tunfd, iov, 2);
+
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_limited(&srv->lim_tun, "reading %s: %s", srv->tunname,
+			            strerror(errno));
+		return -1;
+	}
+	if (n < VNET_HDR_LEN + DATA_LEN_MIN || (srv->big[0] >> 4) != 4)
+		return 0;                    /* not IPv4 */
+	len = (size_t)n - VNET_HDR_LEN;
+	if (vnet_from_kernel(hdr, srv->big, len, srv->opt->mtu, &g, &why) == -1) {
+		log_limited(&srv->lim_tun, "%s: dropped a packet: %s", srv->tunname,
+		            why);
+		return 0;
+	}
+	memcpy(&dst, srv->big + 16, 4);
+	s = pool_owner(&srv->pool, dst);
+	if (s == NULL || s->state != SS_ACTIVE)
+		return 0;
+	frames = gso_queue(&s->tx, s->offload, srv->big, len, &g, srv->scratch,
+	                   &dropped);
+	s->drops += dropped;
+	s->pkts_out += frames;
+	if (frames > 0 && !s->dirty) {
+		s->dirty = true;
+		srv->dirty[srv->ndirty++] = s;
+	}
+	return 0;
+}
+
 /* Reads a batch from the TUN and hands each packet to its client. */
 static void
 server_tun_read(struct server *srv)
@@ -425,6 +476,11 @@ server_tun_read(struct server *srv)
 
 	srv->ndirty = 0;
 	for (int i = 0; i < BATCH_MAX; i++) {
+		if (srv->vnet) {
+			if (server_tun_super(srv) == -1)
+				break;
+			continue;
+		}
 		n = read(srv->tunfd, srv->pkt, sizeof(srv->pkt));
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -547,6 +603,7 @@ server_run(struct server *srv)
 		.lim_accept = &srv->lim_accept, .lim_hello = &srv->lim_hello,
 		.lim_prelogin = &srv->lim_prelogin,
 		.lim_refused = &srv->lim_refused, .lim_tun = &srv->lim_tun,
+		.vnet = srv->vnet, .offload = srv->offload, .scratch = srv->scratch,
 		.watch = server_watch, .more = server_more_set,
 		.ask = server_ask, .forget = server_forget,
 		.pool_net = htonl(srv->pool.net),

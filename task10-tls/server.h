@@ -12,6 +12,7 @@ struct server_opts {
 	const char *cert, *key;
 	const char *shadow;           /* NULL: the system's shadow database */
 	const char *user;             /* to drop privileges to */
+	bool shared_user;             /* other processes may run as user */
 	const char *tun;
 	struct sockaddr_in listen;
 	struct in_addr pool_net;
@@ -19,6 +20,7 @@ struct server_opts {
 	struct vpn_route routes[CONFIG_ROUTES_MAX];
 	unsigned nroutes;
 	unsigned mtu, ka_interval, ka_timeout, max_clients;
+	bool offload;                 /* --offload: TUN offloads, GSO frames */
 	unsigned backlog;             /* listen(2) queue */
 	const char *control;          /* control socket path, or NULL */
 	bool client_to_client;        /* clients may reach each other */
@@ -73,6 +75,10 @@ struct server {
 	struct log_limit lim_accept, lim_hello, lim_prelogin, lim_refused,
 	                 lim_tun;
 	uint8_t         pkt[VPN_MTU_MAX + 1];
+	bool            vnet;          /* --offload: tunfd has virtio_net_hdrs */
+	unsigned        offload;       /* OFFLOAD_* the TUN takes */
+	uint8_t        *big;           /* a superpacket read from the TUN */
+	uint8_t        *scratch;       /* a segment cut from one */
 };
 
 /* epoll tags: kind in the top byte, a session id below */

@@ -43,8 +43,10 @@ usage(FILE *f)
 "  --mtu N             tunnel MTU pushed to clients (default %d)\n"
 "  --shadow FILE       check passwords against this shadow-format file\n"
 "                      (default: the system's, via getspnam)\n"
-"  --user NAME         unprivileged user to run as after set-up\n"
-"                      (default nobody)\n"
+"  --user NAME         unprivileged user to run as after set-up, one of\n"
+"                      its own (default minivpn)\n"
+"  --shared-user       run as --user even if other processes run as it\n"
+"                      (they could signal the server)\n"
 "  --keepalive I,T     keepalive every I s, peer dead after T s of silence\n"
 "                      (default %d,%d)\n"
 "  --max-clients N     (default: the pool's size; fewer if the open-file\n"
@@ -66,6 +68,8 @@ usage(FILE *f)
 "  --syslog            log to syslog (facility daemon) instead of stderr;\n"
 "                      stderr lines carry a time stamp, except under\n"
 "                      systemd, whose journal records its own\n"
+"  --offload           TUN offloads: clients that ask get superpackets of\n"
+"                      up to 64 KiB in GSO frames (docs/performance.md)\n"
 "  -v, --verbose       more logging (debug)\n"
 "  -q, --quiet         only warnings and errors\n"
 "  --config FILE       read options from FILE first (minivpn.conf(5):\n"
@@ -102,12 +106,14 @@ static const struct option longopts[] = {
 	{ "keepalive", required_argument, NULL, 'K' },
 	{ "max-clients", required_argument, NULL, 'M' },
 	{ "backlog", required_argument, NULL, 'B' },
+	{ "shared-user", no_argument, NULL, 'U' },
 	{ "control", required_argument, NULL, 'O' },
 	{ "client-to-client", no_argument, NULL, 'P' },
 	{ "nat", required_argument, NULL, 'N' },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
+	{ "offload", no_argument, NULL, 'G' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, 'C' },
@@ -183,10 +189,12 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'M':
 		o->max_clients = parse_uint(arg, what, 1, 4093);
 		break;
+	case 'U': o->shared_user = true; break;
 	case 'B':
 		o->backlog = parse_uint(arg, what, 1, 65535);
 		break;
 	case 'S': inv->syslog = true; break;
+	case 'G': o->offload = true; break;
 	case 'v': inv->verbosity = LL_DEBUG; break;
 	case 'q': inv->verbosity = LL_WARN; break;
 	case 'C': break;          /* read before the command line */
@@ -325,6 +333,7 @@ static int
 server_setup(struct server *srv, const struct server_opts *o)
 {
 	struct in_addr me;
+	int bits;
 	char a[INET_ADDRSTRLEN], ep[32];
 
 	if (pool_init(&srv->pool, o->pool_net, o->pool_prefix) == -1)
@@ -349,9 +358,29 @@ server_setup(struct server *srv, const struct server_opts *o)
 	if (srv->ctx == NULL)
 		return -1;
 	tls_warn_expiry(SSL_CTX_get0_certificate(srv->ctx), "server");
-	srv->tunfd = tun_open(o->tun, TUN_MODE_TUN, true, srv->tunname);
-	if (srv->tunfd == -1)
-		return -1;
+	if (o->offload) {
+		/* A TUN of our own (virtio_net_hdrs), and the buffers for a
+		 * superpacket and a segment cut from one. */
+		srv->tunfd = tun_open_vnet(o->tun, srv->tunname);
+		if (srv->tunfd == -1)
+			return -1;
+		srv->vnet = true;
+		srv->big = malloc(VNET_PKT_MAX);
+		srv->scratch = malloc(VPN_MTU_MAX);
+		if (srv->big == NULL || srv->scratch == NULL) {
+			log_warn("allocating the offload buffers");
+			return -1;
+		}
+		bits = tun_set_offload(srv->tunfd, true);   /* VNET_OFF_* = OFFLOAD_* */
+		if (bits == -1)
+			return -1;
+		srv->offload = (unsigned)bits;
+		log_info("%s: offloads %s", srv->tunname, offload_names(srv->offload));
+	} else {
+		srv->tunfd = tun_open(o->tun, TUN_MODE_TUN, true, srv->tunname);
+		if (srv->tunfd == -1)
+			return -1;
+	}
 	me = pool_server_addr(&srv->pool);
 	if (nl_addr_add(srv->tunname, me, srv->pool.prefixlen) == -1 ||
 	    nl_link_up(srv->tunname, (int)o->mtu) == -1)
@@ -417,7 +446,7 @@ int
 main(int argc, char **argv)
 {
 	struct server_opts opt = {
-		.user = "nobody", .tun = "tun%d", .pool_prefix = 24,
+		.user = "minivpn", .tun = "tun%d", .pool_prefix = 24,
 		.mtu = VPN_MTU_DEFAULT, .ka_interval = KEEPALIVE_INTERVAL,
 		.ka_timeout = KEEPALIVE_TIMEOUT,
 		.listen = { .sin_family = AF_INET, .sin_port = htons(VPN_PORT) },
@@ -469,7 +498,11 @@ main(int argc, char **argv)
 		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
 		return 1;
-	if (privdrop(opt.user, false) == -1)
+	if ((!opt.shared_user && privdrop_unshared(opt.user) == -1) ||
+	    privdrop(opt.user, false) == -1)
+		return 1;
+	/* From here on only what the event loop needs (sandbox.c). */
+	if (sandbox_server(inv.syslog) == -1)
 		return 1;
 	ret = server_run(&srv);
 

@@ -372,7 +372,7 @@ session_on_data(struct session *s, const struct frame *f)
 		return;
 	}
 	/* ip.total_len, not f->len: bytes past the IPv4 length are junk. */
-	if (write(s->loop->tunfd, f->payload, ip.total_len) == -1) {
+	if (session_tun_write(s, f->payload, ip.total_len) == -1) {
 		s->drops++;
 		log_limited(s->loop->lim_tun, "%s: writing %u bytes to %s: %s",
 		            s->name, ip.total_len, s->loop->tunname, strerror(errno));
@@ -405,6 +405,16 @@ session_on_frame(struct session *s, const struct frame *f)
 	case FRAME_DATA:
 		if (s->state == SS_ACTIVE) {
 			session_on_data(s, f);
+			return 0;
+		}
+		break;
+	case FRAME_OFFLOAD:
+		if (s->state == SS_ACTIVE && !s->offload_asked)
+			return session_on_offload(s, f);
+		break;
+	case FRAME_GSO:
+		if (s->state == SS_ACTIVE && s->offload != 0) {
+			session_on_gso(s, f);
 			return 0;
 		}
 		break;

@@ -50,6 +50,9 @@ struct session_loop {
 	uint32_t          pool_net, pool_mask;   /* network order */
 	struct in_addr    server_addr;
 	bool              client_to_client;
+	bool              vnet;         /* the TUN has virtio_net_hdrs */
+	unsigned          offload;      /* OFFLOAD_* the TUN takes (0: none) */
+	uint8_t          *scratch;      /* a segment, for cutting superpackets */
 	/* Wake s when its socket is readable, and writable too if out. */
 	int  (*watch)(struct session_loop *loop, struct session *s, bool out);
 	/* s stopped reading with data left (more) or has none left (!more):
@@ -93,6 +96,8 @@ struct session {
 	bool            pollout;       /* EPOLLOUT registered */
 	bool            dirty;         /* queued for a flush this round */
 	struct log_limit lim_spoof, lim_bad;
+	bool            offload_asked; /* OFFLOAD came (once) */
+	unsigned        offload;       /* OFFLOAD_* granted: GSO frames */
 	uint64_t        pkts_in, pkts_out, drops;
 	uint64_t        bytes_in, bytes_out;   /* IP bytes, for --status */
 	time_t          since;         /* logged in at (wall clock) */
@@ -114,5 +119,9 @@ int  session_auth_done(struct session *s, enum auth_result res, uint64_t now);
 int  session_start(struct session *s, const struct vpn_config *cfg,
                    unsigned nclients);
 bool session_queue_packet(struct session *s, const uint8_t *pkt, size_t len);
+/* session_gso.c: the offload extension */
+int  session_on_offload(struct session *s, const struct frame *f);
+void session_on_gso(struct session *s, const struct frame *f);
+ssize_t session_tun_write(struct session *s, const uint8_t *pkt, size_t len);
 
 #endif /* MINIVPN_SESSION_H */

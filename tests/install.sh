@@ -152,6 +152,51 @@ fi
 if ! grep -q "pw-$$-alice" "$T/users" "$LOG"; then pass "minivpn-passwd: the password is in neither the file nor the output"
 else fail "minivpn-passwd: the password appears in clear"; fi
 
+# On a terminal: asked twice, echo off; two different answers change nothing.
+cat >"$T/passwd_pty.py" <<'EOP'
+# Runs PROG PATH add USER on a pseudo-terminal and answers its two prompts.
+import os, pty, sys, time
+prog, path, user, first, second = sys.argv[1:6]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(prog, [prog, path, "add", user])
+out = b""
+def read_until(pred, secs):
+    global out
+    end = time.time() + secs
+    while not pred() and time.time() < end:
+        try:
+            out += os.read(fd, 1024)
+        except OSError:
+            return
+for i, answer in enumerate((first, second)):
+    read_until(lambda: out.count(b"Password for") > i, 5)
+    os.write(fd, answer.encode() + b"\n")
+read_until(lambda: False, 1)    # what it says last, until it exits
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.WEXITSTATUS(st))
+EOP
+if command -v python3 >/dev/null; then
+	python3 "$T/passwd_pty.py" "$S/minivpn-passwd" "$T/users" bob "pw-$$-bob" "pw-$$-bob" >"$T/pty.out" 2>&1; rc=$?
+	if [ "$rc" = 0 ] && [ "$(grep -c 'Password for bob' "$T/pty.out")" = 2 ] &&
+	   ! grep -q "pw-$$-bob" "$T/pty.out" && grep -q '^bob:[$]y[$]' "$T/users"; then
+		pass "minivpn-passwd on a terminal: asks twice, the password not echoed, bob added"
+	else
+		fail "minivpn-passwd on a terminal: exit $rc: $(tr '\r\n' '  ' <"$T/pty.out" | cut -c1-200)"
+	fi
+	python3 "$T/passwd_pty.py" "$S/minivpn-passwd" "$T/users" carol "pw-$$-1" "pw-$$-2" >"$T/pty.out" 2>&1; rc=$?
+	if [ "$rc" = 1 ] && grep -q 'differ' "$T/pty.out" && ! grep -q '^carol:' "$T/users"; then
+		pass "minivpn-passwd on a terminal: two different answers, nothing changed (exit 1)"
+	else
+		fail "minivpn-passwd with two different answers: exit $rc, carol $(grep -c '^carol:' "$T/users") line(s)"
+	fi
+	# bob stays out of the way of the checks below
+	"$S/minivpn-passwd" "$T/users" del bob >/dev/null 2>&1
+else
+	note "no python3: minivpn-passwd on a terminal was not tried (not run, not a pass)"
+fi
+
 # The example configs, filled in with these files, pass --check-config.
 sed -e "s|^cert = .*|cert = $T/pki/server.crt|" -e "s|^key = .*|key = $T/pki/server.key|" \
     -e "s|^shadow = .*|shadow = $T/users|" "$D$P/share/doc/minivpn/server.conf" >"$T/server.conf"

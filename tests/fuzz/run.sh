@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - `make fuzz`: libFuzzer on the parsers that read what the network
-# sends (common/packet.c; the TLS VPN's framing, AUTH and CONFIG), with
+# sends (common/packet.c; the TLS VPN's framing, AUTH and CONFIG; the
+# offload extension's GSO frame and virtio_net_hdr, common/vnet.c), with
 # AddressSanitizer and UndefinedBehaviorSanitizer. Each target runs for
 # FUZZ_SECONDS (default 60); its corpus is kept in build/fuzz/ between runs.
 # A crash leaves its input as build/fuzz/crash-* (replay: the target with
@@ -24,8 +25,9 @@ FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 declare -A SRCS=(
 	[packet]="tests/fuzz/fuzz_packet.c common/packet.c common/log.c common/logdest.c"
 	[frame]="tests/fuzz/fuzz_frame.c task10-tls/frame.c task10-tls/authmsg.c task10-tls/configmsg.c common/log.c common/logdest.c common/packet.c"
+	[offload]="tests/fuzz/fuzz_offload.c task10-tls/offload.c task10-tls/frame.c common/vnet.c common/log.c common/logdest.c common/packet.c"
 )
-for t in packet frame; do
+for t in packet frame offload; do
 	# shellcheck disable=SC2086
 	if ! "$CC_FUZZ" "${FLAGS[@]}" -o "$OUTD/fuzz-$t" ${SRCS[$t]} -lcrypto >"$OUTD/build-$t.log" 2>&1; then
 		echo "FAIL fuzz/$t: does not build: $(grep -m1 error "$OUTD/build-$t.log")"
