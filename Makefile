@@ -143,6 +143,8 @@ help:
 	@echo "  make demo            the TLS VPN with two clients, and the encrypted capture"
 	@echo "  make lab-up | lab-down | shell HOST=u   the lab network (LAB=name for another)"
 	@echo "  make pki | bench     certificates for the TLS VPN | against OpenVPN"
+	@echo "  make install | uninstall [PREFIX=/usr/local DESTDIR=...]   the TLS VPN, man pages, units"
+	@echo "  make check-deploy    the TLS VPN as an admin runs it (configs, units' capabilities, status)"
 	@echo "  make bench-scale     1,000 logged-in clients: server memory, CPU, RTT"
 	@echo "  make grade [SUBMISSION=DIR] | grade-all SUBMISSIONS=DIR"
 	@echo "  make handout | report | docker-check"

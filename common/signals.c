@@ -47,6 +47,14 @@ signals_stop_requested(void)
 	return stop_signal != 0;
 }
 
+/* Forget the stop request: a loop that took it as "wind down" (a drain)
+ * stops at once on the next one. */
+void
+signals_clear(void)
+{
+	stop_signal = 0;
+}
+
 int
 signals_last(void)
 {

@@ -270,6 +270,7 @@ const char *mac_str(const uint8_t mac[6], char out[18]);
 int  signals_init(void);
 bool signals_stop_requested(void);
 int  signals_last(void);          /* the signal that asked us to stop */
+void signals_clear(void);
 
 /* ==== tunnel.c: the plain UDP tunnel's shared pieces (tasks 3-9) ==========
  * Added for the tunneling tasks; SEED's wire format: one whole IPv4 packet

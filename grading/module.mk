@@ -6,12 +6,15 @@
 #                                     every tree or archive in DIR, N at a time
 #                                     -> out/grade/grades.csv
 #   make test-grade                   the grader's own tests
+#   make test-alt                     a correct student in another style gets full points
+#   make probe-alt                    the alt student's classic bugs, each graded
+#                                     on its task (a probe: not in make check)
 #
 # TASKS="task1 task2" limits any of them to those tasks; the points are in
 # the task table lab/tasks.conf. Each builds the kit first: its checks judge with
 # the kit's own tools (build/san/bin).
 
-.PHONY: grade-all test-grade grade-kit-build
+.PHONY: grade-all test-grade test-alt probe-alt grade-kit-build
 
 grade-kit-build:
 	@lab/deps.sh --need build,lab,check
@@ -28,3 +31,9 @@ grade-all: grade-kit-build
 
 test-grade: grade-kit-build
 	@grading/test-grade.sh
+
+test-alt: grade-kit-build
+	@grading/test-alt.sh $(if $(TASKS),--tasks '$(TASKS)')
+
+probe-alt: grade-kit-build
+	@grading/alt-student/bugs/run.sh $(BUGS)

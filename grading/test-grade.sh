@@ -134,7 +134,8 @@ bug() {
 	fi
 	grading/grade.sh --submission "$T/subs-bug/$name" --tasks "task1 task2" \
 		-o "$T/$name" >"$T/$name.out" 2>&1
-	fails=$(grep '^FAIL task2:' "$T/$name/task2.log" 2>/dev/null)
+	# A SKIP (not judged: what it needs failed first) counts as failed.
+	fails=$(grep -E '^(FAIL|SKIP) task2:' "$T/$name/task2.log" 2>/dev/null)
 	nf=$(echo "$fails" | grep -c .)
 	n=$#
 	for re in "$@"; do
@@ -163,7 +164,7 @@ bug checksum task2-tun/echo.c \
 bug nowrite task2-tun/tun_demo.c \
 	's/= write(t->fd, out, outlen);$/= t->mode == REPLY_ECHO ? (ssize_t)outlen : write(t->fd, out, outlen);/' \
 	'REPLY_ECHO \? \(ssize_t\)outlen : write' "tun-demo --respond never writes the reply" \
-	'ping gets 3 replies' 'echo replies are written' 'correct IP and ICMP checksums'
+	'ping gets 3 replies' "echo the request's data" 'echo replies are written' 'correct IP and ICMP checksums'
 
 # ---- 3 and 4, through grade-all: a hang, then a build error ---------------------------
 # a-hang: forks a detached `sleep 1000`, ignores SIGTERM and SIGINT.

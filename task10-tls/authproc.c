@@ -116,8 +116,8 @@ authproc_main(int fd, const char *shadow_path)
 			memcpy(lg.user, req + ID_LEN + 2, ul);
 			memcpy(lg.password, req + ID_LEN + 2 + ul, pl);
 			rate_limit(&tokens, &last);
-			rep[ID_LEN] = (uint8_t)auth_check(shadow_path, lg.user,
-			                                  lg.password);
+			rep[ID_LEN] = (uint8_t)auth_backend_check(shadow_path,
+			                                  lg.user, lg.password);
 		}
 		OPENSSL_cleanse(req, sizeof(req));
 		login_wipe(&lg);

@@ -270,11 +270,30 @@ fi
 expect_grep "nat: ... and the server says so" "nat: table ip $NAT_TABLE removed" "$OUT/server2.log"
 
 
-# ---- full tunnel: 0.0.0.0/0 pushed, the way to the server kept outside ---------------------
+# ---- full tunnel: 0.0.0.0/0 pushed, the way to the server kept outside; DNS pushed -----------
+# bob and carol stop first: u2 and u3 have no resolv.conf of their own,
+# and their clients would apply the DNS push to the machine's.
+lab_stop c-bob
+lab_stop c-carol
 lab_exec u ip -4 route show >"$OUT/u-routes-before.txt" 2>&1
-lab_bg server server3 "$BIN/minivpn-server" --config "$OUT/server.conf" --route 0.0.0.0/0
+# u's own /etc/resolv.conf (lab.sh binds the lab's copy over /etc for u's
+# commands); if that does not hold, DNS is not tried: the client would
+# change the machine's own file.
+host_resolv=$(sha256sum </etc/resolv.conf 2>/dev/null)
+echo "nameserver 10.9.0.250   # u's resolver before the VPN ($$)" >"$LAB_STATE/etc/u/resolv.conf"
+chmod 644 "$LAB_STATE/etc/u/resolv.conf"
+cp "$LAB_STATE/etc/u/resolv.conf" "$OUT/u-resolv-before.txt"
+DNS_ARGS=()
+if lab_exec u cat /etc/resolv.conf 2>/dev/null | grep -q "before the VPN ($$)"; then
+	DNS_TRY=1
+else
+	DNS_TRY=0 DNS_ARGS=(--no-dns)
+	note "u has no resolv.conf of its own here: DNS push not tried"
+fi
+lab_bg server server3 "$BIN/minivpn-server" --config "$OUT/server.conf" --route 0.0.0.0/0 \
+	--dns "$V" --dns 192.168.60.6 --dns-search corp.example --dns-search lab.example
 wait_for "server3 to listen" 10 grep -q "listening on" "$OUT/server3.log"
-lab_bg u c-alice2 "$BIN/minivpn-client" --config "$OUT/client-alice.conf"
+lab_bg u c-alice2 "$BIN/minivpn-client" --config "$OUT/client-alice.conf" "${DNS_ARGS[@]}"
 full() { lab_exec u ip -4 route show 2>/dev/null | grep -q '^0.0.0.0/1 dev tun0'; }
 if wait_for "alice's full tunnel" 15 full; then
 	lab_exec u ip -4 route get "$V" >"$OUT/route-v.txt" 2>&1
@@ -288,11 +307,40 @@ if wait_for "alice's full tunnel" 15 full; then
 	lab_exec u ping -c 2 -i 0.2 -W 1 198.51.100.1 >/dev/null 2>&1   # the "internet": into the tunnel too
 	capture_stop full
 	expect_grep "full tunnel: alice pings V" ' 3 received' "$OUT/ping-full.log"
+	if [ "$DNS_TRY" = 1 ]; then
+		lab_exec u cat /etc/resolv.conf >"$OUT/u-resolv-during.txt" 2>&1
+		[ "$(sha256sum </etc/resolv.conf 2>/dev/null)" = "$host_resolv" ] || host_resolv=changed-while-connected
+		if grep -qx "nameserver $V" "$OUT/u-resolv-during.txt" &&
+		   grep -qx "nameserver 192.168.60.6" "$OUT/u-resolv-during.txt" &&
+		   grep -qx "search corp.example lab.example" "$OUT/u-resolv-during.txt" &&
+		   ! grep -q '10.9.0.250' "$OUT/u-resolv-during.txt"; then
+			pass "dns: the pushed servers ($V, 192.168.60.6) and search domains are u's resolver"
+		else
+			fail "dns: u's resolv.conf while connected: $(tr '\n' '|' <"$OUT/u-resolv-during.txt")"
+		fi
+	else
+		skip "u has no resolv.conf of its own" "dns: the pushed servers and search domains are u's resolver"
+	fi
 	expect_pcap "$OUT/full-sw-br-ext.pcap" --at-least 6 "src $U and dst $SERVER_EXT and tcp port $TLS_PORT" \
 		"full tunnel: (control) u's TLS to the server is on the extranet"
 	crit expect_pcap "$OUT/full-sw-br-ext.pcap" --none "host $U and not (host $SERVER_EXT and tcp port $TLS_PORT) and not arp" \
 		"full tunnel: u sends nothing on the extranet but TLS to the server"
 	lab_stop c-alice2
+	if [ "$DNS_TRY" = 1 ]; then
+		restored() { cmp -s "$LAB_STATE/etc/u/resolv.conf" "$OUT/u-resolv-before.txt"; }
+		if wait_for "u's resolv.conf to come back" 5 restored; then
+			pass "dns: u's resolv.conf is as it was once the client stops"
+		else
+			fail "dns: u's resolv.conf after the client: $(tr '\n' '|' <"$LAB_STATE/etc/u/resolv.conf")"
+		fi
+	else
+		skip "u has no resolv.conf of its own" "dns: u's resolv.conf is as it was once the client stops"
+	fi
+	if [ "$(sha256sum </etc/resolv.conf 2>/dev/null)" = "$host_resolv" ]; then
+		pass "dns: the machine's own /etc/resolv.conf was not touched"
+	else
+		fail "dns: the machine's own /etc/resolv.conf changed"
+	fi
 	lab_exec u ip -4 route show >"$OUT/u-routes-after.txt" 2>&1
 	if diff -q "$OUT/u-routes-before.txt" "$OUT/u-routes-after.txt" >/dev/null; then
 		pass "full tunnel: the client's exit leaves u's routes as they were"
@@ -302,7 +350,8 @@ if wait_for "alice's full tunnel" 15 full; then
 else
 	fail "full tunnel: no 0.0.0.0/1 route on u's tun0: $(tail -2 "$OUT/c-alice2.log" | tr '\n' ' ')"
 	for d in "u's way to V is the tunnel" "its way to the server stays outside it" "alice pings V" \
-	         "u's TLS on the extranet" "u sends nothing on the extranet but TLS" "routes as they were"; do
+	         "dns pushed" "u's TLS on the extranet" "u sends nothing on the extranet but TLS" \
+	         "dns restored" "the machine's resolv.conf untouched" "routes as they were"; do
 		skip "no full tunnel" "full tunnel: $d"
 	done
 fi

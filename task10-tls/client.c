@@ -137,6 +137,12 @@ on_error_frame(struct client *c, const struct frame *f)
 		          c->opt->user, text);
 		c->exit_status = EXIT_REPLACED;
 		return CO_FATAL;
+	case VPN_ERR_MOVED:
+		/* Behind a balancer the same name leads to another server. */
+		log_info("server %s is draining: %s; reconnecting now",
+		         c->opt->server, text);
+		c->moved = true;
+		return CO_RETRY;
 	default:
 		/* BUSY (and a close to make room) say when to come back. */
 		c->retry_hint = frame_error_retry(f);
@@ -169,6 +175,11 @@ on_config(struct client *c, const struct frame *f)
 	         cfg.nroutes == 1 ? "" : "s");
 	if (netconf_apply(&c->nc, &cfg) == -1)
 		return -1;
+	/* Sent even without DNS: a reconnect's CONFIG without it undoes it. */
+	if (c->dnsfd != -1)
+		(void)dnsconf_set(c->dnsfd, c->nc.ifname, &cfg);
+	else if (cfg.ndns > 0 || cfg.search[0] != '\0')
+		log_info("the server pushes DNS settings; not applied (--no-dns)");
 	c->last_addr = cfg.addr;
 	c->mtu = cfg.mtu;
 	c->state = CS_ACTIVE;

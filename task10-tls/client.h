@@ -18,6 +18,7 @@ struct client_opts {
 	const char *tun;
 	struct in_addr want;       /* --address: tunnel address to ask for */
 	bool        reconnect;
+	bool        no_dns;        /* --no-dns: pushed DNS not applied */
 	bool        offload;       /* --offload: ask for GSO frames */
 	unsigned    max_backoff;
 };
@@ -45,6 +46,7 @@ struct client {
 	SSL_CTX       *ctx;
 	int            tunfd;
 	struct netconf nc;
+	int            dnsfd;         /* the DNS keeper (dnsconf.c), -1: none */
 	char           password[AUTH_PASS_MAX + 1];
 	struct in_addr last_addr;     /* asked for again after a reconnect */
 	struct fbuf    rx, tx;
@@ -57,6 +59,7 @@ struct client {
 	bool           more;          /* stopped reading at its budget */
 	bool           was_active;
 	unsigned       retry_hint;    /* s: the server's "retry in", or 0 */
+	bool           moved;         /* the server drains: reconnect at once */
 	bool           want_write;
 	unsigned       mtu;
 	uint64_t       deadline_ms;

@@ -43,6 +43,10 @@ usage(FILE *f)
 "                      CAP_NET_ADMIN (default nobody; the CA directory must\n"
 "                      be readable by it)\n"
 "  --no-reconnect      exit when the connection drops\n"
+"  --no-dns            do not apply the DNS servers and search domains\n"
+"                      the server pushes (default: applied with\n"
+"                      systemd-resolved, resolvconf or /etc/resolv.conf,\n"
+"                      and undone at exit)\n"
 "  --max-backoff S     longest wait between reconnects (default 30)\n"
 "  --syslog            log to syslog (facility daemon) instead of stderr;\n"
 "                      stderr lines carry a time stamp, except under\n"
@@ -76,6 +80,7 @@ static const struct option longopts[] = {
 	{ "address", required_argument, NULL, 'a' },
 	{ "user", required_argument, NULL, 'u' },
 	{ "no-reconnect", no_argument, NULL, 'n' },
+	{ "no-dns", no_argument, NULL, 'N' },
 	{ "max-backoff", required_argument, NULL, 'b' },
 	{ "syslog", no_argument, NULL, 'S' },
 	{ "offload", no_argument, NULL, 'G' },
@@ -126,6 +131,7 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 		break;
 	case 'u': o->run_as = arg; break;
 	case 'n': o->reconnect = false; break;
+	case 'N': o->no_dns = true; break;
 	case 'b':
 		v = strtoul(arg, &end, 10);
 		if (*arg == '\0' || *end != '\0' || v < 1 || v > 3600)
@@ -216,6 +222,7 @@ client_loop(struct client *c)
 
 		c->was_active = false;
 		c->retry_hint = 0;
+		c->moved = false;
 		c->exit_status = EXIT_ERROR;
 		out = client_connect(c);
 		if (out == CO_STOP)
@@ -230,6 +237,11 @@ client_loop(struct client *c)
 		 * thrown out together by a server restart spread out instead of
 		 * returning in waves; a busy server's hint of when to come back
 		 * comes first, spread over the same span again. */
+		if (c->moved && c->was_active) {
+			backoff = 1;
+			continue;   /* no wait: a planned move (after a login, so a
+			             * server cannot keep us in a tight loop) */
+		}
 		if (c->retry_hint > 0)
 			wait = c->retry_hint * 1000 + jitter(c->retry_hint * 1000);
 		else
@@ -281,9 +293,14 @@ main(int argc, char **argv)
 	}
 	c.opt = &opt;
 	c.last_addr = opt.want;
+	c.dnsfd = -1;
 	c.fd = c.tunfd = -1;
 	c.lim.burst = 5;
 	if (no_core_dumps() == -1)
+		return 1;
+	/* The DNS keeper stays root: forked before the password is read, the
+	 * TUN opened or a key loaded, so that it holds none of them. */
+	if (!opt.no_dns && (c.dnsfd = dnsconf_start()) == -1)
 		return 1;
 	/* Keep the password out of swap; not fatal where mlock is limited. */
 	if (mlock(c.password, sizeof(c.password)) == -1)

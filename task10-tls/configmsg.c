@@ -17,7 +17,13 @@
  * |  Route destination            (repeated Route count times)    |
  * +---------------+-----------------------------------------------+
  * |  Route prefix |                Reserved (0)                   |
- * +---------------+-----------------------------------------------+
+ * +---------------+---------------+-------------------------------+
+ * |  DNS count    |  Search len   |  Reserved (0)                 |  optional:
+ * +---------------+---------------+-------------------------------+  only when
+ * |  DNS server address           (repeated DNS count times)      |  there is
+ * +---------------------------------------------------------------+  DNS to
+ * |  Search domains (Search len bytes, space-separated, no NUL)   |  push
+ * +---------------------------------------------------------------+
  *
  * All numbers big-endian. config_parse() checks every field a client is
  * about to hand to the kernel.
@@ -48,7 +54,43 @@ config_encode(const struct vpn_config *cfg, uint8_t *out)
 		out[n + 4] = (uint8_t)cfg->routes[i].prefixlen;
 		n += CONFIG_ROUTE_LEN;
 	}
+	if (cfg->ndns > 0 || cfg->search[0] != '\0') {
+		size_t sl = strlen(cfg->search);
+
+		out[n] = (uint8_t)cfg->ndns;
+		out[n + 1] = (uint8_t)sl;
+		out[n + 2] = out[n + 3] = 0;
+		n += CONFIG_DNS_HDR;
+		for (unsigned i = 0; i < cfg->ndns; i++, n += 4)
+			memcpy(out + n, &cfg->dns[i], 4);
+		memcpy(out + n, cfg->search, sl);
+		n += sl;
+	}
 	return n;
+}
+
+/* Search domains as resolv.conf takes them: labels of letters, digits and
+ * '-', dots between, one space between domains; nothing else reaches the
+ * client's resolver configuration. */
+bool
+config_search_valid(const char *s, size_t len)
+{
+	bool label = false;
+
+	if (len > CONFIG_SEARCH_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-')
+			label = true;
+		else if ((c == '.' || c == ' ') && label)
+			label = false;
+		else
+			return false;
+	}
+	return len == 0 || label;
 }
 
 static uint32_t
@@ -143,7 +185,7 @@ config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
 		goto invalid;
 	}
 	if (cfg->nroutes > CONFIG_ROUTES_MAX ||
-	    len != CONFIG_FIXED_LEN + cfg->nroutes * CONFIG_ROUTE_LEN) {
+	    len < CONFIG_FIXED_LEN + cfg->nroutes * CONFIG_ROUTE_LEN) {
 		snprintf(reason, sizeof(reason), "CONFIG of %zu bytes with %u "
 		         "routes", len, cfg->nroutes);
 		goto invalid;
@@ -172,6 +214,34 @@ config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
 			goto invalid;
 		}
 	}
+	if (n == len)
+		return 0;
+	/* The DNS part. */
+	if (len - n < CONFIG_DNS_HDR || p[n] > CONFIG_DNS_MAX ||
+	    p[n + 1] > CONFIG_SEARCH_MAX || p[n + 2] != 0 || p[n + 3] != 0 ||
+	    len - n != CONFIG_DNS_HDR + p[n] * 4u + p[n + 1]) {
+		snprintf(reason, sizeof(reason), "CONFIG of %zu bytes: a DNS part "
+		         "that does not add up", len);
+		goto invalid;
+	}
+	cfg->ndns = p[n];
+	size_t sl = p[n + 1];
+	n += CONFIG_DNS_HDR;
+	for (unsigned i = 0; i < cfg->ndns; i++, n += 4) {
+		memcpy(&cfg->dns[i], p + n, 4);
+		if (!host_addr_ok(cfg->dns[i], 32)) {
+			snprintf(reason, sizeof(reason), "CONFIG DNS server %u is not "
+			         "a unicast address", i);
+			goto invalid;
+		}
+	}
+	if (!config_search_valid((const char *)p + n, sl)) {
+		snprintf(reason, sizeof(reason), "CONFIG search domains with a "
+		         "character not allowed");
+		goto invalid;
+	}
+	memcpy(cfg->search, p + n, sl);
+	cfg->search[sl] = '\0';
 	return 0;
 invalid:
 	*why = reason;

@@ -12,6 +12,7 @@
  *                      packets-in packets-out", then one line per
  *                      logged-in session, then "clients N"
  *   disconnect USER   "disconnected USER" or "error: no session of USER"
+ *   drain             "draining": clients told to move, then exit (drain.c)
  *
  * Requests are rare and come from root only; the event loop answers each
  * at once, waiting at most CONTROL_WAIT_MS for the request line.
@@ -226,6 +227,9 @@ control_accept(struct server *srv)
 	}
 	if (strcmp(line, "status") == 0) {
 		put_status(srv, fd);
+	} else if (strcmp(line, "drain") == 0) {
+		server_drain(srv, "control socket");
+		put(fd, "draining\n", 9);
 	} else if (strncmp(line, "disconnect ", 11) == 0 &&
 	           login_user_valid((const uint8_t *)line + 11, strlen(line + 11))) {
 		do_disconnect(srv, fd, line + 11);

@@ -336,6 +336,7 @@ vpn_error_name(enum vpn_error code)
 	case VPN_ERR_REPLACED:  return "replaced by a newer login";
 	case VPN_ERR_BUSY:      return "server busy";
 	case VPN_ERR_REFUSED:   return "refused for good";
+	case VPN_ERR_MOVED:     return "server draining";
 	}
 	return "unknown error";
 }

@@ -171,20 +171,21 @@ lconn_start(struct lconn *c)
 static int
 lconn_flush(struct lconn *c)
 {
-	size_t n;
+	bool wrote;
 
-	while (c->tx.len > 0) {
-		if (SSL_write_ex(c->ssl, c->tx.data + c->tx.off, c->tx.len, &n)) {
-			fbuf_consume(&c->tx, n);
-			c->ka.last_tx_ms = now_ms();
-			continue;
-		}
-		if (SSL_get_error(c->ssl, 0) == SSL_ERROR_WANT_WRITE)
-			return lconn_watch(c, true);
-		if (SSL_get_error(c->ssl, 0) == SSL_ERROR_WANT_READ)
-			return 0;
+	switch (tls_write_fbuf(c->ssl, &c->tx, &wrote)) {
+	case TLS_IO_DONE:
+	case TLS_IO_WANT_READ:
+		break;
+	case TLS_IO_WANT_WRITE:
+		if (lconn_watch(c, true) == -1)
+			return -1;
+		break;
+	case TLS_IO_ERROR:
 		return -1;
 	}
+	if (wrote)
+		c->ka.last_tx_ms = now_ms();
 	return 0;
 }
 

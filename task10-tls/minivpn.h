@@ -94,7 +94,11 @@ struct vpn_config {
 	unsigned ka_interval, ka_timeout;   /* seconds */
 	unsigned nroutes;
 	struct vpn_route routes[CONFIG_ROUTES_MAX];
+	unsigned ndns;                       /* DNS servers pushed, 0: none */
+	struct in_addr dns[CONFIG_DNS_MAX];
+	char     search[CONFIG_SEARCH_MAX + 1];   /* "a.example b.example" */
 };
+bool   config_search_valid(const char *s, size_t len);
 size_t config_encode(const struct vpn_config *cfg, uint8_t *out);
 int    config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
                     const char **why);
@@ -112,6 +116,7 @@ struct pool {
 	char     lease[1u << (32 - POOL_PREFIX_MIN)][AUTH_USER_MAX + 1];
 };
 int  pool_init(struct pool *p, struct in_addr net, int prefixlen);
+int  pool_slice(struct in_addr *net, int *prefixlen, unsigned n, unsigned m);
 struct in_addr pool_server_addr(const struct pool *p);
 bool pool_contains(const struct pool *p, struct in_addr addr);
 int  pool_alloc(struct pool *p, const char *user, struct in_addr want,
@@ -129,6 +134,13 @@ bool auth_hash_matches(const char *password, const char *hash);
 /* shadow_path NULL: the system's shadow database (getspnam_r). */
 enum auth_result auth_check(const char *shadow_path, const char *user,
                             const char *password);
+/* authpam.c: --auth pam[:SERVICE]; auth_backend_check() is what the
+ * helper asks: PAM when a service is set (before the helper forks), else
+ * auth_check(). */
+void authpam_use(const char *service);
+int authpam_check_service(const char *service);   /* 0, or -1 and why */
+enum auth_result auth_backend_check(const char *shadow_path, const char *user,
+                                    const char *password);
 struct spwd;
 const char *auth_account_refused(const struct spwd *sp, long today);
 
@@ -246,6 +258,11 @@ int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
 /* Sets the table up and forks its keeper; returns the fd whose closing
  * (at exit) makes the keeper remove it, or -1. */
 int nat_start(const char *ifname, struct in_addr net, int prefixlen);
+
+/* ---- dnsconf.c: pushed DNS on the client, through a root keeper -------------------- */
+
+int dnsconf_start(void);   /* before the privilege drop; the keeper's fd */
+int dnsconf_set(int fd, const char *ifname, const struct vpn_config *cfg);
 
 /* ---- conffile.c: the programs' configuration file ------------------------------- */
 

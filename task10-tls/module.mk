@@ -9,10 +9,11 @@ PROGRAMS += minivpn-server minivpn-client minivpn-passwd minivpn-load
 minivpn-server_SRCS := $(T10_CORE) $(T10)/pool.c $(T10)/auth.c \
                        $(T10)/authproc.c $(T10)/throttle.c $(T10)/session.c \
                        $(T10)/shadowfile.c $(T10)/control.c $(T10)/nat.c \
-                       $(T10)/session_gso.c \
+                       $(T10)/session_gso.c $(T10)/proxyproto.c $(T10)/drain.c \
+                       $(T10)/authpam.c \
                        $(T10)/server.c $(T10)/sandbox.c $(T10)/server_main.c
-minivpn-server_LIBS := -lseccomp
-minivpn-client_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/netconf.c \
+minivpn-server_LIBS := -lseccomp -lpam
+minivpn-client_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/netconf.c $(T10)/dnsconf.c \
                        $(T10)/client.c $(T10)/client_gso.c $(T10)/client_main.c
 minivpn-passwd_SRCS := $(T10)/passwd_main.c $(T10)/shadowfile.c \
                        $(T10)/password.c $(T10)/authmsg.c $(T10)/privdrop.c \
@@ -20,13 +21,16 @@ minivpn-passwd_SRCS := $(T10)/passwd_main.c $(T10)/shadowfile.c \
 # The stress check's load client (stress.sh): logins without a TUN.
 minivpn-load_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/load.c
 
-TESTS += test-frame test-pool test-auth test-conffile test-shadowfile test-offload
+TESTS += test-frame test-pool test-auth test-conffile test-shadowfile test-offload \
+         test-configdns test-proxyproto
 test-frame_SRCS := $(T10)/tests/test_frame.c $(T10)/frame.c \
                    $(T10)/authmsg.c $(T10)/configmsg.c
 test-offload_SRCS := $(T10)/tests/test_offload.c $(T10)/offload.c $(T10)/frame.c
 test-pool_SRCS  := $(T10)/tests/test_pool.c $(T10)/pool.c $(T10)/throttle.c
 test-auth_SRCS  := $(T10)/tests/test_auth.c $(T10)/auth.c
 test-conffile_SRCS := $(T10)/tests/test_conffile.c $(T10)/conffile.c
+test-proxyproto_SRCS := $(T10)/tests/test_proxyproto.c $(T10)/proxyproto.c
+test-configdns_SRCS := $(T10)/tests/test_configdns.c $(T10)/configmsg.c
 test-shadowfile_SRCS := $(T10)/tests/test_shadowfile.c $(T10)/shadowfile.c \
                         $(T10)/auth.c $(T10)/authmsg.c
 
@@ -42,6 +46,12 @@ bench: programs
 
 # make install / uninstall
 include $(T10)/install.mk
+
+# make check-scale: two servers behind HAProxy (PROXY v2), drain, pool
+# slices, PAM (issue 13), in the lab.
+.PHONY: check-scale
+check-scale: check-build
+	@bash $(T10)/scale.sh
 
 # make check-deploy: the VPN as an admin runs it (config files, the unit's
 # capabilities, minivpn-passwd, the control socket), in the lab.

@@ -46,14 +46,17 @@ nft_run(const char *script, const char *what)
 	size_t len = strlen(script), off = 0;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) == -1) {
+	/* nft gone early must be an error here, not a SIGPIPE. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || pipe2(p, O_CLOEXEC) == -1) {
 		log_warn("nft: pipe");
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
-	err = posix_spawnp(&pid, "nft", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	if ((err = posix_spawn_file_actions_init(&fa)) == 0) {
+		err = posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+		if (err == 0)
+			err = posix_spawnp(&pid, "nft", &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	close(p[0]);
 	if (err != 0) {
 		errno = err;
@@ -109,9 +112,9 @@ keeper(int fd, const char *table)
 	char script[128], c;
 	ssize_t r;
 
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	if (signal(SIGTERM, SIG_IGN) == SIG_ERR || signal(SIGINT, SIG_IGN) == SIG_ERR ||
+	    signal(SIGHUP, SIG_IGN) == SIG_ERR)
+		log_warn("nat keeper: ignoring the stop signals");
 	do
 		r = read(fd, &c, 1);
 	while (r == -1 && errno == EINTR);

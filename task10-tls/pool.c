@@ -30,6 +30,36 @@ pool_init(struct pool *p, struct in_addr net, int prefixlen)
 	return 0;
 }
 
+/*
+ * --pool-slice N/M: several servers on one tunnel network, each with the
+ * Nth of M equal parts of the pool (M a power of two), a CIDR of its own:
+ * the server's TUN gets that prefix, so the server host routes each part
+ * to its own server. Narrows net/prefixlen in place; -1 when it cannot.
+ */
+int
+pool_slice(struct in_addr *net, int *prefixlen, unsigned n, unsigned m)
+{
+	int bits = 0;
+	uint32_t base;
+
+	if (m == 0 || (m & (m - 1)) != 0 || n < 1 || n > m) {
+		log_warnx("pool slice %u/%u: expected N/M with M a power of two "
+		          "and N from 1 to M", n, m);
+		return -1;
+	}
+	while ((1u << bits) < m)
+		bits++;
+	if (*prefixlen < POOL_PREFIX_MIN || *prefixlen + bits > POOL_PREFIX_MAX) {
+		log_warnx("pool slice %u/%u: a /%d pool has no room for %u parts",
+		          n, m, *prefixlen, m);
+		return -1;
+	}
+	base = ntohl(net->s_addr) & (*prefixlen ? ~0u << (32 - *prefixlen) : 0);
+	*prefixlen += bits;
+	net->s_addr = htonl(base + (n - 1) * (1u << (32 - *prefixlen)));
+	return 0;
+}
+
 struct in_addr
 pool_server_addr(const struct pool *p)
 {

@@ -45,7 +45,13 @@ enum frame_type {
 #define CONFIG_FIXED_LEN    20
 #define CONFIG_ROUTE_LEN    8
 #define CONFIG_ROUTES_MAX   16
-#define CONFIG_LEN_MAX      (CONFIG_FIXED_LEN + CONFIG_ROUTES_MAX * CONFIG_ROUTE_LEN)
+/* The optional DNS part after the routes (sent only when there is DNS to
+ * push): count, search length, 2 reserved, the addresses, the text. */
+#define CONFIG_DNS_HDR      4
+#define CONFIG_DNS_MAX      3         /* as resolv.conf's MAXNS */
+#define CONFIG_SEARCH_MAX   128       /* space-separated domains */
+#define CONFIG_LEN_MAX      (CONFIG_FIXED_LEN + CONFIG_ROUTES_MAX * CONFIG_ROUTE_LEN + \
+                             CONFIG_DNS_HDR + CONFIG_DNS_MAX * 4 + CONFIG_SEARCH_MAX)
 
 /* ---- DATA payload: one IPv4 packet, at most the pushed MTU ---- */
 #define VPN_MTU_DEFAULT     1500
@@ -85,6 +91,10 @@ enum vpn_error {
 	                              N s" (ERROR_RETRY_TEXT), come back then */
 	VPN_ERR_REFUSED     = 10,  /* will never be accepted (protocol version,
 	                              user name): do not retry */
+	VPN_ERR_MOVED       = 11,  /* this server is draining: reconnect now,
+	                              without backoff (the name leads to
+	                              another server); older clients see an
+	                              unknown code and reconnect with backoff */
 };
 
 /* The hint in the reason of BUSY (and of TIMEOUT when closed to make

@@ -198,7 +198,7 @@ evict_before(const struct session *a, const struct session *b)
 /* Makes room for a new connection from addr. Returns a free slot, or -1
  * (every slot is taken by logged-in clients or logins being checked). */
 static long
-server_make_room(struct server *srv, struct in_addr addr)
+server_make_room(struct server *srv, struct in_addr addr, bool per_addr)
 {
 	struct session *victim = NULL, *oldest = NULL, *oldest_here = NULL, *s;
 	unsigned here = 0, pre = 0;   /* not logged in: from addr, in all */
@@ -224,7 +224,7 @@ server_make_room(struct server *srv, struct in_addr addr)
 		    (oldest_here == NULL || evict_before(s, oldest_here)))
 			oldest_here = s;
 	}
-	if (here >= PRELOGIN_PER_ADDR) {
+	if (per_addr && here >= PRELOGIN_PER_ADDR) {
 		if ((victim = oldest_here) == NULL)
 			return -1;
 	} else if (pre >= srv->max_prelogin || free_slot < 0) {
@@ -308,7 +308,20 @@ server_accept(struct server *srv)
 			close(fd);
 			continue;
 		}
-		slot = server_make_room(srv, peer.sin_addr);
+		/* Behind a balancer the address is the balancer's until the
+		 * PROXY header names the client (server_proxied()). */
+		if (srv->opt->nproxy > 0 &&
+		    !proxy_trusted(srv->opt->proxy, srv->opt->nproxy,
+		                   peer.sin_addr)) {
+			char ep[32];
+
+			log_limited(&srv->lim_accept, "refusing a connection from "
+			            "%s: not a trusted proxy (--proxy-protocol)",
+			            addr_endpoint_str(&peer, ep, sizeof(ep)));
+			close(fd);
+			continue;
+		}
+		slot = server_make_room(srv, peer.sin_addr, srv->opt->nproxy == 0);
 		if (slot < 0) {
 			log_limited(&srv->lim_accept, "refusing a connection: %u "
 			            "connections open already, %u logins being "
@@ -325,6 +338,45 @@ server_accept(struct server *srv)
 		srv->sess[slot] = s;
 		srv->nsess++;
 	}
+}
+
+/*
+ * s's PROXY header named its client: the per-address share of pre-login
+ * slots (server_make_room()) applies to that address now. Returns -1 if
+ * s itself had to go.
+ */
+static int
+server_proxied(struct session_loop *loop, struct session *s)
+{
+	struct server *srv = loop_server(loop);
+	struct session *oldest = NULL, *o;
+	unsigned here = 0;
+
+	for (unsigned i = 0; i < srv->max_conns; i++) {
+		o = srv->sess[i];
+		if (o == NULL || o == s || o->state == SS_ACTIVE ||
+		    o->peer.sin_addr.s_addr != s->peer.sin_addr.s_addr)
+			continue;
+		here++;
+		if (o->state < SS_CHECKING &&
+		    (oldest == NULL || evict_before(o, oldest)))
+			oldest = o;
+	}
+	if (here < PRELOGIN_PER_ADDR)
+		return 0;
+	if (oldest == NULL) {
+		log_limited(&srv->lim_accept, "%s: refused: %u logins from there "
+		            "being checked", s->name, here);
+		session_close(s, VPN_ERR_BUSY, "too many logins from this address; "
+		              ERROR_RETRY_TEXT "5 s");
+		return -1;
+	}
+	log_limited(&srv->lim_accept, "%s: closed to make room for a "
+	            "connection from the same address (%u waiting for login)",
+	            oldest->name, here);
+	session_close(oldest, VPN_ERR_TIMEOUT, "too many connections waiting "
+	              "for login; " ERROR_RETRY_TEXT "1 s");
+	return 0;
 }
 
 /* The logged-in session of user other than except, or NULL. */
@@ -402,6 +454,9 @@ server_admit(struct server *srv, struct session *s)
 	cfg.ka_timeout = srv->opt->ka_timeout;
 	cfg.nroutes = srv->opt->nroutes;
 	memcpy(cfg.routes, srv->opt->routes, sizeof(cfg.routes));
+	cfg.ndns = srv->opt->ndns;
+	memcpy(cfg.dns, srv->opt->dns, sizeof(cfg.dns));
+	memcpy(cfg.search, srv->opt->search, sizeof(cfg.search));
 	return session_start(s, &cfg, srv->nactive);
 }
 
@@ -606,12 +661,14 @@ server_run(struct server *srv)
 		.vnet = srv->vnet, .offload = srv->offload, .scratch = srv->scratch,
 		.watch = server_watch, .more = server_more_set,
 		.ask = server_ask, .forget = server_forget,
+		.proxied = server_proxied,
+		.proxy_protocol = srv->opt->nproxy > 0,
 		.pool_net = htonl(srv->pool.net),
 		.pool_mask = htonl(srv->pool.prefixlen ? ~0u << (32 - srv->pool.prefixlen) : 0),
 		.server_addr = pool_server_addr(&srv->pool),
 		.client_to_client = srv->opt->client_to_client,
 	};
-	while (!signals_stop_requested()) {
+	while (!server_stop_now(srv)) {
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
 		tick = srv->ndelayed ? TICK_FAST_MS : 1000;
 		timeout = srv->nmore ? 0 : tick;
@@ -651,15 +708,21 @@ server_run(struct server *srv)
 		}
 		if (srv->nmore > 0)
 			server_more(srv);
-		if (srv->accept_paused && now_ms() >= srv->accept_resume_ms)
+		if (srv->accept_paused && !srv->listen_off &&
+		    now_ms() >= srv->accept_resume_ms)
 			server_accept_resume(srv);
 		if (now_ms() - last_tick >= (uint64_t)tick) {
 			last_tick = now_ms();
 			server_tick(srv);
 		}
 	}
-	log_info("signal %d: shutting down, %u client%s connected",
-	         signals_last(), srv->nactive, srv->nactive == 1 ? "" : "s");
+	if (srv->draining && !signals_stop_requested())
+		log_info("drained: shutting down, %u client%s left",
+		         srv->nactive, srv->nactive == 1 ? "" : "s");
+	else
+		log_info("signal %d: shutting down, %u client%s connected",
+		         signals_last(), srv->nactive,
+		         srv->nactive == 1 ? "" : "s");
 	server_shutdown(srv);
 	return 0;
 }

@@ -11,6 +11,7 @@
 struct server_opts {
 	const char *cert, *key;
 	const char *shadow;           /* NULL: the system's shadow database */
+	const char *pam;              /* --auth pam[:SERVICE]: the service */
 	const char *user;             /* to drop privileges to */
 	bool shared_user;             /* other processes may run as user */
 	const char *tun;
@@ -25,6 +26,13 @@ struct server_opts {
 	const char *control;          /* control socket path, or NULL */
 	bool client_to_client;        /* clients may reach each other */
 	const char *nat;              /* --nat IFACE, or NULL */
+	struct proxy_net proxy[PROXY_TRUST_MAX];  /* --proxy-protocol */
+	unsigned nproxy;              /* 0: no PROXY header expected */
+	unsigned drain_grace;         /* s: SIGTERM drains this long; 0 stops */
+	unsigned slice_n, slice_m;    /* --pool-slice N/M, 0/0 for all */
+	unsigned ndns;                /* --dns: DNS servers pushed */
+	struct in_addr dns[CONFIG_DNS_MAX];
+	char search[CONFIG_SEARCH_MAX + 1];   /* --dns-search, space-separated */
 };
 
 /* A login waiting for the password helper, in arrival order. */
@@ -70,6 +78,9 @@ struct server {
 	unsigned        nfreed;        /* sessions freed since malloc_trim */
 	bool            accept_paused; /* out of descriptors: listener off */
 	uint64_t        accept_resume_ms;
+	bool            listen_off;    /* full or draining: not listening */
+	bool            draining;      /* clients told to move (drain.c) */
+	uint64_t        drain_end_ms;
 	struct session *dirty[BATCH_MAX];
 	unsigned        ndirty;
 	struct log_limit lim_accept, lim_hello, lim_prelogin, lim_refused,
@@ -89,6 +100,10 @@ enum { EV_LISTEN = 1, EV_TUN = 2, EV_AUTH = 3, EV_SESSION = 4, EV_CONTROL = 5 };
 
 /* server.c */
 int  server_run(struct server *srv);
+
+/* drain.c: --drain-grace, and not listening while full */
+void server_drain(struct server *srv, const char *why);
+bool server_stop_now(struct server *srv);   /* checked once per wake-up */
 
 /* control.c: the control socket (--control, --status, --disconnect) */
 #define CONTROL_PATH_DEFAULT "/run/minivpn/server.sock"

@@ -43,6 +43,10 @@ usage(FILE *f)
 "  --mtu N             tunnel MTU pushed to clients (default %d)\n"
 "  --shadow FILE       check passwords against this shadow-format file\n"
 "                      (default: the system's, via getspnam)\n"
+"  --auth pam[:SERVICE]  check passwords with PAM, /etc/pam.d/SERVICE\n"
+"                      (default minivpn): pam_unix, pam_ldap, pam_sss...\n"
+"                      (--auth shadow: the system's; --auth file:FILE is\n"
+"                      --shadow FILE)\n"
 "  --user NAME         unprivileged user to run as after set-up, one of\n"
 "                      its own (default minivpn)\n"
 "  --shared-user       run as --user even if other processes run as it\n"
@@ -56,6 +60,20 @@ usage(FILE *f)
 "  --nat IFACE         masquerade the pool's packets leaving IFACE (the\n"
 "                      LAN side); an nftables table of the server's own,\n"
 "                      removed when it stops\n"
+"  --proxy-protocol CIDR[,CIDR...]  behind a load balancer: connections\n"
+"                      only from these addresses, each starting with a\n"
+"                      PROXY v2 header (HAProxy's send-proxy-v2) that names\n"
+"                      the client; logs, bans and limits see that address\n"
+"  --drain-grace S     on SIGTERM (or `drain` on the control socket) stop\n"
+"                      listening, tell clients to reconnect at once\n"
+"                      (elsewhere), exit when they are gone or after S s\n"
+"                      (default 0: SIGTERM stops at once)\n"
+"  --drain             drain the server at --control PATH (as SIGTERM with\n"
+"                      --drain-grace; its grace, 0: it stops at once)\n"
+"  --pool-slice N/M    serve only the Nth of M equal parts of --pool (M a\n"
+"                      power of two): one tunnel network for M servers\n"
+"  --dns ADDR          a DNS server pushed to clients, repeatable (3)\n"
+"  --dns-search DOMAIN a search domain pushed to clients, repeatable\n"
 "  --client-to-client  let clients reach each other's tunnel addresses\n"
 "                      (default: dropped and logged)\n"
 "  --control PATH      a control socket for --status and --disconnect\n"
@@ -93,6 +111,9 @@ parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 	return (unsigned)v;
 }
 
+enum { OPT_PROXY = 1301, OPT_DRAIN_GRACE, OPT_POOL_SLICE, OPT_AUTH,
+       OPT_DRAIN };
+
 static const struct option longopts[] = {
 	{ "cert", required_argument, NULL, 'c' },
 	{ "key", required_argument, NULL, 'k' },
@@ -110,6 +131,14 @@ static const struct option longopts[] = {
 	{ "control", required_argument, NULL, 'O' },
 	{ "client-to-client", no_argument, NULL, 'P' },
 	{ "nat", required_argument, NULL, 'N' },
+	/* issue 13's options: values apart from the letters */
+	{ "proxy-protocol", required_argument, NULL, OPT_PROXY },
+	{ "drain-grace", required_argument, NULL, OPT_DRAIN_GRACE },
+	{ "pool-slice", required_argument, NULL, OPT_POOL_SLICE },
+	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "drain", no_argument, NULL, OPT_DRAIN },
+	{ "dns", required_argument, NULL, 'd' },
+	{ "dns-search", required_argument, NULL, 'e' },
 	{ "status", no_argument, NULL, 'T' },
 	{ "disconnect", required_argument, NULL, 'D' },
 	{ "syslog", no_argument, NULL, 'S' },
@@ -122,7 +151,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char *const repeatable[] = { "route", NULL };
+static const char *const repeatable[] = { "route", "dns", "dns-search", NULL };
 
 /* What the options say beyond struct server_opts. */
 struct invocation {
@@ -202,7 +231,63 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	case 'O': o->control = arg; break;
 	case 'P': o->client_to_client = true; break;
 	case 'N': o->nat = arg; break;
+	case OPT_PROXY: {
+		const char *why;
+		int n = proxy_trust_parse(arg, o->proxy, &why);
+
+		if (n < 0)
+			fatalx("%s: %s", what, why);
+		o->nproxy = (unsigned)n;
+		break;
+	}
+	case OPT_AUTH:
+		if (strcmp(arg, "pam") == 0)
+			o->pam = "minivpn";
+		else if (strncmp(arg, "pam:", 4) == 0 && arg[4] != '\0' &&
+		         strchr(arg + 4, '/') == NULL)
+			o->pam = arg + 4;
+		else if (strcmp(arg, "shadow") == 0)
+			o->pam = o->shadow = NULL;
+		else if (strncmp(arg, "file:", 5) == 0 && arg[5] != '\0') {
+			o->pam = NULL;
+			o->shadow = arg + 5;
+		} else
+			fatalx("%s: expected pam[:SERVICE], shadow or file:FILE", what);
+		break;
+	case OPT_DRAIN_GRACE:
+		o->drain_grace = parse_uint(arg, what, 0, 3600);
+		break;
+	case OPT_POOL_SLICE: {
+		char sl[16], *slash;
+
+		snprintf(sl, sizeof(sl), "%s", arg);
+		if ((slash = strchr(sl, '/')) == NULL)
+			fatalx("%s: expected N/M", what);
+		*slash = '\0';
+		o->slice_n = parse_uint(sl, what, 1, 1024);
+		o->slice_m = parse_uint(slash + 1, what, 1, 1024);
+		break;
+	}
+	case 'd':
+		if (o->ndns == CONFIG_DNS_MAX)
+			fatalx("%s: at most %d DNS servers", what, CONFIG_DNS_MAX);
+		if (inet_pton(AF_INET, arg, &o->dns[o->ndns]) != 1)
+			fatalx("%s: '%s' is not an IPv4 address", what, arg);
+		o->ndns++;
+		break;
+	case 'e': {
+		size_t have = strlen(o->search), n = strlen(arg);
+
+		if (!config_search_valid(arg, n) || strchr(arg, ' ') != NULL ||
+		    have + (have > 0) + n > CONFIG_SEARCH_MAX)
+			fatalx("%s: '%s' is not a domain name (or the search list "
+			       "is longer than %d)", what, arg, CONFIG_SEARCH_MAX);
+		snprintf(o->search + have, sizeof(o->search) - have, "%s%s",
+		         have > 0 ? " " : "", arg);
+		break;
+	}
 	case 'T': inv->request = "status"; break;
+	case OPT_DRAIN: inv->request = "drain"; break;
 	case 'D':
 		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
 			fatalx("%s: '%s' is not a user name", what, arg);
@@ -258,6 +343,10 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 		usage(stderr);
 		exit(2);
 	}
+	/* After --pool wherever it was given: the slice is of that pool. */
+	if (o->slice_m > 0 &&
+	    pool_slice(&o->pool_net, &o->pool_prefix, o->slice_n, o->slice_m) == -1)
+		exit(2);
 	if (o->nroutes == 0) {
 		inet_pton(AF_INET, "192.168.60.0", &o->routes[0].dst);
 		o->routes[0].prefixlen = 24;
@@ -406,10 +495,12 @@ server_setup(struct server *srv, const struct server_opts *o)
 		    epoll_add(srv->epfd, srv->ctlfd, EV_TAG(EV_CONTROL, 0)) == -1)
 			return -1;
 	}
-	log_info("listening on %s (TLS 1.3), pool %s/%d, passwords from %s",
+	log_info("listening on %s (TLS 1.3), pool %s/%d, passwords from %s%s",
 	         addr_endpoint_str(&o->listen, ep, sizeof(ep)),
 	         inet_ntop(AF_INET, &o->pool_net, a, sizeof(a)), o->pool_prefix,
-	         o->shadow ? o->shadow : "the system shadow database");
+	         o->pam ? "PAM service " : "",
+	         o->pam ? o->pam : o->shadow ? o->shadow
+	                                     : "the system shadow database");
 	return 0;
 }
 
@@ -429,6 +520,7 @@ check_config(const struct server_opts *o)
 	ctx = tls_server_ctx(o->cert, o->key);
 	if (ctx == NULL)
 		return 1;
+	tls_warn_expiry(SSL_CTX_get0_certificate(ctx), "server");
 	SSL_CTX_free(ctx);
 	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
 		return 1;
@@ -436,9 +528,13 @@ check_config(const struct server_opts *o)
 		log_warn("--nat: no interface %s here", o->nat);
 		return 1;
 	}
+	if (o->pam != NULL && authpam_check_service(o->pam) == -1)
+		return 1;
 	log_info("configuration OK: certificate %s, pool of %u addresses, "
-	         "%u route(s), passwords from %s", o->cert, pool.size, o->nroutes,
-	         o->shadow ? o->shadow : "the system shadow database");
+	         "%u route(s), passwords from %s%s", o->cert, pool.size,
+	         o->nroutes, o->pam ? "PAM service " : "",
+	         o->pam ? o->pam : o->shadow ? o->shadow
+	                                     : "the system shadow database");
 	return 0;
 }
 
@@ -489,6 +585,8 @@ main(int argc, char **argv)
 	/* Malformed lines are named once here; libc skips them silently. */
 	if (opt.shadow != NULL && shadowfile_check(opt.shadow) == -1)
 		return 1;
+	if (opt.pam != NULL)
+		authpam_use(opt.pam);   /* before the helper forks */
 	srv.authfd = authproc_start(opt.shadow, srv.nworkers);
 	if (srv.authfd == -1)
 		return 1;

@@ -95,6 +95,14 @@ session_new(struct session_loop *loop, int fd, const struct sockaddr_in *peer,
 	s->state = SS_HANDSHAKE;
 	s->accepted_ms = now_ms();
 	s->deadline_ms = s->accepted_ms + LOGIN_DEADLINE * 1000;
+	if (loop->proxy_protocol) {
+		s->deadline_ms = s->accepted_ms + PROXY_TIMEOUT * 1000;
+		if ((s->pp = malloc(PROXY_HDR_MAX)) == NULL) {
+			log_warn("allocating a session");
+			free(s);
+			return NULL;
+		}
+	}
 	s->lim_spoof.burst = 2;
 	s->lim_bad.burst = 2;
 	session_set_name(s);
@@ -117,6 +125,7 @@ session_new(struct session_loop *loop, int fd, const struct sockaddr_in *peer,
 	return s;
 bad:
 	SSL_free(s->ssl);
+	free(s->pp);
 	fbuf_free(&s->rx);
 	fbuf_free(&s->tx);
 	free(s);
@@ -170,7 +179,9 @@ session_close(struct session *s, enum vpn_error code, const char *reason)
 		         (unsigned long long)s->pkts_in,
 		         (unsigned long long)s->pkts_out,
 		         (unsigned long long)s->drops);
-	else   /* anyone can cause this: rate-limited */
+	else if ((s->pp == NULL || s->pplen > 0) && !s->health)
+		/* anyone can cause this: rate-limited (a balancer's health
+		 * check, connect and close, is not worth a line) */
 		log_limited(s->loop->lim_prelogin, "%s: connection closed before "
 		            "login (%s: %s)", s->name, vpn_error_name(code), reason);
 	s->loop->forget(s->loop, s);
@@ -179,10 +190,74 @@ session_close(struct session *s, enum vpn_error code, const char *reason)
 	if (close(s->fd) == -1)   /* also takes it out of the epoll set */
 		log_warn("%s: close", s->name);
 	SSL_free(s->ssl);
+	free(s->pp);
 	fbuf_free(&s->rx);
 	fbuf_free(&s->tx);
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
+}
+
+static int session_handshake(struct session *s);
+
+/*
+ * --proxy-protocol: reads the PROXY v2 header, never a byte past it (the
+ * client's TLS follows), then the real client is s->peer: the log, bans,
+ * throttles and per-address limits see it, not the balancer. A header
+ * that is not valid closes the connection (nothing is sent: TLS is not up).
+ */
+static int
+session_proxy_read(struct session *s)
+{
+	struct proxy_hdr h;
+	const char *why;
+	size_t need = PROXY_FIXED_LEN;
+	ssize_t n = 1;
+	int r;
+
+	for (;;) {
+		r = s->pplen ? proxy_parse(s->pp, s->pplen, &h, &need, &why) : 0;
+		if (r != 0)
+			break;
+		n = recv(s->fd, s->pp + s->pplen, need - s->pplen, 0);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0) {
+			why = n == 0 ? "closed before the end of its PROXY header"
+			             : strerror(errno);
+			r = -1;
+			break;
+		}
+		s->pplen += (size_t)n;
+	}
+	if (r == -1 && s->pplen == 0 && n == 0) {
+		/* A balancer's TCP health check: connect, then close. */
+		log_debug("%s: closed without a byte (a health check)", s->name);
+		session_close(s, VPN_ERR_BYE, "health check");
+		return -1;
+	}
+	if (r == -1) {
+		log_limited(s->loop->lim_accept, "%s: refused: %s (--proxy-protocol)",
+		            s->name, why);
+		session_close(s, VPN_ERR_BYE, "bad PROXY header");
+		return -1;
+	}
+	free(s->pp);
+	s->pp = NULL;
+	s->deadline_ms = now_ms() + LOGIN_DEADLINE * 1000;
+	s->health = h.cmd == PROXY_CMD_LOCAL;
+	if (h.cmd == PROXY_CMD_PROXY) {
+		char via[32];
+
+		s->via = s->peer;
+		s->peer = h.src;
+		session_set_name(s);
+		log_debug("%s: connection via %s", s->name,
+		          addr_endpoint_str(&s->via, via, sizeof(via)));
+		if (s->loop->proxied(s->loop, s) == -1)
+			return -1;
+	}
+	/* The client's first TLS bytes may be in the socket already. */
+	return session_handshake(s);
 }
 
 static int
@@ -204,9 +279,15 @@ session_handshake(struct session *s)
 	case SSL_ERROR_WANT_WRITE:
 		return session_watch(s, true);
 	}
-	/* Clients that reject our certificate end up here, as do port scans. */
-	log_limited(s->loop->lim_accept, "%s: TLS handshake failed: %s", s->name,
-	            ssl_errors(errs, sizeof(errs)));
+	/* Clients that reject our certificate end up here, as do port scans;
+	 * a balancer's health check (PROXY LOCAL, then close) every second
+	 * is not news, and must not use up the limiter's lines. */
+	if (s->health)
+		log_debug("%s: health check closed: %s", s->name,
+		          ssl_errors(errs, sizeof(errs)));
+	else
+		log_limited(s->loop->lim_accept, "%s: TLS handshake failed: %s",
+		            s->name, ssl_errors(errs, sizeof(errs)));
 	session_close(s, VPN_ERR_PROTOCOL, "TLS handshake failed");
 	return -1;
 }
@@ -522,6 +603,8 @@ session_flush(struct session *s)
 int
 session_io(struct session *s, uint32_t events)
 {
+	if (s->pp != NULL)
+		return session_proxy_read(s);
 	if (s->state == SS_HANDSHAKE)
 		return session_handshake(s);
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
@@ -564,7 +647,8 @@ session_tick(struct session *s, uint64_t now)
 	case SS_HANDSHAKE:
 	case SS_LOGIN:
 		if (now >= s->deadline_ms) {
-			session_close(s, VPN_ERR_TIMEOUT, "no login in time");
+			session_close(s, VPN_ERR_TIMEOUT, s->pp != NULL
+			              ? "no PROXY header in time" : "no login in time");
 			return -1;
 		}
 		return 0;

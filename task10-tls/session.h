@@ -11,6 +11,7 @@
 #define MINIVPN_SESSION_H
 
 #include "minivpn.h"
+#include "proxyproto.h"
 
 /*
  * A session's life: TCP accepted -> TLS handshake -> wait for AUTH ->
@@ -50,6 +51,10 @@ struct session_loop {
 	uint32_t          pool_net, pool_mask;   /* network order */
 	struct in_addr    server_addr;
 	bool              client_to_client;
+	/* --proxy-protocol: every connection starts with a PROXY v2 header
+	 * (read before TLS, session_proxy_read()), whose client address
+	 * replaces the balancer's in s->peer. */
+	bool              proxy_protocol;
 	bool              vnet;         /* the TUN has virtio_net_hdrs */
 	unsigned          offload;      /* OFFLOAD_* the TUN takes (0: none) */
 	uint8_t          *scratch;      /* a segment, for cutting superpackets */
@@ -69,6 +74,9 @@ struct session_loop {
 	/* s is being closed: the loop drops it and what it holds there (its
 	 * slot, its address, its share of the loop's counters). */
 	void (*forget)(struct session_loop *loop, struct session *s);
+	/* s's PROXY header named its real client (s->peer now): the loop
+	 * applies its per-address limits. Returns -1 if it closed s. */
+	int  (*proxied)(struct session_loop *loop, struct session *s);
 };
 
 struct session {
@@ -101,6 +109,10 @@ struct session {
 	uint64_t        pkts_in, pkts_out, drops;
 	uint64_t        bytes_in, bytes_out;   /* IP bytes, for --status */
 	time_t          since;         /* logged in at (wall clock) */
+	uint8_t        *pp;            /* the PROXY header so far, until read */
+	size_t          pplen;
+	struct sockaddr_in via;        /* the balancer, when proxied */
+	bool            health;        /* PROXY LOCAL: the balancer's own check */
 };
 
 /*

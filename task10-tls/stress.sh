@@ -41,6 +41,11 @@ if ! "$ROOT/task10-tls/pki.sh" --name "$TLS_NAME" --out "$PKI" >"$OUT/pki.log" 2
 	fail "make pki failed: $(tail -1 "$OUT/pki.log")"
 	check_end
 fi
+TPKI=$OUT/test-pki
+if ! "$ROOT/task10-tls/pki.sh" test-certs --ca "$PKI" --name "$TLS_NAME" --out "$TPKI" >>"$OUT/pki.log" 2>&1; then
+	fail "pki.sh test-certs failed: $(tail -1 "$OUT/pki.log")"
+	check_end
+fi
 PW=stress-$$-pw
 (umask 077; echo "$PW" >"$OUT/pw"; echo "wrong-$$" >"$OUT/pw-wrong")
 HASH=$(openssl passwd -6 "$PW")
@@ -162,6 +167,30 @@ if within "$t50" 2000; then pass "attack: from 50 addresses at once, a real clie
 else fail "attack: from 50 addresses at once, a real client's login took $t50 ms (at most 2000 expected)"; fi
 if [ "$banned" -ge 45 ]; then pass "attack: $banned of the 50 attacking addresses are banned"
 else fail "attack: only $banned of the 50 attacking addresses were banned (45 or more expected)"; fi
+
+# ---- the client: what retrying cannot fix ends it; an existing route does not --------
+lab_exec u timeout 20 "$BIN/minivpn-client" --server "$TLS_NAME" --ca-file "$PKI/ca.crt" \
+	--login 'bad~name' --password-file "$OUT/pw" --user root >"$OUT/badname.log" 2>&1 </dev/null
+echo "exit $?" >"$OUT/badname.status"
+expect_grep "client: a user name the server never takes ends the client (it would retry forever)" \
+	'login refused by the server for good' "$OUT/badname.log"
+expect_grep "client: ... with its own exit status, 6" '^exit 6$' "$OUT/badname.status"
+lab_exec u ip route add "$INTRANET" via "$SERVER_EXT"
+lab_bg u alice-route "$BIN/minivpn-client" --server "$TLS_NAME" --ca-file "$PKI/ca.crt" \
+	--login alice --password-file "$OUT/pw" --user root
+wait_for "alice to log in" 10 grep -q "logged in as alice" "$OUT/alice-route.log"
+sleep 1
+if lab_alive alice-route && grep -q "exists already" "$OUT/alice-route.log"; then
+	pass "client: a pushed route that exists already is a warning; the client stays up"
+else
+	fail "client: with the pushed route existing already: $(grep -m1 -E 'exists|File exists' "$OUT/alice-route.log" || tail -1 "$OUT/alice-route.log")"
+fi
+lab_stop alice-route
+lab_exec u ip route del "$INTRANET" via "$SERVER_EXT" 2>/dev/null
+lab_exec server "$BIN/minivpn-server" --check-config --cert "$TPKI/expired.crt" \
+	--key "$TPKI/expired.key" --shadow "$OUT/shadow" >"$OUT/expired-check.log" 2>&1
+expect_grep "server: it warns about its own expired certificate" \
+	'warning: the server certificate expired [0-9]+ days ago' "$OUT/expired-check.log"
 lab_stop srv1
 
 # ---- 2. kill -9 and restart with NRESTART clients (300) ------------------------------

@@ -26,6 +26,7 @@ wait_tunnel_end server server "$TUN_SERVER" || check_end
 lab_bg u client "$BIN/tun-client" "$SERVER_EXT"
 wait_tunnel_end client u "$TUN_U" || check_end
 
+expect_idle_cpu "3+4: with no traffic, both ends wait for input" server client
 lab_exec u ip -o link show tun0 >"$OUT/u-link.txt" 2>&1
 expect_grep "3: U's tun0 is up" "<[^>]*,UP[,>]" "$OUT/u-link.txt"
 lab_exec u ip route show "$INTRANET" >"$OUT/u-route.txt" 2>&1
@@ -38,7 +39,13 @@ lab_exec u ping -c 2 -i 0.2 -W 1 -s 3000 "$V" >"$OUT/ping-3000.log" 2>&1
 capture_stop t
 
 C=$OUT/t-u-tun0.pcap E=$OUT/t-sw-br-ext.pcap S=$OUT/t-server-tun0.pcap I=$OUT/t-sw-br-int.pcap
-expect_request_hops "3+4" "$C" "$E" "$S" "$I" "$TUN_U" "$V" 3
+crit expect_request_hops "3+4" "$C" "$E" "$S" "$I" "$TUN_U" "$V" 3
+# One packet per datagram, and into the TUN exactly the packet: no bytes
+# of a buffer after it (a fixed-size or off-by-some send or write).
+expect_pcap "$E" --none "udp dst port $UDP_PORT and udp[4:2] != udp[8+2:2] + 8" \
+	"3: each tunnel datagram is one IPv4 packet, nothing after it (UDP length = inner total length + 8)"
+expect_pcap "$S" --none 'ip and len != ip[2:2]' \
+	"4: each packet in the server's tun0 is exactly as long as its IPv4 total length"
 expect_pcap "$E" --none "ip dst net $INTRANET or ip src net $TUNNET" \
 	"3: nothing addressed to the private network crosses the extranet outside the tunnel"
 # SEED task 4: V answers; the reply is routed to the server's tun0, where
@@ -55,30 +62,64 @@ n=$(grep -cE "$SERVER_LINE" "$OUT/server.log")
 if [ "$n" -ge 3 ]; then
 	pass "4: tun-server printed outer and inner addresses of each datagram ($n lines like \"$(grep -m1 'Inside:' "$OUT/server.log")\")"
 else
-	fail "4: tun-server printed $n lines 'IP:PORT --> 0.0.0.0:$UDP_PORT  Inside: $TUN_U --> $V', expected at least 3"
+	fail "4: tun-server printed $n lines '$U:PORT --> 0.0.0.0:$UDP_PORT  Inside: $TUN_U --> $V' (the sender, the server's socket, the inner addresses), expected at least 3; its first: \"$(grep -m1 'Inside:' "$OUT/server.log")\""
 fi
 
 # ---- bad input ------------------------------------------------------------------
-send_bad_datagrams u "$SERVER_EXT:$UDP_PORT"
-sleep 0.3
+# Datagram i comes from U's port 40000+i (send_bad_datagrams): each log
+# line must name its sender and what was wrong (a key word); the wording
+# around them is the program's (README: Bad input).
 L=$OUT/server.log
-expect_grep "bad input: a datagram that is not IPv4 is logged" 'not an IPv4 packet .*IP version 6' "$L"
-expect_grep "bad input: a truncated header is logged" 'not an IPv4 packet .*truncated: 2 bytes' "$L"
-expect_grep "bad input: a packet shorter than its total length is logged" 'not an IPv4 packet .*total length says 1500' "$L"
-expect_grep "bad input: a header length beyond the total length is logged" 'not an IPv4 packet .*less than its header length 60' "$L"
-# A flood: one burst of 40 junk datagrams must not become 40 log lines.
-before=$(grep -c 'not an IPv4 packet' "$L")
-mapfile -t junk < <(for _ in $(seq 40); do echo 6a756e6b; done)
-lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" "${junk[@]}"
-sleep 1.1
-lab_exec u "$KIT_BIN/udp-inject" "$SERVER_EXT:$UDP_PORT" 6a756e6b
+capture_start tj server:tun0 || check_end
+send_bad_datagrams u "$SERVER_EXT:$UDP_PORT" 40000
 sleep 0.3
-after=$(grep -c 'not an IPv4 packet' "$L")
-if [ $((after - before)) -le 12 ] && [ $((after - before)) -ge 1 ]; then
-	pass "bad input: 41 junk datagrams made $((after - before)) log lines (rate limited)"
+# (a sender at the end of its line counts too)
+from_u() { echo "$(re "$U"):$1([^0-9]|\$)"; }
+expect_grep "bad input: text that is not IPv4 is logged with its sender" "$(from_u 40000).*(IPv4|IPv6|[Vv]ersion|[Tt]runcat|[Ss]hort|bytes)" "$L"
+expect_grep "bad input: a truncated header (2 bytes) is logged with its sender" "$(from_u 40001).*([Tt]runcat|[Ss]hort|[Ll]ength|bytes)" "$L"
+expect_grep "bad input: a packet shorter than its total length is logged with its sender" "$(from_u 40002).*([Tt]runcat|[Ss]hort|[Ll]ength|1500)" "$L"
+expect_grep "bad input: a header length beyond the total length is logged with its sender" "$(from_u 40003).*([Hh]eader|IHL|ihl|[Ll]ength|60)" "$L"
+expect_grep "bad input: an IPv6 packet is logged with its sender" "$(from_u 40004).*(IPv4|IPv6|[Vv]ersion)" "$L"
+# A flood: one burst of 40 junk datagrams must not become 40 log lines.
+mapfile -t junk < <(for _ in $(seq 40); do echo 6a756e6b; done)
+lab_exec u "$KIT_BIN/udp-inject" --from-port 40010 "$SERVER_EXT:$UDP_PORT" "${junk[@]}"
+sleep 1.1
+lab_exec u "$KIT_BIN/udp-inject" --from-port 40011 "$SERVER_EXT:$UDP_PORT" 6a756e6b
+sleep 0.3
+n=$(grep -cE "$(re "$U"):4001[01]([^0-9]|$)" "$L")
+if [ "$n" -le 12 ] && [ "$n" -ge 1 ]; then
+	pass "bad input: 41 junk datagrams made $n log lines (rate limited)"
 else
-	fail "bad input: 41 junk datagrams made $((after - before)) log lines, expected 1 to 12 (log_limited)"
+	fail "bad input: 41 junk datagrams made $n log lines naming their sender $U:40010/40011, expected 1 to 12 (log_limited)"
 fi
+# A well-formed echo request U -> V (ICMP id 0xbeef) with 4 bytes after
+# it: the datagram is not one IPv4 packet, so none of it may reach V.
+# inet_checksum HEX: the Internet checksum (RFC 1071) of HEX's bytes, as
+# 4 hex digits, for a packet whose checksum field is zero.
+inet_checksum() {
+	local h=$1 sum=0 i
+	for ((i = 0; i < ${#h}; i += 4)); do sum=$((sum + 16#${h:i:4})); done
+	while [ $((sum >> 16)) != 0 ]; do sum=$(( (sum & 0xffff) + (sum >> 16) )); done
+	printf '%04x' $(( ~sum & 0xffff ))
+}
+ip_hdr=4500001c0000400040010000$(ip_hex "$TUN_U")$(ip_hex "$V")
+icmp=0800$(inet_checksum 08000000beef0000)beef0000
+trail=${ip_hdr:0:20}$(inet_checksum "$ip_hdr")${ip_hdr:24}${icmp}deadbeef
+lab_exec u "$KIT_BIN/udp-inject" --from-port 40012 "$SERVER_EXT:$UDP_PORT" "$trail"
+sleep 0.3
+# A control: a real ping through the tunnel while the capture runs, so that
+# an empty capture cannot pass for "nothing was written".
+lab_exec u ping -c 1 -W 1 "$V" >"$OUT/ping-tj.log" 2>&1
+capture_stop tj
+expect_grep "bad input: a packet with 4 bytes after it is logged with its sender" "$(from_u 40012).*([Ll]ength|bytes|[Tt]railing|[Tt]otal|[Ll]ong)" "$L"
+J=$OUT/tj-server-tun0.pcap
+expect_pcap "$J" --at-least 1 "icmp[icmptype]=icmp-echo and src $TUN_U and dst $V" \
+	"bad input: (control) the ping sent after the junk comes out of the server's tun0"
+# The junk as it would look in the TUN: IPv6 (the text too: "h" and "j"
+# are version 6), shorter than a header, a header length other than 20,
+# a total length other than the packet's; the trailing one by its id.
+expect_pcap "$J" --none 'ip6 or len < 20 or (ip and (ip[0] != 0x45 or len != ip[2:2])) or (icmp and icmp[4:2] = 0xbeef)' \
+	"bad input: none of the dropped datagrams is written into the server's tun0"
 expect_grep "bad input: the server says how many messages it held back" 'similar messages suppressed' "$L"
 expect_alive "bad input: tun-server is still running" server
 before=$(grep -c 'Inside:' "$L")
@@ -92,13 +133,44 @@ else
 fi
 expect_alive "the client is still running" client
 
+# ---- every option of the contract, away from its default ---------------------
+# Other names, addresses and port, and two routes: each must reach the
+# kernel (ip) and the wire (the capture), not only the command line.
+O_PORT=$((UDP_PORT + 101)) O_SRV=${TUNNET%.*}.12 O_CLI=${TUNNET%.*}.98 O_NET2=10.99.0.0/16
+lab_stop server
+lab_stop client
+lab_bg server server-opt "$BIN/tun-server" --name vpns5 --tun-addr "$O_SRV/$TUN_PLEN" --port "$O_PORT"
+lab_bg u client-opt "$BIN/tun-client" --name vpnc5 --tun-addr "$O_CLI/$TUN_PLEN" \
+	--route "$INTRANET" --route "$O_NET2" "$SERVER_EXT:$O_PORT"
+if wait_for "tun-server --name vpns5 --tun-addr $O_SRV/$TUN_PLEN" 5 has_addr server vpns5 "$O_SRV"; then
+	pass "options: tun-server --name vpns5 --tun-addr $O_SRV/$TUN_PLEN: vpns5 has $O_SRV"
+else
+	fail "options: tun-server --name vpns5 --tun-addr $O_SRV/$TUN_PLEN: no interface vpns5 with $O_SRV on the server: $(lab_exec server ip -o -4 addr 2>&1 | grep -v ' lo ' | cut -c1-60 | tr '\n' ' ')"
+fi
+if wait_for "tun-client --name vpnc5 --tun-addr $O_CLI/$TUN_PLEN" 5 has_addr u vpnc5 "$O_CLI"; then
+	pass "options: tun-client --name vpnc5 --tun-addr $O_CLI/$TUN_PLEN: vpnc5 has $O_CLI"
+else
+	fail "options: tun-client --name vpnc5 --tun-addr $O_CLI/$TUN_PLEN: no interface vpnc5 with $O_CLI on U: $(lab_exec u ip -o -4 addr 2>&1 | grep -v ' lo ' | cut -c1-60 | tr '\n' ' ')"
+fi
+lab_exec u ip route show dev vpnc5 >"$OUT/opt-routes.txt" 2>&1
+for r in "$INTRANET" "$O_NET2"; do
+	expect_grep "options: tun-client --route $INTRANET --route $O_NET2: U routes $r into vpnc5" "^$(re "$r") " "$OUT/opt-routes.txt"
+done
+capture_start opt sw:br-ext || check_end
+lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-opt.log" 2>&1
+capture_stop opt
+expect_pcap "$OUT/opt-sw-br-ext.pcap" --at-least 2 "udp dst port $O_PORT and dst $SERVER_EXT and $(inner_filter "$O_CLI" "$V")" \
+	"options: tun-client SERVER:$O_PORT: the datagrams go to $SERVER_EXT:$O_PORT with $O_CLI -> $V inside"
+expect_grep "options: tun-server --port $O_PORT: it receives them there and prints them" \
+	"^$(re "$U"):[0-9]+ --> 0\\.0\\.0\\.0:$O_PORT  Inside: $(re "$O_CLI") --> $(re "$V")\$" "$OUT/server-opt.log"
+lab_stop client-opt
+lab_stop server-opt
+
 # ---- interoperation with a SEED-style Python peer -----------------------------------
 # seed-tun.py does what SEED's tun_client.py / tun_server.py do, in Python:
 # each of the kit's programs must work with it in place of its own peer.
 if command -v python3 >/dev/null 2>&1; then
 	PY=$ROOT/task3-udp-tunnel/seed-tun.py
-	lab_stop server
-	lab_stop client
 	lab_bg server py-server python3 -u "$PY" server
 	wait_tunnel_end py-server server "$TUN_SERVER" || check_end
 	lab_bg u client2 "$BIN/tun-client" "$SERVER_EXT"

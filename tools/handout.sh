@@ -50,6 +50,8 @@ excluded() {
 	# in a student's tree.
 	case $1 in
 	tools/test-handout.sh | tools/test-readmes.sh | tests/mutants/* | grading/test-grade.sh) return 0 ;;
+	# Another student's solutions (and their bugs), for grading/test-alt.sh.
+	grading/alt-student/* | grading/test-alt.sh) return 0 ;;
 	# (it becomes the handout's README.md)
 	tools/handout-README.md) return 0 ;;
 	esac

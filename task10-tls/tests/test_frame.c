@@ -142,6 +142,76 @@ test_frame_tx_full(void **state)
 	fbuf_free(&tx);
 }
 
+/* The "retry in N s" hint of an ERROR frame (proto.h). */
+static void
+test_error_retry(void **state)
+{
+	static const struct { const char *text; unsigned want; } hints[] = {
+		{ "server busy; retry in 7 s", 7 },
+		{ "retry in 3600 s", 3600 },
+		{ "retry in 3601 s", 0 },          /* out of range */
+		{ "retry in 0 s", 0 },
+		{ "retry in 12", 0 },              /* no unit */
+		{ "retry in s", 0 },
+		{ "retry in 99999999 s", 0 },      /* too many digits */
+		{ "no hint here", 0 },
+		{ "", 0 },
+		{ "retry in 5 sx; retry in 9 s", 5 },
+	};
+	struct frame f;
+	uint8_t p[1 + ERROR_TEXT_MAX];
+
+	f.type = FRAME_ERROR;
+	f.payload = p;
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
+		size_t n = strlen(hints[i].text);
+
+		p[0] = VPN_ERR_BUSY;
+		memcpy(p + 1, hints[i].text, n);
+		f.len = 1 + n;
+		assert_int_equal(frame_error_retry(&f), hints[i].want);
+	}
+	/* the frame ends before the unit (the byte after it is an 's'):
+	 * nothing past the frame's length is read */
+	memcpy(p + 1, "retry in 7 s", 12);
+	f.len = 1 + 11;
+	assert_int_equal(frame_error_retry(&f), 0);
+	f.len = 1;
+	assert_int_equal(frame_error_retry(&f), 0);
+}
+
+/* A buffer remembers how far it was written; release gives it back. */
+static void
+test_fbuf_highwater(void **state)
+{
+	struct fbuf b;
+	size_t room;
+	uint8_t *t;
+
+	assert_int_equal(fbuf_init(&b, RX_BUF_LEN), 0);
+	assert_int_equal(b.hw, 0);
+	t = fbuf_tail(&b, &room);
+	memset(t, 0xaa, 100);
+	b.len += 100;
+	fbuf_consume(&b, 100);
+	assert_int_equal(b.hw, 100);
+	assert_int_equal(frame_append(&b, FRAME_KEEPALIVE, NULL, 0), 0);
+	assert_true(b.hw >= FRAME_HDR_LEN);
+	fbuf_consume(&b, FRAME_HDR_LEN);
+	/* idle: wiped and given back, reads as zeros, nothing written */
+	fbuf_release(&b);
+	assert_int_equal(b.hw, 0);
+	assert_int_equal(b.data[0], 0);
+	assert_int_equal(b.data[99], 0);
+	/* a buffer holding data is not released */
+	assert_int_equal(frame_append(&b, FRAME_KEEPALIVE, NULL, 0), 0);
+	fbuf_release(&b);
+	assert_int_equal(b.len, FRAME_HDR_LEN);
+	assert_int_equal(b.data[0], FRAME_KEEPALIVE);
+	fbuf_free(&b);
+	assert_null(b.data);
+}
+
 static void
 test_login_roundtrip(void **state)
 {
@@ -279,6 +349,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_frame_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frame_partial, setup, teardown),
 		cmocka_unit_test(test_frame_tx_full),
+		cmocka_unit_test(test_error_retry),
+		cmocka_unit_test(test_fbuf_highwater),
 		cmocka_unit_test(test_login_roundtrip),
 		cmocka_unit_test(test_config_roundtrip),
 		cmocka_unit_test(test_config_table),

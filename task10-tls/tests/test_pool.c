@@ -23,6 +23,36 @@ ip(const char *s)
 }
 
 static void
+test_pool_slice(void **state)
+{
+	struct in_addr net;
+	char a[INET_ADDRSTRLEN];
+	int plen;
+
+	(void)state;
+	net = ip("192.168.53.0"), plen = 24;
+	assert_int_equal(pool_slice(&net, &plen, 2, 2), 0);
+	assert_string_equal(inet_ntop(AF_INET, &net, a, sizeof(a)), "192.168.53.128");
+	assert_int_equal(plen, 25);
+	net = ip("192.168.53.0"), plen = 24;
+	assert_int_equal(pool_slice(&net, &plen, 1, 2), 0);
+	assert_string_equal(inet_ntop(AF_INET, &net, a, sizeof(a)), "192.168.53.0");
+	assert_int_equal(plen, 25);
+	net = ip("10.8.0.0"), plen = 20;
+	assert_int_equal(pool_slice(&net, &plen, 3, 4), 0);
+	assert_string_equal(inet_ntop(AF_INET, &net, a, sizeof(a)), "10.8.8.0");
+	assert_int_equal(plen, 22);
+	net = ip("192.168.53.0"), plen = 24;
+	assert_int_equal(pool_slice(&net, &plen, 1, 1), 0);
+	assert_int_equal(plen, 24);
+	assert_int_equal(pool_slice(&net, &plen, 1, 3), -1);   /* not a power of 2 */
+	assert_int_equal(pool_slice(&net, &plen, 0, 2), -1);
+	assert_int_equal(pool_slice(&net, &plen, 3, 2), -1);
+	assert_int_equal(pool_slice(&net, &plen, 1, 128), -1); /* past /30 */
+	assert_int_equal(plen, 24);
+}
+
+static void
 test_pool_alloc(void **state)
 {
 	static struct pool p;
@@ -174,6 +204,31 @@ test_throttle_inflight(void **state)
 	assert_true(throttle_banned(&t, a, now + 2) > 0);
 }
 
+/* AUTH and leaving before the verdict counts as a failure: five ban. */
+static void
+test_throttle_abandoned(void **state)
+{
+	static struct throttle t;
+	struct in_addr a = ip("10.9.0.9");
+	uint64_t now = 7000000;
+	int i;
+
+	for (i = 0; i < THROTTLE_BAN_AFTER - 1; i++) {
+		assert_int_equal(throttle_begin(&t, a, now + i), 0);
+		assert_false(throttle_end(&t, a, "x", AUTH_ABANDONED, now + i));
+	}
+	assert_int_equal(throttle_delay(&t, a, now + 10),
+	                 (THROTTLE_BAN_AFTER - 1) * THROTTLE_DELAY_MS >
+	                 THROTTLE_DELAY_MAX ? THROTTLE_DELAY_MAX
+	                 : (THROTTLE_BAN_AFTER - 1) * THROTTLE_DELAY_MS);
+	assert_int_equal(throttle_begin(&t, a, now + 10), 0);
+	assert_true(throttle_end(&t, a, "x", AUTH_ABANDONED, now + 10));
+	/* then even a right password is refused, and each refusal counted */
+	assert_int_equal(throttle_begin(&t, a, now + 20), THROTTLE_BAN_SECS);
+	assert_int_equal(throttle_begin(&t, a, now + 30), THROTTLE_BAN_SECS);
+	assert_int_equal(t.e[0].refused + t.e[1].refused + t.e[2].refused, 2);
+}
+
 /* A good login forgets only its own user's failures. */
 static void
 test_throttle_success(void **state)
@@ -228,9 +283,11 @@ main(void)
 		cmocka_unit_test(test_pool_alloc),
 		cmocka_unit_test(test_pool_lease),
 		cmocka_unit_test(test_pool_bounds),
+		cmocka_unit_test(test_pool_slice),
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_throttle_inflight),
 		cmocka_unit_test(test_throttle_success),
+		cmocka_unit_test(test_throttle_abandoned),
 		cmocka_unit_test(test_throttle_evict),
 	};
 

@@ -112,7 +112,7 @@ run_mutant() {
 	log=$dir/build.log
 	if ! make -C "$dir" --no-print-directory -j2 SAN=1 \
 		"${progs[@]/#/build/san/bin/}" >"$log" 2>&1; then
-		fail "$name" "the mutant does not build: $(grep -m1 -E 'error' "$log")"
+		fail "$name" "the mutant does not build: $(grep -m1 -E 'error:' "$log")"
 		return
 	fi
 	# The programs under test must hold the mutation: each changed C file
@@ -157,7 +157,7 @@ run_mutant() {
 	if [ ${#expects[@]} -gt 0 ]; then
 		local e hit=
 		for e in "${expects[@]}"; do
-			echo "$real" | grep -qE -- "$e" && hit=1
+			grep -qE -- "$e" <<<"$real" && hit=1
 		done
 		[ -n "$hit" ] || real=
 	fi

@@ -1,0 +1,2 @@
+#include <net/route.h>
+#include <sys/ioctl.h>

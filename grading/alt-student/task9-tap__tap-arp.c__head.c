@@ -1,0 +1,2 @@
+#include <sys/ioctl.h>
+#include <sys/socket.h>

@@ -1,0 +1,373 @@
+/*
+ * dnsconf.c - the DNS servers and search domains a server pushes, applied
+ * on the client and undone when it stops.
+ *
+ * Changing the resolver takes root (systemd-resolved's D-Bus API, the
+ * resolvconf tool, /etc/resolv.conf), which the client gives up after
+ * set-up. So a keeper is forked first, before the password is read or a
+ * key or socket exists, holding nothing but the read end of a pipe. The
+ * client sends it a request (struct dns_req, one atomic pipe write) after
+ * each CONFIG; the keeper checks it as if it came from a stranger, and
+ * applies it with whichever the machine has:
+ *
+ *   systemd-resolved   resolvectl dns IF ADDR...; resolvectl domain IF DOM...
+ *                      (undone by resolvectl revert IF)
+ *   resolvconf         resolvconf -a IF.minivpn < "nameserver ... search ..."
+ *                      (undone by resolvconf -d IF.minivpn)
+ *   neither            /etc/resolv.conf rewritten in place (it may be a
+ *                      bind mount or a symlink), the old text kept in
+ *                      memory and written back
+ *
+ * When the client exits, however it exits, the pipe closes and the keeper
+ * undoes what it did. Programs run with an argument vector, never a shell.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "minivpn.h"
+
+#define RESOLV_CONF     "/etc/resolv.conf"
+#define RESOLV_CONF_MAX 65536
+
+extern char **environ;
+
+struct dns_req {
+	char           ifname[IFNAMSIZ];
+	uint32_t       ndns;
+	struct in_addr dns[CONFIG_DNS_MAX];
+	char           search[CONFIG_SEARCH_MAX + 1];
+};
+
+enum dns_method { DNS_NONE, DNS_RESOLVED, DNS_RESOLVCONF, DNS_FILE };
+
+struct keeper {
+	enum dns_method method;      /* what is applied now */
+	struct dns_req  cur;
+	char           *saved;       /* DNS_FILE: the old resolv.conf */
+	size_t          savedlen;
+};
+
+/* Runs argv (argv[0] looked up in PATH), input on its stdin if not NULL. */
+static int
+run(char *const argv[], const char *input)
+{
+	posix_spawn_file_actions_t fa;
+	int p[2] = { -1, -1 }, st, err;
+	pid_t pid;
+
+	/* A program gone early must be an error here, not a SIGPIPE. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    (input != NULL && pipe2(p, O_CLOEXEC) == -1)) {
+		log_warn("dns: pipe");
+		return -1;
+	}
+	if ((err = posix_spawn_file_actions_init(&fa)) == 0) {
+		if (input != NULL)
+			err = posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+		if (err == 0)
+			err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	if (input != NULL) {
+		close(p[0]);
+		if (err == 0 && write(p[1], input, strlen(input)) < 0)
+			log_warn("dns: writing to %s", argv[0]);
+		close(p[1]);
+	}
+	if (err != 0) {
+		errno = err;
+		log_warn("dns: running %s", argv[0]);
+		return -1;
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR) {
+			log_warn("dns: waitpid(%s)", argv[0]);
+			return -1;
+		}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		log_warnx("dns: %s %s failed (exit %d)", argv[0], argv[1],
+		          WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		return -1;
+	}
+	return 0;
+}
+
+/* True when prog is an executable file in a directory of PATH. */
+static bool
+in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[256];
+
+	if (path == NULL)
+		path = "/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path != '\0') {
+		size_t n = strcspn(path, ":");
+
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog) <
+		    (int)sizeof(buf) && access(buf, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+static enum dns_method
+pick_method(void)
+{
+	struct stat st;
+
+	if (in_path("resolvectl") && stat("/run/systemd/resolve", &st) == 0)
+		return DNS_RESOLVED;
+	if (in_path("resolvconf"))
+		return DNS_RESOLVCONF;
+	return DNS_FILE;
+}
+
+/* resolv.conf text for r. */
+static void
+resolv_text(const struct dns_req *r, char *out, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t n;
+
+	n = (size_t)snprintf(out, len, "# minivpn-client (%s): pushed by the "
+	                     "server; the old file comes back when it stops\n",
+	                     r->ifname);
+	for (unsigned i = 0; i < r->ndns && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "nameserver %s\n",
+		                      inet_ntop(AF_INET, &r->dns[i], a, sizeof(a)));
+	if (r->search[0] != '\0' && n < len)
+		snprintf(out + n, len - n, "search %s\n", r->search);
+}
+
+/* Writes text over path in place (a bind mount or symlink stays one). */
+static int
+write_in_place(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	size_t off = 0;
+
+	if (fd == -1) {
+		log_warn("dns: opening %s", path);
+		return -1;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1) {
+			log_warn("dns: writing %s", path);
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) == -1)
+		log_warn("dns: fsync(%s)", path);
+	return close(fd);
+}
+
+static void
+undo(struct keeper *k)
+{
+	char *argv[5];
+	char name[IFNAMSIZ + 8];
+
+	switch (k->method) {
+	case DNS_NONE:
+		return;
+	case DNS_RESOLVED:
+		argv[0] = "resolvectl", argv[1] = "revert", argv[2] = k->cur.ifname;
+		argv[3] = NULL;
+		(void)run(argv, NULL);
+		break;
+	case DNS_RESOLVCONF:
+		snprintf(name, sizeof(name), "%s.minivpn", k->cur.ifname);
+		argv[0] = "resolvconf", argv[1] = "-d", argv[2] = name, argv[3] = NULL;
+		(void)run(argv, NULL);
+		break;
+	case DNS_FILE:
+		if (write_in_place(RESOLV_CONF, k->saved, k->savedlen) == 0)
+			log_info("dns: %s restored", RESOLV_CONF);
+		free(k->saved);
+		k->saved = NULL;
+		break;
+	}
+	k->method = DNS_NONE;
+	log_info("dns: %s: pushed DNS settings removed", k->cur.ifname);
+}
+
+static int
+apply(struct keeper *k, const struct dns_req *r)
+{
+	char text[1024], name[IFNAMSIZ + 8], a[CONFIG_DNS_MAX][INET_ADDRSTRLEN];
+	char *argv[CONFIG_DNS_MAX + CONFIG_SEARCH_MAX / 2 + 4], search[sizeof(r->search)];
+	enum dns_method m = pick_method();
+	unsigned n;
+
+	resolv_text(r, text, sizeof(text));
+	switch (m) {
+	case DNS_RESOLVED:
+		argv[0] = "resolvectl", argv[1] = "dns", argv[2] = (char *)r->ifname;
+		for (n = 0; n < r->ndns; n++)
+			argv[3 + n] = (char *)inet_ntop(AF_INET, &r->dns[n], a[n], sizeof(a[n]));
+		argv[3 + n] = NULL;
+		if (r->ndns > 0 && run(argv, NULL) == -1)
+			return -1;
+		snprintf(search, sizeof(search), "%s", r->search);
+		argv[1] = "domain";
+		n = 3;
+		for (char *t = strtok(search, " "); t != NULL; t = strtok(NULL, " "))
+			argv[n++] = t;
+		argv[n] = NULL;
+		if (n > 3 && run(argv, NULL) == -1)
+			return -1;
+		break;
+	case DNS_RESOLVCONF:
+		snprintf(name, sizeof(name), "%s.minivpn", r->ifname);
+		argv[0] = "resolvconf", argv[1] = "-a", argv[2] = name, argv[3] = NULL;
+		if (run(argv, text) == -1)
+			return -1;
+		break;
+	case DNS_FILE:
+	default: {
+		int fd = open(RESOLV_CONF, O_RDONLY | O_CLOEXEC);
+		ssize_t got;
+
+		k->saved = malloc(RESOLV_CONF_MAX);
+		if (fd == -1 || k->saved == NULL) {
+			log_warn("dns: reading %s", RESOLV_CONF);
+			if (fd != -1)
+				close(fd);
+			free(k->saved);
+			k->saved = NULL;
+			return -1;
+		}
+		got = read(fd, k->saved, RESOLV_CONF_MAX);
+		close(fd);
+		if (got < 0 || got == RESOLV_CONF_MAX) {
+			log_warnx("dns: %s unreadable or too large; left alone",
+			          RESOLV_CONF);
+			free(k->saved);
+			k->saved = NULL;
+			return -1;
+		}
+		k->savedlen = (size_t)got;
+		if (write_in_place(RESOLV_CONF, text, strlen(text)) == -1) {
+			free(k->saved);
+			k->saved = NULL;
+			return -1;
+		}
+		break;
+	}
+	}
+	k->method = m;
+	k->cur = *r;
+	log_info("dns: %s: %u server%s%s%s, with %s", r->ifname, r->ndns,
+	         r->ndns == 1 ? "" : "s", r->search[0] ? ", search " : "",
+	         r->search, m == DNS_RESOLVED ? "systemd-resolved"
+	         : m == DNS_RESOLVCONF ? "resolvconf" : RESOLV_CONF);
+	return 0;
+}
+
+/* The client may be compromised by then: check everything it says. */
+static bool
+req_valid(struct dns_req *r)
+{
+	size_t n = strnlen(r->ifname, sizeof(r->ifname));
+
+	if (n == 0 || n == sizeof(r->ifname) || r->ndns > CONFIG_DNS_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((r->ifname[i] >= 'a' && r->ifname[i] <= 'z') ||
+		      (r->ifname[i] >= '0' && r->ifname[i] <= '9') ||
+		      r->ifname[i] == '-' || r->ifname[i] == '_'))
+			return false;
+	n = strnlen(r->search, sizeof(r->search));
+	return n < sizeof(r->search) && config_search_valid(r->search, n);
+}
+
+static noreturn void
+keeper(int fd)
+{
+	struct keeper k = { .method = DNS_NONE };
+	struct dns_req r;
+	ssize_t got;
+
+	if (signal(SIGTERM, SIG_IGN) == SIG_ERR || signal(SIGINT, SIG_IGN) == SIG_ERR ||
+	    signal(SIGHUP, SIG_IGN) == SIG_ERR)
+		log_warn("dns keeper: ignoring the stop signals");
+	for (;;) {
+		got = read(fd, &r, sizeof(r));
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got != (ssize_t)sizeof(r))
+			break;          /* the client is gone (or talks nonsense) */
+		if (!req_valid(&r)) {
+			log_warnx("dns: a malformed request from the client; ignored");
+			continue;
+		}
+		if (k.method != DNS_NONE && memcmp(&k.cur, &r, sizeof(r)) == 0)
+			continue;       /* a reconnect with the same settings */
+		undo(&k);
+		if (r.ndns > 0 || r.search[0] != '\0')
+			(void)apply(&k, &r);
+	}
+	undo(&k);
+	_exit(0);
+}
+
+int
+dnsconf_start(void)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_warn("dns: pipe");
+		return -1;
+	}
+	pid = fork();
+	if (pid == -1) {
+		log_warn("dns: fork");
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if (dup2(p[0], 3) == -1 || close_range(4, ~0u, 0) == -1)
+			_exit(1);
+		keeper(3);
+	}
+	close(p[0]);
+	return p[1];
+}
+
+int
+dnsconf_set(int fd, const char *ifname, const struct vpn_config *cfg)
+{
+	struct dns_req r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.ifname, sizeof(r.ifname), "%s", ifname);
+	r.ndns = cfg->ndns;
+	memcpy(r.dns, cfg->dns, sizeof(r.dns));
+	memcpy(r.search, cfg->search, sizeof(r.search));
+	/* One write below PIPE_BUF: the keeper reads it whole. */
+	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+		log_warn("dns: telling the keeper");
+		return -1;
+	}
+	return 0;
+}
