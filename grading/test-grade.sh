@@ -147,6 +147,11 @@ bug() {
 		fail "$name: $what: expected exactly $n failure(s) matching $*, got: $(echo "$fails" | cut -c1-90 | tr '\n' ';')"
 	fi
 	want=$(awk -v k="$kit_n2" -v n="$n" 'BEGIN { printf "%.2f", 15 * (k - n) / k }')
+	# A failed critical check caps the task at its cap (lab/tasks.conf).
+	if grep -q '^FAIL task2: \[critical\] ' "$T/$name/task2.log" 2>/dev/null; then
+		want=$(awk -v w="$want" -v c="$(awk '$1 == "task2" {print $6}' lab/tasks.conf)" \
+			'BEGIN { m = 15 * c; printf "%.2f", (w > m ? m : w) }')
+	fi
 	if [ "$(checks "$T/$name" task2)" = "$((kit_n2 - n))/$kit_n2" ] &&
 	   [ "$(points "$T/$name" task2)" = "$want" ] && [ "$(checks "$T/$name" task1)" = 12/12 ]; then
 		pass "$name: task2 scores $want / 15 ($((kit_n2 - n))/$kit_n2 checks), task1 12/12"
