@@ -31,6 +31,7 @@ struct fbuf {
 int      fbuf_init(struct fbuf *b, size_t cap);
 void     fbuf_free(struct fbuf *b);        /* wipes, then frees */
 void     fbuf_release(struct fbuf *b);     /* empty: wipes, pages back */
+int      fbuf_grow(struct fbuf *b, size_t cap);
 void     fbuf_compact(struct fbuf *b);
 uint8_t *fbuf_tail(struct fbuf *b, size_t *room);
 void     fbuf_consume(struct fbuf *b, size_t n);

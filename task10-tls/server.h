@@ -84,7 +84,7 @@ struct server {
 	struct session *dirty[BATCH_MAX];
 	unsigned        ndirty;
 	struct log_limit lim_accept, lim_hello, lim_prelogin, lim_refused,
-	                 lim_tun;
+	                 lim_failed, lim_tun;
 	uint8_t         pkt[VPN_MTU_MAX + 1];
 	bool            vnet;          /* --offload: tunfd has virtio_net_hdrs */
 	unsigned        offload;       /* OFFLOAD_* the TUN takes */

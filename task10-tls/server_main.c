@@ -578,7 +578,7 @@ main(int argc, char **argv)
 	/* What peers that never logged in cause: 5 lines of each kind per
 	 * 30 s, then one with the count of the rest. */
 	srv.lim_accept = srv.lim_hello = srv.lim_prelogin = srv.lim_refused =
-		(struct log_limit){ .burst = 5, .period = 30 };
+		srv.lim_failed = (struct log_limit){ .burst = 5, .period = 30 };
 	srv.nworkers = authproc_workers();
 	srv.check_ms = CHECK_MS_INITIAL;
 
