@@ -16,9 +16,12 @@
 #
 # Judged from the servers' logs against a capture of br-ext (the addresses
 # and ports a server logs are the clients' own, as they connected), from
-# V's line service and a capture of br-int (traffic through the tunnel
-# after a move), from the kernel's listening sockets (a full server does
-# not listen) and the clients' logs (MOVED, no backoff).
+# V's line service and a capture of br-int (a TCP session through the
+# tunnel that goes on through a drain's move, the moved client's address
+# kept), from the kernel's routes (the moved address's /32 on the new
+# server's TUN) and listening sockets (a full server does not listen),
+# HAProxy's log (its health checks) and the clients' logs (MOVED, no
+# backoff).
 #
 # Both PAM services and their users are the check's own: the server host's
 # /etc/passwd, /etc/shadow and /etc/pam.d are files of this lab (lab.sh
