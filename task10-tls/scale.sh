@@ -48,7 +48,9 @@ fi
 
 # ---- users: lab users for pam_unix, a password file for pam_pwdfile ----------
 USERS="alice bob carol dave"
+PW_ROOT=root-$$-pw   # root's, in the lab's files only: root must never log in
 ETC=$LAB_STATE/etc/server
+echo "$PW_ROOT" >"$OUT/pw-root"
 for u in $USERS wrong; do
 	(umask 077; echo "$u-$$-pw" >"$OUT/pw-$u")
 done
@@ -63,12 +65,16 @@ done
 	done
 } >"$ETC/passwd"
 {
-	cut -d: -f1 /etc/passwd | sed 's/$/:*:19000:0:99999:7:::/'
+	echo "root:$(openssl passwd -6 "$PW_ROOT"):19000:0:99999:7:::"
+	cut -d: -f1 /etc/passwd | grep -vx root | sed 's/$/:*:19000:0:99999:7:::/'
 	for u in $USERS; do echo "$u:$(openssl passwd -6 "$u-$$-pw"):19000:0:99999:7:::"; done
 } >"$ETC/shadow"
-for u in $USERS; do echo "$u:$(openssl passwd -6 "$u-$$-pw")"; done >"$OUT/pam-pwdfile"
+{
+	echo "root:$(openssl passwd -6 "$PW_ROOT")"
+	for u in $USERS; do echo "$u:$(openssl passwd -6 "$u-$$-pw")"; done
+} >"$OUT/pam-pwdfile"
 chmod 644 "$ETC/passwd"
-chmod 600 "$ETC/shadow" "$OUT/pam-pwdfile"
+chmod 600 "$ETC/shadow" "$OUT/pam-pwdfile" "$OUT/pw-root"
 mkdir -p "$ETC/pam.d"
 printf 'auth required pam_unix.so\naccount required pam_unix.so\n' >"$ETC/pam.d/minivpn-scale-unix"
 printf 'auth required pam_pwdfile.so pwdfile=%s\naccount required pam_permit.so\n' \
@@ -183,9 +189,10 @@ for s in a b; do
 	if [ -n "$svc" ] && [ -n "$who" ]; then pass "pam: server $s ($svc) logs in ${who% }"
 	else fail "pam: server $s (${svc:-no PAM service}) logged no one in"; fi
 done
-# Round robin: two tries in a row meet both servers.
+# Round robin: two tries in a row meet both servers. From v2 (through the
+# server host to HAProxy): the clients' own addresses stay unthrottled.
 for i in 1 2; do
-	lab_exec u3 timeout 20 "$BIN/minivpn-client" --server "$NAME" --ca-dir "$PKI/ca-dir" --no-reconnect \
+	lab_exec v2 timeout 20 "$BIN/minivpn-client" --server "$NAME" --ca-dir "$PKI/ca-dir" --no-reconnect \
 		--login dave --password-file "$OUT/pw-wrong" >"$OUT/wrong-$i.log" 2>&1 </dev/null
 	echo "exit $?" >>"$OUT/wrong-$i.log"
 done
@@ -196,9 +203,17 @@ if grep -q '^exit 3$' "$OUT/wrong-1.log" && grep -q '^exit 3$' "$OUT/wrong-2.log
 else
 	fail "pam: the wrong-password client did not exit 3: $(tail -1 "$OUT/wrong-1.log") / $(tail -1 "$OUT/wrong-2.log")"
 fi
+# root, with its right password in both PAM backends
+for i in 1 2; do
+	lab_exec v2 timeout 20 "$BIN/minivpn-client" --server "$NAME" --ca-dir "$PKI/ca-dir" --no-reconnect \
+		--login root --password-file "$OUT/pw-root" >"$OUT/root-$i.log" 2>&1 </dev/null
+	echo "exit $?" >>"$OUT/root-$i.log"
+done
+expect_grep "pam: root is refused with its right password (pam_unix, server a)" 'login of root refused: root may not log in' "$OUT/a.log"
+expect_grep "pam: root is refused with its right password (pam_pwdfile, server b)" 'login of root refused: root may not log in' "$OUT/b.log"
 cat "$OUT/a.log" "$OUT/b.log" "$OUT/haproxy.log" >"$OUT/ab-2.log"
-expect_no_grep "pam: dave never logs in" "dave@.*logged in" "$OUT/ab-2.log"
-expect_no_grep "pam: the passwords are never logged" "$(cat "$OUT/pw-wrong")|$(cat "$OUT/pw-alice")" "$OUT/ab-2.log"
+expect_no_grep "pam: dave and root never log in" "(dave|root)@.*logged in" "$OUT/ab-2.log"
+expect_no_grep "pam: the passwords are never logged" "$(cat "$OUT/pw-wrong")|$(cat "$OUT/pw-alice")|$PW_ROOT" "$OUT/ab-2.log"
 
 # ---- the untrusted: a forged PROXY header, a trusted peer without one -----------------
 # A valid header claiming 10.9.0.99 sent straight to b from u3 (not HAProxy).
