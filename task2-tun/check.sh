@@ -26,6 +26,14 @@ if ! wait_for "tun-demo to set up $IF" 5 tun_ready reader; then
 	fail "2.a/2.b: tun-demo did not make $IF with its address, up (no 'Address:' line within 5 s): $(tail -2 "$OUT/reader.log" | tr '\n' ' ')"
 	check_end
 fi
+# A reader that stops right after its set-up (its read loop not written, or
+# failing) takes the interface with it: that is the first cause of what
+# fails below, so it is said first and the rest of 2.a-2.c reads SKIP.
+sleep 0.3
+if bg_exit_note reader; then
+	fail "2.c: tun-demo must go on reading $IF after setting it up, but it stopped: $EXIT_NOTE"
+	CHECK_SKIP="tun-demo stopped right after its set-up"
+fi
 expect_grep "2.a: the program names its interface" "^Interface Name: $IF\$" "$OUT/reader.log"
 lab_exec u ip -o -d link show "$IF" >"$OUT/link.txt" 2>&1
 expect_grep "2.a: $IF exists on U, with the prefix '$PREFIX'" "^[0-9]+: $IF: " "$OUT/link.txt"
@@ -76,13 +84,21 @@ expect_pcap "$OUT/read-u-$IF.pcap" --none "dst net $INTRANET" \
 	"2.c: nothing for $V goes into $IF"
 expect_no_grep "2.c: tun-demo printed nothing for $V" '> 192\.168\.60\.' "$OUT/reader.log"
 
+CHECK_SKIP=
 # ---- 2.d: the responder ------------------------------------------------------
-lab_bg u responder "$BIN/tun-demo" --name "$PREFIX" --addr "$TUN_U"/24 --respond
+# -v: the responder says why a request got no reply (the contract).
+lab_bg u responder "$BIN/tun-demo" --name "$PREFIX" --addr "$TUN_U"/24 --respond -v
 if wait_for "the responder to set up $IF" 5 tun_ready responder; then
 	capture_start echo u:"$IF" || check_end
 	lab_exec u ping -c 3 -i 0.2 -W 1 -p 5345454456504e -s 100 "$TUN_PEER" >"$OUT/ping-echo.log" 2>&1
 	capture_stop echo
-	crit expect_grep "2.d: ping gets 3 replies from the responder" " 3 received" "$OUT/ping-echo.log"
+	if grep -q ' 3 received' "$OUT/ping-echo.log"; then
+		crit pass "2.d: ping gets 3 replies from the responder ($(grep -o '[0-9]* received' "$OUT/ping-echo.log"))"
+	else
+		# What the responder said about the requests it could not answer
+		# is the first cause (a reply builder not written, or refusing).
+		crit fail "2.d: ping gets 3 replies from the responder: $(grep -o '[0-9]* received' "$OUT/ping-echo.log" || echo 'no ping summary'); the responder's last words: $(grep -v '^IP \|^Interface Name\|^Address' "$OUT/responder.log" | tail -2 | tr '\n' ' ' | cut -c1-240)"
+	fi
 	# ping compares each reply's data with what it sent: only with replies
 	# is there anything to judge.
 	if grep -q ' [1-9][0-9]* received' "$OUT/ping-echo.log"; then
