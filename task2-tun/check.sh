@@ -137,7 +137,7 @@ if wait_for "the garbage writer to set up $IF" 5 tun_ready garbage; then
 	expect_alive "2.d: the garbage writer is still running" garbage
 	# The device taken away under the program: read() fails (EBADFD), and
 	# the contract says exit 1, not a loop that retries forever.
-	lab_exec u ip link del "$IF"
+	lab_exec u ip link del "$IF" >>"$OUT/lab-cmd.log" 2>&1
 	if wait_for "tun-demo to notice $IF is gone" 3 sh -c "! kill -0 ${BG_PID[garbage]:-0} 2>/dev/null"; then
 		lab_stop garbage
 		if [ "$(cat "$OUT/garbage.status")" = "exit 1" ] && tail -3 "$OUT/garbage.log" | grep -q "$IF"; then

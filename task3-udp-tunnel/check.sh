@@ -165,7 +165,7 @@ expect_grep "options: tun-server --port $O_PORT: it receives them there and prin
 	"^$(re "$U"):[0-9]+ --> 0\\.0\\.0\\.0:$O_PORT  Inside: $(re "$O_CLI") --> $(re "$V")\$" "$OUT/server-opt.log"
 # The client's TUN deleted under it: its read fails, and the contract
 # says exit 1 (not a loop that retries, or logs, forever).
-lab_exec u ip link del vpnc5
+lab_exec u ip link del vpnc5 >>"$OUT/lab-cmd.log" 2>&1
 if wait_for "tun-client to notice vpnc5 is gone" 3 sh -c "! kill -0 ${BG_PID[client-opt]:-0} 2>/dev/null"; then
 	lab_stop client-opt
 	if [ "$(cat "$OUT/client-opt.status")" = "exit 1" ] && tail -3 "$OUT/client-opt.log" | grep -q vpnc5; then

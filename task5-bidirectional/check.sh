@@ -147,7 +147,7 @@ part5() {
 	expect_alive "5: vpn-client is still running" client
 
 	# ---- the TUN device disappears under the client ----------------------------
-	lab_exec u ip link del tun0
+	lab_exec u ip link del tun0 >>"$OUT/lab-cmd.log" 2>&1
 	if wait_for "vpn-client to notice its TUN is gone" 3 sh -c "! kill -0 ${BG_PID[client]} 2>/dev/null"; then
 		lab_stop client
 		expect_grep "5: client: reading a deleted TUN is reported" 'read tun0: the interface is gone' "$OUT/client.log"
@@ -227,7 +227,7 @@ part6() {
 part7() {
 	start_server server7 || return
 	start_client client7 || return
-	lab_exec v ip route del default
+	lab_exec v ip route del default >>"$OUT/lab-cmd.log" 2>&1
 	lab_exec v ip route show >"$OUT/v-routes-broken.txt" 2>&1
 	capture_start t7a sw:br-int || return
 	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-noroute.log" 2>&1

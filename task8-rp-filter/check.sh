@@ -34,7 +34,7 @@ for p in vpn-client vpn-server; do need_prog "$BIN/$p" || check_end; done
 
 # The server's count of packets dropped by the reverse path filter.
 rpf_drops() {
-	lab_exec server cat /proc/net/netstat | awk '
+	lab_exec server cat /proc/net/netstat 2>>"$OUT/lab-cmd.log" | awk '
 		$1 == "TcpExt:" && !names { for (i = 2; i <= NF; i++) col[$i] = i; names = 1; next }
 		$1 == "TcpExt:" { print $col["IPReversePathFilter"]; exit }'
 }
@@ -77,7 +77,7 @@ part_a() {
 	fi
 
 	# 2. the filter off: requests pass, but the replies have no way back
-	lab_exec server sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tun0.rp_filter=0
+	lab_exec server sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tun0.rp_filter=0 >>"$OUT/lab-cmd.log" 2>&1
 	capture_start a2 server:tun0 sw:br-int || return
 	lab_exec u ping -c 2 -i 0.2 -W 1 "$V" >"$OUT/ping-no-rpf.log" 2>&1
 	capture_stop a2
@@ -86,7 +86,7 @@ part_a() {
 	expect_pcap "$OUT/a2-server-tun0.pcap" --none "icmp[icmptype]=icmp-echoreply and dst $TASK8_TUN_U" \
 		"8a: ... but V's replies cannot get back into the tunnel (no route to $TASK8_TUNNET)"
 	expect_grep "8a: ... so ping still fails: turning the filter off is not the fix" ' 0 received' "$OUT/ping-no-rpf.log"
-	lab_exec server sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.tun0.rp_filter=1
+	lab_exec server sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.tun0.rp_filter=1 >>"$OUT/lab-cmd.log" 2>&1
 
 	# 3. the fix: a route, strict filtering kept
 	lab_exec server sh "$HERE/fix-server.sh" >"$OUT/fix-server.log" 2>&1

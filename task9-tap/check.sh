@@ -102,7 +102,7 @@ expect_grep "bad input: the non-Ethernet ARP is logged with its sender and why" 
 	"$NOTFRAME.*$(mac $M4).*([Hh]ardware|type 6|Ethernet|802)" "$OUT/tap.log"
 expect_no_grep "bad input: no reply claims 192.168.53.44" 'Spoofed ARP reply: 192\.168\.53\.44' "$OUT/tap.log"
 expect_alive "bad input: tap-arp is still running" tap
-lab_exec u ip neigh flush dev tap0
+lab_exec u ip neigh flush dev tap0 >>"$OUT/lab-cmd.log" 2>&1
 lab_exec u arping -c 1 -w 2 -I tap0 192.168.53.35 >"$OUT/arping-after.log" 2>&1
 expect_grep "bad input: ... and still answers" "reply from 192\.168\.53\.35 \[$(echo "$FAKE" | tr a-f A-F)\]" "$OUT/arping-after.log"
 
