@@ -168,6 +168,8 @@ server_forget(struct session_loop *loop, struct session *s)
 	struct server *srv = loop_server(loop);
 
 	if (s->has_addr) {
+		if (!pool_contains(&srv->pool, s->addr))   /* from another slice */
+			roam_send(srv->roamfd, 'D', s->addr, NULL);
 		pool_free(&srv->pool, s->addr);
 		srv->nactive--;
 	}
@@ -444,6 +446,8 @@ server_admit(struct server *srv, struct session *s)
 		return -1;
 	}
 	s->has_addr = true;
+	if (!pool_contains(&srv->pool, s->addr))   /* kept from another slice */
+		roam_send(srv->roamfd, 'A', s->addr, NULL);
 	srv->nactive++;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.addr = s->addr;

@@ -344,6 +344,8 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 		exit(2);
 	}
 	/* After --pool wherever it was given: the slice is of that pool. */
+	o->pool_all_net = o->pool_net;
+	o->pool_all_prefix = o->pool_prefix;
 	if (o->slice_m > 0 &&
 	    pool_slice(&o->pool_net, &o->pool_prefix, o->slice_n, o->slice_m) == -1)
 		exit(2);
@@ -573,7 +575,7 @@ main(int argc, char **argv)
 	if (no_core_dumps() == -1)
 		return 1;
 	srv.opt = &opt;
-	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = -1;
+	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = srv.roamfd = -1;
 	srv.lim_tun.burst = 5;
 	/* What peers that never logged in cause: 5 lines of each kind per
 	 * 30 s, then one with the count of the rest. */
@@ -594,8 +596,16 @@ main(int argc, char **argv)
 	if (opt.nat != NULL &&
 	    nat_start(opt.nat, opt.pool_net, opt.pool_prefix) == -1)
 		return 1;
+	if (opt.slice_m > 1 &&
+	    (srv.roamfd = roam_start(opt.pool_all_net, opt.pool_all_prefix,
+	                             opt.pool_net, opt.pool_prefix)) == -1)
+		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
 		return 1;
+	if (srv.roamfd != -1) {
+		pool_roam(&srv.pool, opt.pool_all_net, opt.pool_all_prefix);
+		roam_send(srv.roamfd, 'T', (struct in_addr){ 0 }, srv.tunname);
+	}
 	if ((!opt.shared_user && privdrop_unshared(opt.user) == -1) ||
 	    privdrop(opt.user, false) == -1)
 		return 1;

@@ -413,8 +413,9 @@ session_on_auth(struct session *s, const struct frame *f)
 	return 0;
 }
 
-/* A DATA frame from the client: to the TUN, if the source is its own. */
-static void
+/* A DATA frame from the client (or a GSO frame's packet, session_gso.c):
+ * to the TUN, if the source is its own. */
+void
 session_on_data(struct session *s, const struct frame *f)
 {
 	struct ipv4_hdr_info ip;

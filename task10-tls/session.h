@@ -107,6 +107,7 @@ struct session {
 	struct log_limit lim_spoof, lim_bad;
 	bool            offload_asked; /* OFFLOAD came (once) */
 	unsigned        offload;       /* OFFLOAD_* granted: GSO frames */
+	const struct vnet_gso *gso;    /* the GSO packet being handled */
 	uint64_t        pkts_in, pkts_out, drops;
 	uint64_t        bytes_in, bytes_out;   /* IP bytes, for --status */
 	time_t          since;         /* logged in at (wall clock) */
@@ -135,6 +136,7 @@ bool session_queue_packet(struct session *s, const uint8_t *pkt, size_t len);
 /* session_gso.c: the offload extension */
 int  session_on_offload(struct session *s, const struct frame *f);
 void session_on_gso(struct session *s, const struct frame *f);
+void session_on_data(struct session *s, const struct frame *f);  /* session.c */
 ssize_t session_tun_write(struct session *s, const uint8_t *pkt, size_t len);
 
 #endif /* MINIVPN_SESSION_H */
