@@ -60,6 +60,9 @@ tally() {
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		echo "FAIL $name: exit status $rc although it reported no failure"
 		f=1
+	elif [ "$p" = 0 ] && [ "$f" = 0 ]; then
+		echo "FAIL $name: '$line': no assertion ran; see $log"
+		f=1
 	fi
 	TOTAL_PASS=$((TOTAL_PASS + p))
 	TOTAL_FAIL=$((TOTAL_FAIL + f))
@@ -77,7 +80,8 @@ run_unit() {
 		cat "out/unit-${t##*/}.log" >>"$log"
 		n=$(grep -cE '^\[       OK \]' "out/unit-${t##*/}.log")
 		local bad; bad=$(grep -cE '^\[  (FAILED|ERROR)  \] [a-z_]' "out/unit-${t##*/}.log")
-		if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then bad=1; fi
+		# a binary that ran no test (all skipped, none registered) proves nothing
+		if [ "$bad" = 0 ] && { [ "$rc" != 0 ] || [ "$n" = 0 ]; }; then bad=1; fi
 		if [ "$bad" = 0 ]; then
 			echo "PASS unit/${t##*/}: $n tests"
 		else
