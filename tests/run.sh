@@ -131,6 +131,13 @@ run_task() {
 	run_component "$t" bash "${cmd[@]}"
 }
 
+# The first mutant (by name) of each region the mutants name.
+mutant_sample() {
+	awk '/^region / && !seen[$0]++ {
+		f = FILENAME; sub(/.*\//, "", f); sub(/\.mut$/, "", f); print f
+	}' tests/mutants/*.mut
+}
+
 target=${1:-all}
 start=$(date +%s)
 case "$target" in
@@ -168,7 +175,10 @@ all)
 		echo "---- mutants: not in a handout (they need the reference solution)"
 	else
 		run_component mutant-coverage bash tests/mutants/coverage.sh
-		COMPONENT_TIMEOUT=${MUTANTS_TIMEOUT:-3600} run_component mutants bash tests/mutants/run.sh
+		# One mutant per solution region here (make check-mutants runs
+		# them all: about a hundred full checks, too long for every run).
+		mapfile -t sample < <(mutant_sample)
+		COMPONENT_TIMEOUT=${MUTANTS_TIMEOUT:-3600} run_component mutants bash tests/mutants/run.sh "${sample[@]}"
 	fi
 	;;
 mutants)
