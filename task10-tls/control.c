@@ -15,7 +15,8 @@
  *   drain             "draining": clients told to move, then exit (drain.c)
  *
  * Requests are rare and come from root only; the event loop answers each
- * at once, waiting at most CONTROL_WAIT_MS for the request line.
+ * at once, waiting at most CONTROL_WAIT_MS for the request line and as
+ * long again whenever the answer fills the socket buffer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
