@@ -70,7 +70,7 @@ BINS := $(addprefix $(BUILD)/bin/,$(sort $(PROGRAMS)))
 UNIT := $(addprefix $(BUILD)/test/,$(sort $(TESTS)))
 
 .DEFAULT_GOAL := all
-.PHONY: all help programs unit-tests check check-build check-stress check-mutants fuzz deps demo lab-up lab-down \
+.PHONY: all help programs unit-tests check check-build check-stress check-offload check-mutants fuzz deps demo lab-up lab-down \
         shell clean pki bench bench-scale grade handout report
 all: $(LIBCOMMON) $(BINS) $(UNIT)
 programs: $(BINS)
@@ -101,6 +101,9 @@ check-task%: check-build
 # The TLS VPN under attack and a reconnect storm (task10-tls/stress.sh).
 check-stress: check-build
 	@tests/run.sh stress
+# The TLS VPN's offload extension (task10-tls/check-offload.sh, issue 12).
+check-offload: check-build
+	@tests/run.sh offload
 
 check-mutants: check-build
 	@tests/run.sh mutants
@@ -138,6 +141,7 @@ help:
 	@echo "  make check           every check; ends with 'N passed, M failed'"
 	@echo "  make check-taskN     task N's check and those before it (N = 1..10)"
 	@echo "  make check-stress    the TLS VPN under attack and a reconnect storm (issue 14)"
+	@echo "  make check-offload   the TLS VPN's offload extension, with plain peers (issue 12)"
 	@echo "  make check-mutants   each check fails on programs broken on purpose"
 	@echo "  make fuzz            libFuzzer on the packet and frame parsers (clang; FUZZ_SECONDS=60)"
 	@echo "  make demo            the TLS VPN with two clients, and the encrypted capture"

@@ -340,18 +340,24 @@ sweep() {
 		rm -rf "$st"
 	done
 	if [ "$(id -u)" = 0 ]; then
-		# Every process of the uid, zombies too: the dead count against
-		# the user's process limit until init reaps them, and the next
-		# step must not find fork() failing.
+		# First SIGSTOP to every process of the uid, in one kill(-1) pass
+		# (a fork racing it is restarted, so no child escapes): then the
+		# list is complete. A process that forks and exits in a loop
+		# changes its PID faster than ps can read /proc, and a ps-first
+		# sweep saw none of it.
+		setpriv "--reuid=$G_UID" "--regid=$G_GID" --clear-groups kill -STOP -1 >/dev/null 2>&1
 		pids=$(ps -u "$G_UID" -o stat=,comm= 2>/dev/null | awk '$1 !~ /^Z/ {print $2}')
 		if [ -n "$pids" ]; then
 			names=$(echo "$pids" | sort | uniq -c |
 				awk '{printf "%s%s%s", sep, $2, ($1 > 1 ? " x" $1 : ""); sep=", "}')
 			echo "$(echo "$pids" | wc -l) processes left behind, killed: $names"
 		fi
+		# Every process of the uid, zombies too: the dead count against
+		# the user's process limit until init reaps them, and the next
+		# step must not find fork() failing.
 		for i in $(seq 150); do
-			ps -u "$G_UID" -o stat= >/dev/null 2>&1 || return 0    # none at all
 			setpriv "--reuid=$G_UID" "--regid=$G_GID" --clear-groups kill -KILL -1 >/dev/null 2>&1
+			ps -u "$G_UID" -o stat= >/dev/null 2>&1 || return 0    # none at all
 			sleep 0.1
 		done
 		echo "processes of uid $G_UID still there after 15s: $(ps -u "$G_UID" -o pid=,stat=,comm= | head -5 | tr -s ' \n' ' ')"
@@ -743,7 +749,7 @@ SUB_NOTES=()
 [ -n "$HANDOUT_NOTE" ] && SUB_NOTES+=("$HANDOUT_NOTE")
 for t in "${ORDER[@]}"; do
 	if [ "${WEIGHT[$t]}" = 0 ] && [ "${T_STATUS[$t]}" != ok ]; then
-		SUB_NOTES+=("$t (0 points, a precondition) did not pass: the kit's own lab did not work here, so the other tasks' results may not be the student's doing; fix the machine (see $t.log) and grade again")
+		SUB_NOTES+=("$t (0 points, a precondition: it checks the kit's own lab) did not pass: when the lab does not come up on this machine, the other tasks' results are not the student's doing; see $t.log, fix the machine and grade again")
 	fi
 done
 

@@ -29,6 +29,8 @@
 #      student found twice;
 #  11. a task10 server that accepts a wrong password (strncmp over the
 #      offered length) scores at most half of task 10, capped, saying why;
+#  12. a tap-arp that prints its replies but never sends them: task 9 is
+#      capped at cap * points, the report names the critical check;
 #   6. (as root) a hostile tree, whose build and programs attack the
 #      grader: its build.log and out/task1 are links to root-only files
 #      (root must not write or copy through them); it leaves a process that
@@ -145,6 +147,11 @@ bug() {
 		fail "$name: $what: expected exactly $n failure(s) matching $*, got: $(echo "$fails" | cut -c1-90 | tr '\n' ';')"
 	fi
 	want=$(awk -v k="$kit_n2" -v n="$n" 'BEGIN { printf "%.2f", 15 * (k - n) / k }')
+	# A failed critical check caps the task at its cap (lab/tasks.conf).
+	if grep -q '^FAIL task2: \[critical\] ' "$T/$name/task2.log" 2>/dev/null; then
+		want=$(awk -v w="$want" -v c="$(awk '$1 == "task2" {print $6}' lab/tasks.conf)" \
+			'BEGIN { m = 15 * c; printf "%.2f", (w > m ? m : w) }')
+	fi
 	if [ "$(checks "$T/$name" task2)" = "$((kit_n2 - n))/$kit_n2" ] &&
 	   [ "$(points "$T/$name" task2)" = "$want" ] && [ "$(checks "$T/$name" task1)" = 12/12 ]; then
 		pass "$name: task2 scores $want / 15 ($((kit_n2 - n))/$kit_n2 checks), task1 12/12"
@@ -438,6 +445,32 @@ else
 		pass "password: a server that accepts a wrong password scores $p10 / $w10 on task10 (at most half: $half), capped, and says why"
 	else
 		fail "password: task10 $(row "$T/pw" task10 | tr -s ' '); critical FAILs: $(grep -c '^FAIL task10: \[critical\]' "$T/pw/task10.log" 2>/dev/null); $(grep -m1 '^task10: ' "$T/pw/grade.txt")"
+	fi
+fi
+
+# ---- 12. severity without task 10: a tap-arp that says it answered and sent nothing ----------
+# Its replies never leave (write() replaced by its length): task 9's
+# critical assertions (arping's replies, the replies on the wire) fail,
+# so task 9 keeps at most cap * points whatever else passes.
+make_tree "$T/subs-arp/arp"
+f=$T/subs-arp/arp/task9-tap/tap-arp.c
+sed -i 's/if (write(t->fd, reply, sizeof(reply)) == -1) {/if ((ssize_t)sizeof(reply) == -1) {/' "$f"
+if ! grep -q 'if ((ssize_t)sizeof(reply) == -1) {' "$f"; then
+	fail "arp: could not plant the bug in task9-tap/tap-arp.c (the code changed?)"
+else
+	s=$(date +%s)
+	grading/grade.sh --submission "$T/subs-arp/arp" --tasks task9 -o "$T/arp" >"$T/arp.out" 2>&1
+	echo "     (task9 with replies never sent: $(( $(date +%s) - s ))s)"
+	w9=$(row "$T/arp" task9 | awk '{print $5}')
+	cap9=$(awk '$1 == "task9" {print $6}' lab/tasks.conf)
+	lim9=$(awk -v w="$w9" -v c="$cap9" 'BEGIN { printf "%.2f", w * c }')
+	p9=$(points "$T/arp" task9)
+	if [ -n "$p9" ] && [ "$p9" = "$lim9" ] && row "$T/arp" task9 | grep -q 'capped$' &&
+	   grep -q "^task9: capped: critical check failed: 9: arping .*: at most $cap9 of the task, $p9 / $w9 (without the cap " "$T/arp/grade.txt" &&
+	   jq -e '.tasks[0].capped == true' "$T/arp/grade.json" >/dev/null 2>&1; then
+		pass "arp: replies never sent: task9 capped at $p9 / $w9 ($cap9 of it), and the report says which critical check failed"
+	else
+		fail "arp: task9 $(row "$T/arp" task9 | tr -s ' '); expected $lim9; $(grep -m1 '^task9: ' "$T/arp/grade.txt")"
 	fi
 fi
 

@@ -48,9 +48,18 @@ pass() {
 	CHECK_PASSED=$((CHECK_PASSED + 1))
 }
 fail() {
-	echo "FAIL $CHECK_NAME: ${CHECK_CRIT:+[critical] }$*"
+	if [ -n "$CHECK_SKIP" ]; then
+		echo "SKIP $CHECK_NAME: ${CHECK_CRIT:+[critical] }$* (skipped: $CHECK_SKIP)"
+	else
+		echo "FAIL $CHECK_NAME: ${CHECK_CRIT:+[critical] }$*"
+	fi
 	CHECK_FAILED=$((CHECK_FAILED + 1))
 }
+# CHECK_SKIP=REASON: from here on, what fails is a consequence of an
+# earlier failure (the program under test stopped): each such line says
+# SKIP and why, so the first FAIL is the cause. Empty it again where the
+# check starts something new.
+CHECK_SKIP=
 note() { echo "     $*"; }
 
 # crit ASSERTION...: runs one assertion (pass, fail, expect_pcap, expect_grep,
@@ -315,8 +324,11 @@ expect_pcap() {
 	local st=$?
 	[ -n "$line" ] || line="FAIL $desc: pcap-verify exited $st and said nothing"
 	local tag=${CHECK_CRIT:+[critical] }
+	if [ -n "$CHECK_SKIP" ] && [ $st != 0 ]; then
+		line="${line/#FAIL /SKIP }"$' (skipped: '"$CHECK_SKIP)"
+	fi
 	# shellcheck disable=SC2001  # every line of pcap-verify's answer, not one
-	echo "${line/#PASS /PASS $CHECK_NAME: $tag}" | sed "s|^FAIL |FAIL $CHECK_NAME: $tag|"
+	echo "${line/#PASS /PASS $CHECK_NAME: $tag}" | sed -E "s#^(FAIL|SKIP) #\1 $CHECK_NAME: $tag#"
 	if [ $st = 0 ]; then CHECK_PASSED=$((CHECK_PASSED + 1)); else CHECK_FAILED=$((CHECK_FAILED + 1)); fi
 }
 

@@ -84,7 +84,7 @@ for i in $(seq 0 $((LOAD_NADDR - 1))); do
 done | "$LABSH" exec u2 ip -batch - || die "addresses on u2"
 
 bg server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
-	--shadow "$OUT/shadow" --pool 192.168.48.0/22 --offload -q
+	--shadow "$OUT/shadow" --pool 192.168.48.0/22 --offload
 wait_for 10 "$LABSH" exec server sh -c "ss -ltn | grep -q ':$TLS_PORT '" || die "the server did not start"
 SPID=${PIDS[server]}
 bg alice u "$BIN/minivpn-client" --server "$TLS_NAME" --ca-file "$PKI/ca.crt" \

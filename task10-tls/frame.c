@@ -46,6 +46,25 @@ fbuf_init(struct fbuf *b, size_t cap)
 	return 0;
 }
 
+/* A larger capacity, the bytes kept (mremap: the new pages cost nothing
+ * until they are written). For a connection that has granted offloads. */
+int
+fbuf_grow(struct fbuf *b, size_t cap)
+{
+	void *p;
+
+	if (cap <= b->cap)
+		return 0;
+	p = mremap(b->data, b->cap, cap, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED) {
+		log_warn("growing a connection buffer to %zu bytes", cap);
+		return -1;
+	}
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
 void
 fbuf_free(struct fbuf *b)
 {

@@ -31,6 +31,7 @@ struct fbuf {
 int      fbuf_init(struct fbuf *b, size_t cap);
 void     fbuf_free(struct fbuf *b);        /* wipes, then frees */
 void     fbuf_release(struct fbuf *b);     /* empty: wipes, pages back */
+int      fbuf_grow(struct fbuf *b, size_t cap);
 void     fbuf_compact(struct fbuf *b);
 uint8_t *fbuf_tail(struct fbuf *b, size_t *room);
 void     fbuf_consume(struct fbuf *b, size_t n);
@@ -108,15 +109,24 @@ bool   config_routes_cover(const struct vpn_config *cfg, struct in_addr addr);
 
 #define POOL_PREFIX_MIN 20    /* at most 4096 addresses */
 #define POOL_PREFIX_MAX 30
+#define POOL_ROAM_MAX   64    /* addresses of other slices held at once */
 struct pool {
 	uint32_t net;             /* host order */
 	int      prefixlen;
 	uint32_t size, used;
 	void    *owner[1u << (32 - POOL_PREFIX_MIN)];
 	char     lease[1u << (32 - POOL_PREFIX_MIN)][AUTH_USER_MAX + 1];
+	/* --pool-slice: the whole pool, and the addresses of other slices
+	 * held here by clients that moved (pool_roam()). */
+	uint32_t all_net;         /* host order; 0 with all_prefix 0: no slices */
+	int      all_prefix;
+	unsigned nroam;
+	struct { uint32_t addr; void *owner; } roam[POOL_ROAM_MAX];
 };
 int  pool_init(struct pool *p, struct in_addr net, int prefixlen);
 int  pool_slice(struct in_addr *net, int *prefixlen, unsigned n, unsigned m);
+void pool_roam(struct pool *p, struct in_addr all_net, int all_prefix);
+struct in_addr pool_home(struct in_addr net, int prefixlen, const char *user);
 struct in_addr pool_server_addr(const struct pool *p);
 bool pool_contains(const struct pool *p, struct in_addr addr);
 int  pool_alloc(struct pool *p, const char *user, struct in_addr want,
@@ -258,6 +268,12 @@ int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
 /* Sets the table up and forks its keeper; returns the fd whose closing
  * (at exit) makes the keeper remove it, or -1. */
 int nat_start(const char *ifname, struct in_addr net, int prefixlen);
+
+/* ---- roam.c: /32 routes for clients from other slices, through a keeper ---------- */
+
+int  roam_start(struct in_addr all_net, int all_prefix, struct in_addr own_net,
+                int own_prefix);   /* before the privilege drop; its fd */
+void roam_send(int fd, char op, struct in_addr addr, const char *ifname);
 
 /* ---- dnsconf.c: pushed DNS on the client, through a root keeper -------------------- */
 

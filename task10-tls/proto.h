@@ -136,5 +136,7 @@ enum vpn_error {
 #define RX_BUF_LEN          (128 * 1024)  /* > a GSO frame; mapped, pages
                                              touched only as used */
 #define TX_BUF_LEN          (256 * 1024)
+#define TX_BUF_OFFLOAD_LEN  (1024 * 1024)  /* server, offloads granted: 16
+                                             superpackets from the TUN */
 
 #endif /* MINIVPN_PROTO_H */

@@ -16,9 +16,12 @@
 #
 # Judged from the servers' logs against a capture of br-ext (the addresses
 # and ports a server logs are the clients' own, as they connected), from
-# V's line service and a capture of br-int (traffic through the tunnel
-# after a move), from the kernel's listening sockets (a full server does
-# not listen) and the clients' logs (MOVED, no backoff).
+# V's line service and a capture of br-int (a TCP session through the
+# tunnel that goes on through a drain's move, the moved client's address
+# kept), from the kernel's routes (the moved address's /32 on the new
+# server's TUN) and listening sockets (a full server does not listen),
+# HAProxy's log (its health checks) and the clients' logs (MOVED, no
+# backoff).
 #
 # Both PAM services and their users are the check's own: the server host's
 # /etc/passwd, /etc/shadow and /etc/pam.d are files of this lab (lab.sh
@@ -48,7 +51,9 @@ fi
 
 # ---- users: lab users for pam_unix, a password file for pam_pwdfile ----------
 USERS="alice bob carol dave"
+PW_ROOT=root-$$-pw   # root's, in the lab's files only: root must never log in
 ETC=$LAB_STATE/etc/server
+echo "$PW_ROOT" >"$OUT/pw-root"
 for u in $USERS wrong; do
 	(umask 077; echo "$u-$$-pw" >"$OUT/pw-$u")
 done
@@ -63,12 +68,16 @@ done
 	done
 } >"$ETC/passwd"
 {
-	cut -d: -f1 /etc/passwd | sed 's/$/:*:19000:0:99999:7:::/'
+	echo "root:$(openssl passwd -6 "$PW_ROOT"):19000:0:99999:7:::"
+	cut -d: -f1 /etc/passwd | grep -vx root | sed 's/$/:*:19000:0:99999:7:::/'
 	for u in $USERS; do echo "$u:$(openssl passwd -6 "$u-$$-pw"):19000:0:99999:7:::"; done
 } >"$ETC/shadow"
-for u in $USERS; do echo "$u:$(openssl passwd -6 "$u-$$-pw")"; done >"$OUT/pam-pwdfile"
+{
+	echo "root:$(openssl passwd -6 "$PW_ROOT")"
+	for u in $USERS; do echo "$u:$(openssl passwd -6 "$u-$$-pw")"; done
+} >"$OUT/pam-pwdfile"
 chmod 644 "$ETC/passwd"
-chmod 600 "$ETC/shadow" "$OUT/pam-pwdfile"
+chmod 600 "$ETC/shadow" "$OUT/pam-pwdfile" "$OUT/pw-root"
 mkdir -p "$ETC/pam.d"
 printf 'auth required pam_unix.so\naccount required pam_unix.so\n' >"$ETC/pam.d/minivpn-scale-unix"
 printf 'auth required pam_pwdfile.so pwdfile=%s\naccount required pam_permit.so\n' \
@@ -83,7 +92,8 @@ server_bg() {
 	lab_bg server "$name" "$BIN/minivpn-server" --user nobody --shared-user \
 		--cert "$PKI/server.crt" --key "$PKI/server.key" --auth "pam:$svc" \
 		--listen "0.0.0.0:$port" --pool "$TLS_POOL" --pool-slice "$slice" --tun "$tun" \
-		--proxy-protocol "$LOOP/32" --drain-grace 5 --keepalive 2,6 "$@"
+		--proxy-protocol "$LOOP/32" --drain-grace 5 --keepalive 2,6 \
+		--control "$OUT/$name.sock" "$@"
 }
 # At most 3 clients each: after the drain one of them has all three.
 server_bg a $PORT_A 1/2 'sa%d' minivpn-scale-unix --max-clients 3
@@ -182,9 +192,10 @@ for s in a b; do
 	if [ -n "$svc" ] && [ -n "$who" ]; then pass "pam: server $s ($svc) logs in ${who% }"
 	else fail "pam: server $s (${svc:-no PAM service}) logged no one in"; fi
 done
-# Round robin: two tries in a row meet both servers.
+# Round robin: two tries in a row meet both servers. From v2 (through the
+# server host to HAProxy): the clients' own addresses stay unthrottled.
 for i in 1 2; do
-	lab_exec u3 timeout 20 "$BIN/minivpn-client" --server "$NAME" --ca-dir "$PKI/ca-dir" --no-reconnect \
+	lab_exec v2 timeout 20 "$BIN/minivpn-client" --server "$NAME" --ca-dir "$PKI/ca-dir" --no-reconnect \
 		--login dave --password-file "$OUT/pw-wrong" >"$OUT/wrong-$i.log" 2>&1 </dev/null
 	echo "exit $?" >>"$OUT/wrong-$i.log"
 done
@@ -195,9 +206,17 @@ if grep -q '^exit 3$' "$OUT/wrong-1.log" && grep -q '^exit 3$' "$OUT/wrong-2.log
 else
 	fail "pam: the wrong-password client did not exit 3: $(tail -1 "$OUT/wrong-1.log") / $(tail -1 "$OUT/wrong-2.log")"
 fi
+# root, with its right password in both PAM backends
+for i in 1 2; do
+	lab_exec v2 timeout 20 "$BIN/minivpn-client" --server "$NAME" --ca-dir "$PKI/ca-dir" --no-reconnect \
+		--login root --password-file "$OUT/pw-root" >"$OUT/root-$i.log" 2>&1 </dev/null
+	echo "exit $?" >>"$OUT/root-$i.log"
+done
+expect_grep "pam: root is refused with its right password (pam_unix, server a)" 'login of root refused: root may not log in' "$OUT/a.log"
+expect_grep "pam: root is refused with its right password (pam_pwdfile, server b)" 'login of root refused: root may not log in' "$OUT/b.log"
 cat "$OUT/a.log" "$OUT/b.log" "$OUT/haproxy.log" >"$OUT/ab-2.log"
-expect_no_grep "pam: dave never logs in" "dave@.*logged in" "$OUT/ab-2.log"
-expect_no_grep "pam: the passwords are never logged" "$(cat "$OUT/pw-wrong")|$(cat "$OUT/pw-alice")" "$OUT/ab-2.log"
+expect_no_grep "pam: dave and root never log in" "(dave|root)@.*logged in" "$OUT/ab-2.log"
+expect_no_grep "pam: the passwords are never logged" "$(cat "$OUT/pw-wrong")|$(cat "$OUT/pw-alice")|$PW_ROOT" "$OUT/ab-2.log"
 
 # ---- the untrusted: a forged PROXY header, a trusted peer without one -----------------
 # A valid header claiming 10.9.0.99 sent straight to b from u3 (not HAProxy).
@@ -270,12 +289,21 @@ fi
 expect_alive "drain: the client of $K ($stayer) stays connected" "$(case $stayer in alice) echo c1 ;; bob) echo c2 ;; *) echo c3 ;; esac)"
 expect_no_grep "drain: ... and is not moved (one login at $K)" "$stayer@.*session closed" "$OUT/$K.log"
 
-# After the move: the moved client's tunnel address is in K's slice, and
-# a TCP session through it reaches V (capture of br-int and V's log).
+# After the move: the moved client kept its tunnel address (its home in
+# D's slice), K routes it to its TUN (a /32, kernel state), and the TCP
+# session started before the drain goes on (V's line service echoes all).
 new_addr=$(tail -n +"$((k_lines + 1))" "$OUT/$K.log" | sed -nE "s/.* $mover@[0-9.:]+: logged in, tunnel address ([0-9.]+).*/\1/p" | tail -1)
-note "$mover: tunnel address $old_addr at $D, ${new_addr:-none} at $K"
-wait_for "the old TCP session to end" 15 grep -qE "survived|no echo" "$OUT/tcp-old.log"
-note "the TCP session from before the move: $(tail -1 "$OUT/tcp-old.log") (its address changed with the slice: see docs/tls-vpn.md)"
+if [ -n "$old_addr" ] && [ "$new_addr" = "$old_addr" ]; then
+	pass "drain: $mover keeps its tunnel address $old_addr at server $K"
+else
+	fail "drain: $mover had $old_addr at $D and ${new_addr:-none} at $K"
+fi
+TUN_K=sa0; [ "$K" = b ] && TUN_K=sb0
+lab_exec server ip -4 route show "$old_addr/32" >"$OUT/route-roam.txt" 2>&1
+expect_grep "drain: the server host routes $old_addr/32 to $K's TUN ($TUN_K)" "dev $TUN_K" "$OUT/route-roam.txt"
+wait_for "the old TCP session to end" 20 grep -qE "survived|no echo" "$OUT/tcp-old.log"
+crit expect_grep "drain: the TCP session through the tunnel started before the drain survives the move (20 lines echoed by V)" \
+	'TCP session survived' "$OUT/tcp-old.log"
 capture_start int sw:br-int || check_end
 # shellcheck disable=SC2016
 lab_exec "$mh" timeout 15 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
@@ -283,10 +311,10 @@ lab_exec "$mh" timeout 15 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
 		read -t 4 -r line <&3 || { echo "no echo for line $i"; exit 1; }
 		echo "$line"; sleep 0.2; done; echo "TCP session done"' tcp "$V" "$LINE_PORT" >"$OUT/tcp-new.log" 2>&1
 capture_stop int
-expect_grep "drain: after the move a TCP session of $mover through the tunnel reaches V and back" 'TCP session done' "$OUT/tcp-new.log"
+expect_grep "drain: after the move a new TCP session of $mover through the tunnel reaches V and back" 'TCP session done' "$OUT/tcp-new.log"
 if [ -n "$new_addr" ]; then
 	expect_pcap "$OUT/int-sw-br-int.pcap" --at-least 5 "tcp and src host $new_addr and dst host $V and dst port $LINE_PORT and tcp[tcpflags] & tcp-push != 0" \
-		"drain: ... from its address in $K's slice ($new_addr) on the intranet"
+		"drain: ... from its address ($new_addr) on the intranet"
 	expect_grep "drain: ... and V's line service got the lines from $new_addr" "^$(re "$new_addr"):[0-9]+ moved-line-5" "$LAB_STATE/v-linesrv.log"
 else
 	skip "no new tunnel address of $mover" "drain: the moved client's traffic on the intranet"
@@ -302,8 +330,44 @@ expect_grep "full: server $K logs that it stops listening at 3 clients" 'full \(
 if [ ! -s "$OUT/ss-full.txt" ]; then pass "full: ... and the kernel has no listener on :$PORT_K (a balancer's health check sees it)"
 else fail "full: server $K still listens while full: $(cat "$OUT/ss-full.txt")"; fi
 lab_stop "$sc"
+lab_stop "$(case $mover in alice) echo c1 ;; bob) echo c2 ;; *) echo c3 ;; esac)"
+wait_for "the roaming route to go" 5 bash -c "! '$LABSH' exec server ip -4 route show '$old_addr/32' | grep -q ."
+lab_exec server ip -4 route show "$old_addr/32" >"$OUT/route-gone.txt" 2>&1
+if [ ! -s "$OUT/route-gone.txt" ]; then pass "drain: when $mover leaves $K, its /32 route goes"
+else fail "drain: $old_addr/32 is still routed after $mover left: $(cat "$OUT/route-gone.txt")"; fi
 wait_for "server $K to listen again" 10 grep -q 'clients: listening again' "$OUT/$K.log"
 lab_exec server ss -Htln "sport = :$PORT_K" >"$OUT/ss-again.txt" 2>&1
 expect_grep "full: when a client leaves, $K listens again (kernel: a listener on :$PORT_K)" 'LISTEN' "$OUT/ss-again.txt"
+
+# The balancer's view: its health checks saw the drained server and the
+# full one refuse connections, and the latter come back.
+expect_grep "haproxy: its health check marks the drained server $D down" "Server minivpn/$D is DOWN.*Connection refused" "$OUT/haproxy.log"
+expect_grep "haproxy: ... and the full server $K down" "Server minivpn/$K is DOWN.*Connection refused" "$OUT/haproxy.log"
+if wait_for "HAProxy to see $K again" 5 grep -q "Server minivpn/$K is UP" "$OUT/haproxy.log"; then
+	pass "haproxy: ... and up again once it listens"
+else
+	fail "haproxy: server $K is not up again in HAProxy 5 s after it listens again"
+fi
+
+# ---- the per-address share counts the client behind HAProxy, not HAProxy ---------------
+# 8 connections from u2 that never start TLS, through HAProxy to K (the
+# only server left): the 7th finds u2's 6 pre-login slots taken.
+# shellcheck disable=SC2016
+lab_bg u2 idle bash -c 'for i in $(seq 8); do exec {fd}<>"/dev/tcp/$1/$2"; sleep 0.1; done; sleep 3' idle "$SERVER_EXT" "$TLS_PORT"
+wait_for "server $K to make room" 8 grep -q "closed to make room for a connection from the same address" "$OUT/$K.log"
+expect_grep "per-address: the 7th waiting connection from u2 through HAProxy closes u2's oldest (counted by the client's address)" \
+	"$(re "$U2"):[0-9]+: closed to make room for a connection from the same address \(6 waiting" "$OUT/$K.log"
+lab_stop idle
+
+# ---- drain from the control socket -----------------------------------------------------
+lab_exec server "$BIN/minivpn-server" --control "$OUT/$K.sock" --drain >"$OUT/drain-ctl.log" 2>&1
+expect_grep "control: 'minivpn-server --drain' asks server $K to drain" '^draining$' "$OUT/drain-ctl.log"
+expect_grep "control: ... and $K drains" 'control socket: draining: not accepting' "$OUT/$K.log"
+if wait_for "server $K to exit" 8 bash -c "! kill -0 ${BG_PID[$K]} 2>/dev/null"; then
+	lab_stop "$K"
+	expect_grep "control: ... and exits, status 0, once its clients are gone" '^exit 0$' "$OUT/$K.status"
+else
+	fail "control: server $K still runs 8 s after the drain request (grace 5 s)"
+fi
 
 check_end

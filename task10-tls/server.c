@@ -168,6 +168,8 @@ server_forget(struct session_loop *loop, struct session *s)
 	struct server *srv = loop_server(loop);
 
 	if (s->has_addr) {
+		if (!pool_contains(&srv->pool, s->addr))   /* from another slice */
+			roam_send(srv->roamfd, 'D', s->addr, NULL);
 		pool_free(&srv->pool, s->addr);
 		srv->nactive--;
 	}
@@ -444,6 +446,8 @@ server_admit(struct server *srv, struct session *s)
 		return -1;
 	}
 	s->has_addr = true;
+	if (!pool_contains(&srv->pool, s->addr))   /* kept from another slice */
+		roam_send(srv->roamfd, 'A', s->addr, NULL);
 	srv->nactive++;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.addr = s->addr;
@@ -657,7 +661,8 @@ server_run(struct server *srv)
 		.throttle = &srv->throttle,
 		.lim_accept = &srv->lim_accept, .lim_hello = &srv->lim_hello,
 		.lim_prelogin = &srv->lim_prelogin,
-		.lim_refused = &srv->lim_refused, .lim_tun = &srv->lim_tun,
+		.lim_refused = &srv->lim_refused, .lim_failed = &srv->lim_failed,
+		.lim_tun = &srv->lim_tun,
 		.vnet = srv->vnet, .offload = srv->offload, .scratch = srv->scratch,
 		.watch = server_watch, .more = server_more_set,
 		.ask = server_ask, .forget = server_forget,

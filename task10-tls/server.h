@@ -30,6 +30,8 @@ struct server_opts {
 	unsigned nproxy;              /* 0: no PROXY header expected */
 	unsigned drain_grace;         /* s: SIGTERM drains this long; 0 stops */
 	unsigned slice_n, slice_m;    /* --pool-slice N/M, 0/0 for all */
+	struct in_addr pool_all_net;  /* --pool before the slice */
+	int pool_all_prefix;
 	unsigned ndns;                /* --dns: DNS servers pushed */
 	struct in_addr dns[CONFIG_DNS_MAX];
 	char search[CONFIG_SEARCH_MAX + 1];   /* --dns-search, space-separated */
@@ -54,6 +56,7 @@ struct server {
 	const struct server_opts *opt;
 	int             epfd, tunfd, lfd, authfd;
 	int             ctlfd;         /* control socket, -1 without one */
+	int             roamfd;        /* roam.c's keeper, -1 without slices */
 	char            tunname[IFNAMSIZ];
 	SSL_CTX        *ctx;
 	struct pool     pool;
@@ -84,7 +87,7 @@ struct server {
 	struct session *dirty[BATCH_MAX];
 	unsigned        ndirty;
 	struct log_limit lim_accept, lim_hello, lim_prelogin, lim_refused,
-	                 lim_tun;
+	                 lim_failed, lim_tun;
 	uint8_t         pkt[VPN_MTU_MAX + 1];
 	bool            vnet;          /* --offload: tunfd has virtio_net_hdrs */
 	unsigned        offload;       /* OFFLOAD_* the TUN takes */

@@ -68,6 +68,8 @@ usage(FILE *f)
 "                      listening, tell clients to reconnect at once\n"
 "                      (elsewhere), exit when they are gone or after S s\n"
 "                      (default 0: SIGTERM stops at once)\n"
+"  --drain             drain the server at --control PATH (as SIGTERM with\n"
+"                      --drain-grace; its grace, 0: it stops at once)\n"
 "  --pool-slice N/M    serve only the Nth of M equal parts of --pool (M a\n"
 "                      power of two): one tunnel network for M servers\n"
 "  --dns ADDR          a DNS server pushed to clients, repeatable (3)\n"
@@ -109,7 +111,8 @@ parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 	return (unsigned)v;
 }
 
-enum { OPT_PROXY = 1301, OPT_DRAIN_GRACE, OPT_POOL_SLICE, OPT_AUTH };
+enum { OPT_PROXY = 1301, OPT_DRAIN_GRACE, OPT_POOL_SLICE, OPT_AUTH,
+       OPT_DRAIN };
 
 static const struct option longopts[] = {
 	{ "cert", required_argument, NULL, 'c' },
@@ -133,6 +136,7 @@ static const struct option longopts[] = {
 	{ "drain-grace", required_argument, NULL, OPT_DRAIN_GRACE },
 	{ "pool-slice", required_argument, NULL, OPT_POOL_SLICE },
 	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "drain", no_argument, NULL, OPT_DRAIN },
 	{ "dns", required_argument, NULL, 'd' },
 	{ "dns-search", required_argument, NULL, 'e' },
 	{ "status", no_argument, NULL, 'T' },
@@ -283,6 +287,7 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 		break;
 	}
 	case 'T': inv->request = "status"; break;
+	case OPT_DRAIN: inv->request = "drain"; break;
 	case 'D':
 		if (!login_user_valid((const uint8_t *)arg, strlen(arg)))
 			fatalx("%s: '%s' is not a user name", what, arg);
@@ -339,6 +344,8 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 		exit(2);
 	}
 	/* After --pool wherever it was given: the slice is of that pool. */
+	o->pool_all_net = o->pool_net;
+	o->pool_all_prefix = o->pool_prefix;
 	if (o->slice_m > 0 &&
 	    pool_slice(&o->pool_net, &o->pool_prefix, o->slice_n, o->slice_m) == -1)
 		exit(2);
@@ -568,12 +575,12 @@ main(int argc, char **argv)
 	if (no_core_dumps() == -1)
 		return 1;
 	srv.opt = &opt;
-	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = -1;
+	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = srv.roamfd = -1;
 	srv.lim_tun.burst = 5;
 	/* What peers that never logged in cause: 5 lines of each kind per
 	 * 30 s, then one with the count of the rest. */
 	srv.lim_accept = srv.lim_hello = srv.lim_prelogin = srv.lim_refused =
-		(struct log_limit){ .burst = 5, .period = 30 };
+		srv.lim_failed = (struct log_limit){ .burst = 5, .period = 30 };
 	srv.nworkers = authproc_workers();
 	srv.check_ms = CHECK_MS_INITIAL;
 
@@ -589,8 +596,16 @@ main(int argc, char **argv)
 	if (opt.nat != NULL &&
 	    nat_start(opt.nat, opt.pool_net, opt.pool_prefix) == -1)
 		return 1;
+	if (opt.slice_m > 1 &&
+	    (srv.roamfd = roam_start(opt.pool_all_net, opt.pool_all_prefix,
+	                             opt.pool_net, opt.pool_prefix)) == -1)
+		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
 		return 1;
+	if (srv.roamfd != -1) {
+		pool_roam(&srv.pool, opt.pool_all_net, opt.pool_all_prefix);
+		roam_send(srv.roamfd, 'T', (struct in_addr){ 0 }, srv.tunname);
+	}
 	if ((!opt.shared_user && privdrop_unshared(opt.user) == -1) ||
 	    privdrop(opt.user, false) == -1)
 		return 1;

@@ -339,12 +339,15 @@ session_auth_done(struct session *s, enum auth_result res, uint64_t now)
 		return -1;
 	}
 	s->result = res;
-	if (res != AUTH_OK) {
-		/* The user name is checked to be printable; no password here. */
+	/* The user name is checked to be printable; no password here. The
+	 * failure that bans is the ban's one line, never held back; the others
+	 * are limited like everything a peer that never logged in causes. */
+	if (res != AUTH_OK && banned)
 		log_warnx("%s: login failed for user '%s': wrong user name or "
-		          "password%s", s->name, s->user,
-		          banned ? "; address banned for a while" : "");
-	}
+		          "password; address banned for a while", s->name, s->user);
+	else if (res != AUTH_OK)
+		log_limited(s->loop->lim_failed, "%s: login failed for user '%s': "
+		            "wrong user name or password", s->name, s->user);
 	if (now >= s->verdict_ms)
 		return 1;
 	s->state = SS_DELAYED;
@@ -410,8 +413,9 @@ session_on_auth(struct session *s, const struct frame *f)
 	return 0;
 }
 
-/* A DATA frame from the client: to the TUN, if the source is its own. */
-static void
+/* A DATA frame from the client (or a GSO frame's packet, session_gso.c):
+ * to the TUN, if the source is its own. */
+void
 session_on_data(struct session *s, const struct frame *f)
 {
 	struct ipv4_hdr_info ip;

@@ -45,6 +45,7 @@ struct session_loop {
 	struct log_limit *lim_hello;    /* handshakes done */
 	struct log_limit *lim_prelogin; /* closes before login, abandoned checks */
 	struct log_limit *lim_refused;  /* AUTHs refused: banned, busy */
+	struct log_limit *lim_failed;   /* wrong passwords (not the banning one) */
 	struct log_limit *lim_tun;      /* shared by all TUN write errors */
 	/* The pool, to keep clients from reaching each other (packets to a
 	 * pool address but the server's) unless client_to_client. */
@@ -106,6 +107,7 @@ struct session {
 	struct log_limit lim_spoof, lim_bad;
 	bool            offload_asked; /* OFFLOAD came (once) */
 	unsigned        offload;       /* OFFLOAD_* granted: GSO frames */
+	const struct vnet_gso *gso;    /* the GSO packet being handled */
 	uint64_t        pkts_in, pkts_out, drops;
 	uint64_t        bytes_in, bytes_out;   /* IP bytes, for --status */
 	time_t          since;         /* logged in at (wall clock) */
@@ -134,6 +136,7 @@ bool session_queue_packet(struct session *s, const uint8_t *pkt, size_t len);
 /* session_gso.c: the offload extension */
 int  session_on_offload(struct session *s, const struct frame *f);
 void session_on_gso(struct session *s, const struct frame *f);
+void session_on_data(struct session *s, const struct frame *f);  /* session.c */
 ssize_t session_tun_write(struct session *s, const uint8_t *pkt, size_t len);
 
 #endif /* MINIVPN_SESSION_H */

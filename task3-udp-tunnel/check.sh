@@ -163,6 +163,19 @@ expect_pcap "$OUT/opt-sw-br-ext.pcap" --at-least 2 "udp dst port $O_PORT and dst
 	"options: tun-client SERVER:$O_PORT: the datagrams go to $SERVER_EXT:$O_PORT with $O_CLI -> $V inside"
 expect_grep "options: tun-server --port $O_PORT: it receives them there and prints them" \
 	"^$(re "$U"):[0-9]+ --> 0\\.0\\.0\\.0:$O_PORT  Inside: $(re "$O_CLI") --> $(re "$V")\$" "$OUT/server-opt.log"
+# The client's TUN deleted under it: its read fails, and the contract
+# says exit 1 (not a loop that retries, or logs, forever).
+lab_exec u ip link del vpnc5
+if wait_for "tun-client to notice vpnc5 is gone" 3 sh -c "! kill -0 ${BG_PID[client-opt]:-0} 2>/dev/null"; then
+	lab_stop client-opt
+	if [ "$(cat "$OUT/client-opt.status")" = "exit 1" ] && tail -3 "$OUT/client-opt.log" | grep -q vpnc5; then
+		pass "3: when its TUN is deleted, tun-client exits 1, saying so (\"$(tail -1 "$OUT/client-opt.log" | cut -c1-80)\")"
+	else
+		fail "3: when its TUN is deleted, tun-client must exit 1 with a message naming vpnc5; it ended with $(cat "$OUT/client-opt.status"): $(tail -1 "$OUT/client-opt.log" | cut -c1-120)"
+	fi
+else
+	fail "3: tun-client went on running for 3 s after its TUN vpnc5 was deleted: $(tail -1 "$OUT/client-opt.log" | cut -c1-120)"
+fi
 lab_stop client-opt
 lab_stop server-opt
 

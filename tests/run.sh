@@ -152,6 +152,9 @@ all)
 	# The TLS VPN's login path under attack and a reconnect storm, its
 	# memory and descriptors (issue 14): minivpn-load's crowds, release build.
 	run_component stress bash task10-tls/stress.sh
+	# The offload extension (issue 12): superpackets both ways, and the
+	# pairings with a plain client and a plain server.
+	run_component offload bash task10-tls/check-offload.sh
 	# The reports, from those checks' outputs: answers kept over runs, zh
 	# pages in Chinese (the chromium screenshot is make test-report's).
 	run_component report bash tools/test-report.sh --no-screenshot
@@ -174,6 +177,9 @@ unit)
 stress)
 	run_component stress bash task10-tls/stress.sh
 	;;
+offload)
+	run_component offload bash task10-tls/check-offload.sh
+	;;
 task*)
 	want=${ALIAS[$target]:-$target}
 	[ -n "${SCRIPT[$want]:-}" ] || { echo "run.sh: no check named $target (have: ${ORDER[*]} and ${!ALIAS[*]})" >&2; exit 2; }
@@ -183,7 +189,7 @@ task*)
 	done
 	;;
 *)
-	echo "usage: tests/run.sh all | unit | mutants | stress | taskN" >&2
+	echo "usage: tests/run.sh all | unit | mutants | stress | offload | taskN" >&2
 	exit 2
 	;;
 esac

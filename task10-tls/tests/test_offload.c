@@ -316,6 +316,28 @@ test_gso_frame_roundtrip(void **state)
 	fbuf_free(&tx);
 }
 
+/* Growing a buffer (offloads granted) keeps what it holds. */
+static void
+test_fbuf_grow(void **state)
+{
+	struct fbuf b;
+	uint8_t *p;
+
+	assert_int_equal(fbuf_init(&b, TX_BUF_LEN), 0);
+	assert_int_equal(frame_append(&b, FRAME_KEEPALIVE, NULL, 0), 0);
+	p = frame_reserve(&b, 100);
+	assert_non_null(p);
+	memset(p, 0x77, 100);
+	frame_commit(&b, FRAME_DATA, 100);
+	assert_int_equal(fbuf_grow(&b, TX_BUF_OFFLOAD_LEN), 0);
+	assert_int_equal(b.cap, TX_BUF_OFFLOAD_LEN);
+	assert_int_equal(b.len, 2 * FRAME_HDR_LEN + 100);
+	assert_int_equal(b.data[FRAME_HDR_LEN], FRAME_DATA);
+	assert_int_equal(b.data[2 * FRAME_HDR_LEN + 99], 0x77);
+	assert_non_null(frame_reserve(&b, FRAME_LEN_MAX));
+	fbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -326,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_from_kernel),
 		cmocka_unit_test(test_gso_frame_roundtrip),
+		cmocka_unit_test(test_fbuf_grow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
