@@ -128,7 +128,7 @@ else
 	fail "crl: the server's log says 'listening on' $(grep -c 'listening on' "$OUT/server.log") times"
 fi
 # bob's old certificate file, kept by revoke-client under its serial
-bobcrt=$(ls "$PKI"/clients/bob.*.revoked.crt 2>/dev/null | head -1)
+bobcrt=$(find "$PKI/clients" -name "bob.*.revoked.crt" 2>/dev/null | head -1)
 if [ -n "$bobcrt" ] && openssl verify -crl_check -CAfile "$PKI/ca.crt" -CRLfile "$PKI/crl.pem" "$bobcrt" 2>&1 | grep -q 'revoked'; then
 	pass "pki.sh revoke-client: openssl verify -crl_check calls bob's certificate revoked"
 else
