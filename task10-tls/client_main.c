@@ -180,6 +180,12 @@ parse_args(int argc, char **argv, struct client_opts *o, struct invocation *inv)
 			if (longopts[i].val == c)
 				name = longopts[i].name;
 		snprintf(what, sizeof(what), "--%s", name);
+		/* conffile_arg() read the first --config spelled out; getopt
+		 * also takes an abbreviation (--conf) or a second one, whose
+		 * file would be ignored without a word */
+		if (c == 'C' && optarg != path)
+			fatalx("--config %s: give --config once, spelled out in full",
+			       optarg);
 		apply_opt(o, inv, c, optarg, what);
 	}
 	if (optind != argc || o->server == NULL || o->server[0] == '\0' ||
