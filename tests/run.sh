@@ -157,6 +157,9 @@ all)
 	# The TLS VPN as an admin runs it: config files, the unit's
 	# capabilities, minivpn-passwd, the control socket (lab).
 	run_component deploy bash task10-tls/check-deploy.sh
+	# Client certificates: mutual TLS, certificate-only logins, a CRL
+	# reread on SIGHUP (issue 11, lab).
+	run_component clientcert bash task10-tls/check-clientcert.sh
 	# Several servers behind HAProxy: PROXY v2, drain, pool slices, PAM
 	# (issue 13, lab).
 	run_component scale bash task10-tls/scale.sh

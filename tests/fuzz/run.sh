@@ -38,8 +38,12 @@ for t in packet frame offload proxyproto; do
 		continue
 	fi
 	mkdir -p "$OUTD/corpus-$t"
+	# Seeds a target may have (tests/fuzz/seeds/NAME: valid inputs the
+	# fuzzer would need long to find) are read as a second corpus.
+	seeds=()
+	[ -d "tests/fuzz/seeds/$t" ] && seeds=("tests/fuzz/seeds/$t")
 	"$OUTD/fuzz-$t" -max_total_time="$SECS" -artifact_prefix="$OUTD/" \
-		"$OUTD/corpus-$t" >"$OUTD/run-$t.log" 2>&1
+		"$OUTD/corpus-$t" "${seeds[@]}" >"$OUTD/run-$t.log" 2>&1
 	st=$?
 	runs=$(grep -oE 'Done [0-9]+ runs' "$OUTD/run-$t.log" | tail -1)
 	if [ $st = 0 ] && [ -n "$runs" ]; then
