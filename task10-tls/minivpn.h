@@ -217,6 +217,19 @@ const char *tls_verify_category(long verify_result);
  * CERT_WARN_DAYS. */
 void tls_warn_expiry(X509 *cert, const char *whose);
 #define CERT_WARN_DAYS 30
+
+/* ---- clientcert.c: client certificates on the server (--client-ca) ---------- */
+
+/* Mutual TLS on ctx: trust the CA file or directory ca (read whole now:
+ * the sandbox opens no files later), and with crl (or NULL) check every
+ * client certificate against that CRL, kept open for clientcert_reload(). */
+int  clientcert_setup(SSL_CTX *ctx, const char *ca, const char *crl);
+int  clientcert_signals(void);           /* with --crl: SIGHUP rereads it */
+void clientcert_reload(SSL_CTX *ctx);    /* in the event loop, after SIGHUP */
+/* The user a verified client certificate names (its subject's CN) into
+ * user; "" without a certificate. -1: a CN that is not a user name. */
+int  clientcert_user(SSL *ssl, char *user, size_t size);
+void clientcert_free(void);
 /* what tls_write_fbuf() left to do */
 enum tls_io {
 	TLS_IO_ERROR = -1,      /* connection lost; OpenSSL's queue says why */

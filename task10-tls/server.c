@@ -148,6 +148,15 @@ server_ask(struct session_loop *loop, struct session *s,
 	uint64_t wait = server_queue_wait(srv);
 	struct auth_wait *q;
 
+	if (srv->opt->cert_only) {
+		/* The verified certificate named this user (session.c): no
+		 * password to check; the answer comes after this round. */
+		s->req_id = ++srv->next_req;
+		srv->certok[srv->ncertok++] = (struct auth_busy){
+			.sid = s->id, .req = s->req_id,
+		};
+		return 0;
+	}
 	if (wait > AUTH_QUEUE_MAX_MS || srv->qlen == srv->max_conns)
 		return (int)(wait / 1000 + 1);
 	s->req_id = ++srv->next_req;
@@ -606,6 +615,27 @@ server_auth_replies(struct server *srv)
 	server_dispatch(srv);
 }
 
+/* --client-cert-only: the logins asked this round get their answer, as
+ * from the helper (held back to LOGIN_FLOOR_MS like any other). */
+static void
+server_cert_replies(struct server *srv)
+{
+	for (unsigned i = 0; i < srv->ncertok; i++) {
+		struct session *s = server_session(srv, srv->certok[i].sid);
+		int r;
+
+		if (s == NULL || s->state != SS_CHECKING ||
+		    s->req_id != srv->certok[i].req)
+			continue;
+		r = session_auth_done(s, AUTH_OK, now_ms());
+		if (r == 1)
+			(void)server_admit(srv, s);
+		else if (r == 0)
+			srv->ndelayed++;
+	}
+	srv->ncertok = 0;
+}
+
 static void
 server_tick(struct server *srv)
 {
@@ -672,8 +702,12 @@ server_run(struct server *srv)
 		.pool_mask = htonl(srv->pool.prefixlen ? ~0u << (32 - srv->pool.prefixlen) : 0),
 		.server_addr = pool_server_addr(&srv->pool),
 		.client_to_client = srv->opt->client_to_client,
+		.client_cert = srv->opt->client_ca != NULL,
 	};
 	while (!server_stop_now(srv)) {
+		/* SIGHUP with --crl: reread it here, not in the handler. */
+		if (srv->opt->crl != NULL)
+			clientcert_reload(srv->ctx);
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
 		tick = srv->ndelayed ? TICK_FAST_MS : 1000;
 		timeout = srv->nmore ? 0 : tick;
@@ -711,6 +745,8 @@ server_run(struct server *srv)
 				break;
 			}
 		}
+		if (srv->ncertok > 0)
+			server_cert_replies(srv);
 		if (srv->nmore > 0)
 			server_more(srv);
 		if (srv->accept_paused && !srv->listen_off &&

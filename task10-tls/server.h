@@ -35,6 +35,9 @@ struct server_opts {
 	unsigned ndns;                /* --dns: DNS servers pushed */
 	struct in_addr dns[CONFIG_DNS_MAX];
 	char search[CONFIG_SEARCH_MAX + 1];   /* --dns-search, space-separated */
+	const char *client_ca;        /* --client-ca FILE|DIR, or NULL */
+	const char *crl;              /* --crl FILE, or NULL */
+	bool cert_only;               /* --client-cert-only: no password */
 };
 
 /* A login waiting for the password helper, in arrival order. */
@@ -77,6 +80,10 @@ struct server {
 	unsigned        qlen;
 	struct auth_busy busy[AUTHPROC_WORKERS_MAX];
 	unsigned        nbusy;
+	/* --client-cert-only: logins whose certificate is their verdict,
+	 * answered after this round of events (as a helper's answer is). */
+	struct auth_busy *certok;      /* max_conns entries */
+	unsigned        ncertok;
 	uint64_t        check_ms;      /* a check's duration, averaged */
 	unsigned        nfreed;        /* sessions freed since malloc_trim */
 	bool            accept_paused; /* out of descriptors: listener off */
