@@ -58,13 +58,23 @@ control_listen(const char *path)
 
 	if (control_addr(path, &sun) == -1)
 		return -1;
-	/* A socket left by a server that stopped: ours to replace. Anything
-	 * else at that path is not. */
+	/* A socket left by a server that stopped: ours to replace. One that
+	 * answers is another server's, and anything else at that path is not
+	 * a socket to replace either. */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			log_warnx("control socket %s: exists and is not a socket", path);
 			return -1;
 		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd != -1 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(fd);
+			log_warnx("control socket %s: another server is listening "
+			          "on it", path);
+			return -1;
+		}
+		if (fd != -1)
+			close(fd);
 		if (unlink(path) == -1) {
 			log_warn("removing the old control socket %s", path);
 			return -1;
