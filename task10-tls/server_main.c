@@ -578,9 +578,12 @@ check_config(const struct server_opts *o)
 	if (o->pam != NULL && authpam_check_service(o->pam) == -1)
 		return 1;
 	log_info("configuration OK: certificate %s, pool of %u addresses, "
-	         "%u route(s), passwords from %s%s", o->cert, pool.size,
-	         o->nroutes, o->pam ? "PAM service " : "",
-	         o->pam ? o->pam : o->shadow ? o->shadow
+	         "%u route(s), %s%s%s", o->cert, pool.size, o->nroutes,
+	         o->cert_only ? "client certificates only, no password"
+	                      : o->client_ca ? "client certificates and "
+	                                       "passwords from " : "passwords from ",
+	         o->cert_only ? "" : o->pam ? "PAM service " : "",
+	         o->cert_only ? "" : o->pam ? o->pam : o->shadow ? o->shadow
 	                                     : "the system shadow database");
 	return 0;
 }
