@@ -97,6 +97,8 @@ expect_pcap "$OUT/t-sw-br-int.pcap" --at-least 3 "icmp[icmptype]=icmp-echo and s
 client c-nocert u3 carol --password-file "$OUT/pw-carol" --no-reconnect
 refused c-nocert u3 "no certificate: refused in the handshake" \
 	"TLS handshake failed: .*(peer did not return a certificate|certificate required)"
+expect_grep "no certificate: ... and the client says the server asked for one" \
+	'the server asks for a client certificate and none is given' "$OUT/c-nocert.log"
 client c-other u3 carol --cert "$OTHER/clients/carol.crt" --key "$OTHER/clients/carol.key" \
 	--password-file "$OUT/pw-carol" --no-reconnect
 refused c-other u3 "another CA's certificate: refused in the handshake" \
