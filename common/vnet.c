@@ -148,6 +148,10 @@ vnet_check(struct vnet_gso *g, const uint8_t *pkt, size_t len, size_t mtu,
 	g->csum_start = ip.ihl;
 	g->hdr_len = ip.ihl;
 	l4len = len - ip.ihl;
+	/* Not cut into segments, so it must fit the MTU as a DATA packet. */
+	if (g->type == VNET_GSO_NONE && len > mtu)
+		return invalid(why, "unsegmented packet of %zu bytes, larger than "
+		               "the MTU %zu", len, mtu);
 	if (g->type == VNET_GSO_NONE && !(g->flags & VNET_F_CSUM_PARTIAL)) {
 		if (g->gso_size != 0 || (g->flags & VNET_F_ECN))
 			return invalid(why, "segment size or ECN without segmentation");

@@ -15,7 +15,7 @@
 #   Host P5 192.168.50.5, Host P6 192.168.50.6 on br-priv (192.168.50.0/24)
 #
 # The C programs keep SEED's literal defaults (they are the task
-# contracts); tests/topology-defaults.sh asserts they equal these values.
+# contracts); tests/topology.sh asserts they equal these values.
 # To add a host: one line in LAB_LINKS (and LAB_HOSTS_*, LAB_ROUTES if it
 # routes, LAB_DOCKER_NAME for the compose file). See docs/design.md.
 # shellcheck shell=bash disable=SC2034

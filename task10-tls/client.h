@@ -14,6 +14,8 @@ struct client_opts {
 	const char *ca_dir, *ca_file;
 	const char *user;          /* VPN login */
 	const char *password_file;
+	const char *cert, *key;    /* --cert, --key: a client certificate */
+	bool        no_password;   /* --no-password: an empty one is sent */
 	const char *run_as;        /* local user to drop to */
 	const char *tun;
 	struct in_addr want;       /* --address: tunnel address to ask for */

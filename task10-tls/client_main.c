@@ -36,6 +36,10 @@ usage(FILE *f)
 "  --login USER        VPN user name\n"
 "  --password-file FILE  read the password from FILE's first line\n"
 "                      (else $MINIVPN_PASSWORD, else a prompt on the tty)\n"
+"  --cert FILE         a client certificate to present (PEM chain; for a\n"
+"                      server with --client-ca: its CN is the --login)\n"
+"  --key FILE          its private key (PEM, should be mode 0600)\n"
+"  --no-password       send no password (a server with --client-cert-only)\n"
 "  --tun NAME          TUN device name or pattern (default tun%%d)\n"
 "  --address ADDR      ask for this tunnel address (the server grants it\n"
 "                      only to the user who held it last)\n"
@@ -76,6 +80,9 @@ static const struct option longopts[] = {
 	{ "ca-file", required_argument, NULL, 'f' },
 	{ "login", required_argument, NULL, 'l' },
 	{ "password-file", required_argument, NULL, 'p' },
+	{ "cert", required_argument, NULL, 'E' },
+	{ "key", required_argument, NULL, 'K' },
+	{ "no-password", no_argument, NULL, 'W' },
 	{ "tun", required_argument, NULL, 't' },
 	{ "address", required_argument, NULL, 'a' },
 	{ "user", required_argument, NULL, 'u' },
@@ -124,6 +131,9 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 	case 'f': o->ca_file = arg; break;
 	case 'l': o->user = arg; break;
 	case 'p': o->password_file = arg; break;
+	case 'E': o->cert = arg; break;
+	case 'K': o->key = arg; break;
+	case 'W': o->no_password = true; break;
 	case 't': o->tun = arg; break;
 	case 'a':
 		if (inet_pton(AF_INET, arg, &o->want) != 1)
@@ -180,6 +190,12 @@ parse_args(int argc, char **argv, struct client_opts *o, struct invocation *inv)
 			if (longopts[i].val == c)
 				name = longopts[i].name;
 		snprintf(what, sizeof(what), "--%s", name);
+		/* conffile_arg() read the first --config spelled out; getopt
+		 * also takes an abbreviation (--conf) or a second one, whose
+		 * file would be ignored without a word */
+		if (c == 'C' && optarg != path)
+			fatalx("--config %s: give --config once, spelled out in full",
+			       optarg);
 		apply_opt(o, inv, c, optarg, what);
 	}
 	if (optind != argc || o->server == NULL || o->server[0] == '\0' ||
@@ -189,6 +205,48 @@ parse_args(int argc, char **argv, struct client_opts *o, struct invocation *inv)
 		usage(stderr);
 		exit(1);
 	}
+	if ((o->cert == NULL) != (o->key == NULL))
+		fatalx("--cert and --key go together");
+}
+
+/* Called when the server asks for a certificate and we have none: the
+ * server will refuse the handshake; say why here, where it is fixed. */
+static int
+no_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	(void)ssl; (void)x509; (void)pkey;
+	log_warnx("the server asks for a client certificate and none is "
+	          "given (--cert FILE --key FILE): it will refuse us");
+	return 0;   /* send none */
+}
+
+/* --cert, --key: the certificate the client presents (servers with
+ * --client-ca ask for one), loaded before privileges are dropped. */
+static int
+client_ctx(const struct client_opts *o, SSL_CTX **ctx)
+{
+	*ctx = tls_client_ctx(o->ca_dir, o->ca_file);
+	if (*ctx == NULL)
+		return -1;
+	if (o->cert == NULL) {
+		SSL_CTX_set_client_cert_cb(*ctx, no_cert_cb);
+		return 0;
+	}
+	if (SSL_CTX_use_certificate_chain_file(*ctx, o->cert) != 1) {
+		log_openssl("loading client certificate %s", o->cert);
+		return -1;
+	}
+	if (SSL_CTX_use_PrivateKey_file(*ctx, o->key, SSL_FILETYPE_PEM) != 1) {
+		log_openssl("loading client key %s", o->key);
+		return -1;
+	}
+	if (SSL_CTX_check_private_key(*ctx) != 1) {
+		log_openssl("client key %s does not match certificate %s", o->key,
+		            o->cert);
+		return -1;
+	}
+	tls_warn_expiry(SSL_CTX_get0_certificate(*ctx), "client");
+	return 0;
 }
 
 /* Sleeps ms milliseconds, or less when a signal asks us to stop. */
@@ -279,9 +337,10 @@ main(int argc, char **argv)
 	log_dest_set(log_dest_auto(inv.syslog), "minivpn-client");
 	if (inv.check_config) {
 		/* What set-up would refuse, without root or the network. */
-		c.ctx = tls_client_ctx(opt.ca_dir, opt.ca_file);
-		if (c.ctx == NULL)
+		if (client_ctx(&opt, &c.ctx) == -1) {
+			SSL_CTX_free(c.ctx);
 			return 1;
+		}
 		SSL_CTX_free(c.ctx);
 		if (opt.password_file != NULL && access(opt.password_file, R_OK) == -1) {
 			log_warn("password file %s", opt.password_file);
@@ -305,13 +364,14 @@ main(int argc, char **argv)
 	/* Keep the password out of swap; not fatal where mlock is limited. */
 	if (mlock(c.password, sizeof(c.password)) == -1)
 		log_debug("mlock of the password buffer failed; going on");
-	if (password_read(opt.password_file, opt.user, c.password,
+	/* --no-password: a server with --client-cert-only asks for none. */
+	if (!opt.no_password &&
+	    password_read(opt.password_file, opt.user, c.password,
 	                  sizeof(c.password)) == -1)
 		return 1;
 	if (signals_init() == -1)
 		goto out;
-	c.ctx = tls_client_ctx(opt.ca_dir, opt.ca_file);
-	if (c.ctx == NULL)
+	if (client_ctx(&opt, &c.ctx) == -1)
 		goto out;
 	if (fbuf_init(&c.rx, RX_BUF_LEN) == -1 || fbuf_init(&c.tx, TX_BUF_LEN) == -1)
 		goto out;

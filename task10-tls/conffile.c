@@ -14,7 +14,9 @@
  * its command-line option, so a value means the same in both places. The
  * first bad line stops the parse with "FILE:LINE: what was expected".
  * Options about the invocation itself (config, check-config, help,
- * version) have no place in a file.
+ * version) and the requests to a running server (status, disconnect,
+ * drain) have no place in a file: a "drain" line would make every start a
+ * drain request.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,7 +31,8 @@
 #define CONF_ENTRIES_MAX 256
 
 static const char *const invocation_only[] = {
-	"config", "check-config", "help", "version", NULL,
+	"config", "check-config", "help", "version",
+	"status", "disconnect", "drain", NULL,
 };
 
 static int conf_error(struct conffile *cf, unsigned line, const char *fmt, ...)

@@ -70,8 +70,10 @@ config_encode(const struct vpn_config *cfg, uint8_t *out)
 }
 
 /* Search domains as resolv.conf takes them: labels of letters, digits and
- * '-', dots between, one space between domains; nothing else reaches the
- * client's resolver configuration. */
+ * '-' (not first: the client's root keeper hands each domain to resolvectl
+ * as an argument, where "-x" would be an option), dots between, one space
+ * between domains; nothing else reaches the client's resolver
+ * configuration. */
 bool
 config_search_valid(const char *s, size_t len)
 {
@@ -83,7 +85,7 @@ config_search_valid(const char *s, size_t len)
 		char c = s[i];
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-')
+		    (c >= '0' && c <= '9') || (c == '-' && label))
 			label = true;
 		else if ((c == '.' || c == ' ') && label)
 			label = false;

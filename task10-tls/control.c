@@ -15,7 +15,8 @@
  *   drain             "draining": clients told to move, then exit (drain.c)
  *
  * Requests are rare and come from root only; the event loop answers each
- * at once, waiting at most CONTROL_WAIT_MS for the request line.
+ * at once, waiting at most CONTROL_WAIT_MS for the request line and as
+ * long again whenever the answer fills the socket buffer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,13 +58,23 @@ control_listen(const char *path)
 
 	if (control_addr(path, &sun) == -1)
 		return -1;
-	/* A socket left by a server that stopped: ours to replace. Anything
-	 * else at that path is not. */
+	/* A socket left by a server that stopped: ours to replace. One that
+	 * answers is another server's, and anything else at that path is not
+	 * a socket to replace either. */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			log_warnx("control socket %s: exists and is not a socket", path);
 			return -1;
 		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd != -1 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(fd);
+			log_warnx("control socket %s: another server is listening "
+			          "on it", path);
+			return -1;
+		}
+		if (fd != -1)
+			close(fd);
 		if (unlink(path) == -1) {
 			log_warn("removing the old control socket %s", path);
 			return -1;
@@ -74,17 +85,16 @@ control_listen(const char *path)
 		log_warn("socket(AF_UNIX)");
 		return -1;
 	}
-	old = umask(077);   /* no window in which the socket is open to all */
+	/* 0600 from the start: no window in which the socket is open to all,
+	 * and no chmod by name afterwards, which would follow a symlink put
+	 * in its place */
+	old = umask(0177);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		umask(old);
 		log_warn("binding the control socket %s", path);
 		goto bad;
 	}
 	umask(old);
-	if (chmod(path, 0600) == -1) {
-		log_warn("chmod 0600 %s", path);
-		goto bad;
-	}
 	if (listen(fd, 8) == -1) {
 		log_warn("listen(%s)", path);
 		goto bad;
@@ -96,20 +106,33 @@ bad:
 	return -1;
 }
 
-/* Writes all of buf to the (blocking) fd; a peer gone is not an error. */
-static void
+/* Writes all of buf to fd (non-blocking, like every socket the event loop
+ * accepts): a full socket buffer - a long status - is waited for, at most
+ * CONTROL_WAIT_MS each time. 0, or -1 when the peer is gone or stalls. */
+static int
 put(int fd, const char *buf, size_t len)
 {
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
 	while (len > 0) {
 		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
 
 		if (w == -1 && errno == EINTR)
 			continue;
+		if (w == -1 && errno == EAGAIN) {
+			if (poll(&p, 1, CONTROL_WAIT_MS) <= 0) {
+				log_warnx("control socket: the client does not read; "
+				          "answer cut short");
+				return -1;
+			}
+			continue;
+		}
 		if (w <= 0)
-			return;
+			return -1;
 		buf += w;
 		len -= (size_t)w;
 	}
+	return 0;
 }
 
 static void
@@ -138,7 +161,8 @@ put_status(struct server *srv, int fd)
 		         (unsigned long long)s->bytes_out,
 		         (unsigned long long)s->pkts_in,
 		         (unsigned long long)s->pkts_out);
-		put(fd, line, strlen(line));
+		if (put(fd, line, strlen(line)) == -1)
+			return;
 		n++;
 	}
 	snprintf(line, sizeof(line), "clients %u\n", n);

@@ -109,15 +109,24 @@ bool   config_routes_cover(const struct vpn_config *cfg, struct in_addr addr);
 
 #define POOL_PREFIX_MIN 20    /* at most 4096 addresses */
 #define POOL_PREFIX_MAX 30
+#define POOL_ROAM_MAX   64    /* addresses of other slices held at once */
 struct pool {
 	uint32_t net;             /* host order */
 	int      prefixlen;
 	uint32_t size, used;
 	void    *owner[1u << (32 - POOL_PREFIX_MIN)];
 	char     lease[1u << (32 - POOL_PREFIX_MIN)][AUTH_USER_MAX + 1];
+	/* --pool-slice: the whole pool, and the addresses of other slices
+	 * held here by clients that moved (pool_roam()). */
+	uint32_t all_net;         /* host order; 0 with all_prefix 0: no slices */
+	int      all_prefix;
+	unsigned nroam;
+	struct { uint32_t addr; void *owner; } roam[POOL_ROAM_MAX];
 };
 int  pool_init(struct pool *p, struct in_addr net, int prefixlen);
 int  pool_slice(struct in_addr *net, int *prefixlen, unsigned n, unsigned m);
+void pool_roam(struct pool *p, struct in_addr all_net, int all_prefix);
+struct in_addr pool_home(struct in_addr net, int prefixlen, const char *user);
 struct in_addr pool_server_addr(const struct pool *p);
 bool pool_contains(const struct pool *p, struct in_addr addr);
 int  pool_alloc(struct pool *p, const char *user, struct in_addr want,
@@ -208,6 +217,22 @@ const char *tls_verify_category(long verify_result);
  * CERT_WARN_DAYS. */
 void tls_warn_expiry(X509 *cert, const char *whose);
 #define CERT_WARN_DAYS 30
+
+/* ---- clientcert.c: client certificates on the server (--client-ca) ---------- */
+
+/* Mutual TLS on ctx: trust the CA file or directory ca (read whole now:
+ * the sandbox opens no files later), and with crl (or NULL) check every
+ * client certificate against that CRL, kept open for clientcert_reload(). */
+int  clientcert_setup(SSL_CTX *ctx, const char *ca, const char *crl);
+int  clientcert_signals(void);           /* with --crl: SIGHUP rereads it */
+/* In the event loop: after SIGHUP, rereads the CRL; true when a new one
+ * is in force (then check the live sessions with clientcert_revoked()). */
+bool clientcert_reload(SSL_CTX *ctx);
+bool clientcert_revoked(SSL *ssl);       /* its peer's certificate is */
+/* The user a verified client certificate names (its subject's CN) into
+ * user; "" without a certificate. -1: a CN that is not a user name. */
+int  clientcert_user(SSL *ssl, char *user, size_t size);
+void clientcert_free(void);
 /* what tls_write_fbuf() left to do */
 enum tls_io {
 	TLS_IO_ERROR = -1,      /* connection lost; OpenSSL's queue says why */
@@ -259,6 +284,12 @@ int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
 /* Sets the table up and forks its keeper; returns the fd whose closing
  * (at exit) makes the keeper remove it, or -1. */
 int nat_start(const char *ifname, struct in_addr net, int prefixlen);
+
+/* ---- roam.c: /32 routes for clients from other slices, through a keeper ---------- */
+
+int  roam_start(struct in_addr all_net, int all_prefix, struct in_addr own_net,
+                int own_prefix);   /* before the privilege drop; its fd */
+void roam_send(int fd, char op, struct in_addr addr, const char *ifname);
 
 /* ---- dnsconf.c: pushed DNS on the client, through a root keeper -------------------- */
 

@@ -15,6 +15,15 @@
 #       NAME.crt, NAME.key: another server certificate from DIR's CA
 #   pki.sh issue-client USER [--out DIR] [--force]
 #       clients/USER.crt, .key: a client certificate (CN = USER) from DIR's CA
+#   pki.sh revoke-client USER [--out DIR]
+#       revokes clients/USER.crt (kept as clients/USER.SERIAL.revoked.crt,
+#       so that USER can get a new one), then writes DIR/crl.pem as crl does
+#   pki.sh crl [--out DIR] [--days N]
+#       DIR/crl.pem: the CA's list of revoked certificates, valid N days
+#       (default 30; issue a new one before then, or the server refuses
+#       every client certificate). The revocations are kept in
+#       DIR/ca-db/index.txt (openssl ca's database). crl.pem is rewritten
+#       in place: minivpn-server --crl keeps it open, SIGHUP rereads it
 #   pki.sh test-certs --ca DIR --out TESTDIR [--name NAME]
 #       the checks' bad certificates, in a directory of their own (never
 #       the PKI an admin deploys):
@@ -29,7 +38,7 @@ set -euo pipefail
 
 CMD=init
 case "${1:-}" in
-init|issue-server|issue-client|test-certs) CMD=$1; shift ;;
+init|issue-server|issue-client|revoke-client|crl|test-certs) CMD=$1; shift ;;
 esac
 NAME=vpnlabserver.com
 # In the source tree, task10-tls/pki; installed (minivpn-pki), ./pki.
@@ -38,8 +47,9 @@ OUT=$(dirname "$0")/pki
 CA_DIR=
 FORCE=0
 ARG=
+DAYS=30
 case $CMD in
-issue-server|issue-client)
+issue-server|issue-client|revoke-client)
 	if [ $# = 0 ] || [ "${1#-}" != "$1" ]; then
 		echo "pki.sh $CMD: expected a name" >&2
 		exit 2
@@ -52,7 +62,10 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift 2 ;;
 	--ca) CA_DIR=$2; shift 2 ;;
 	--force) FORCE=1; shift ;;
-	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--days)
+		[[ ${2:-} =~ ^[1-9][0-9]{0,3}$ ]] || { echo "pki.sh: --days: expected 1 to 9999" >&2; exit 2; }
+		DAYS=$2; shift 2 ;;
+	-h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "pki.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -122,6 +135,41 @@ refuse_existing() {
 	done
 }
 
+# ca_db_cnf DIR: openssl ca's configuration for DIR's CA and its
+# database of revocations (DIR/ca-db), made on first use.
+ca_db_cnf() {
+	mkdir -p "$1/ca-db"
+	[ -f "$1/ca-db/index.txt" ] || : >"$1/ca-db/index.txt"
+	[ -f "$1/ca-db/crlnumber" ] || echo 1000 >"$1/ca-db/crlnumber"
+	cat >"$1/ca-db/ca.cnf" <<EOC
+[ca]
+default_ca = vpn
+[vpn]
+database = $1/ca-db/index.txt
+crlnumber = $1/ca-db/crlnumber
+new_certs_dir = $1/ca-db
+certificate = $1/ca.crt
+private_key = $1/ca.key
+default_md = sha256
+default_crl_days = $DAYS
+unique_subject = no
+EOC
+}
+
+# gen_crl DIR: DIR/crl.pem from the database, rewritten in place (the
+# server holds the file open).
+gen_crl() {
+	local tmp
+	ca_db_cnf "$1"
+	tmp=$(mktemp)
+	run openssl ca -batch -config "$1/ca-db/ca.cnf" -gencrl -crldays "$DAYS" -out "$tmp" 2>/dev/null
+	[ -f "$1/crl.pem" ] || install -m 644 /dev/null "$1/crl.pem"
+	cat "$tmp" >"$1/crl.pem"
+	rm -f "$tmp"
+	echo "pki: $1/crl.pem: $(openssl crl -in "$1/crl.pem" -noout -text | grep -c 'Serial Number:') revoked, next update $(openssl crl -in "$1/crl.pem" -noout -nextupdate | cut -d= -f2)"
+	echo "  copy it over the server's --crl file (cp, not mv) and send the server SIGHUP"
+}
+
 umask 077
 case $CMD in
 init)
@@ -166,6 +214,24 @@ issue-client)
 	refuse_existing "$OUT/clients/$ARG.crt" "$OUT/clients/$ARG.key"
 	issue "$OUT/ca" "$OUT/clients/$ARG" "$ARG" client
 	echo "pki: $OUT/clients/$ARG.crt and $ARG.key for the user $ARG"
+	;;
+revoke-client)
+	need_ca "$OUT"
+	crt=$OUT/clients/$ARG.crt
+	[ -f "$crt" ] || { echo "pki.sh: no $crt to revoke" >&2; exit 1; }
+	ca_db_cnf "$OUT"
+	# openssl ca adds a certificate it did not issue to its database, then
+	# marks it revoked.
+	run openssl ca -batch -config "$OUT/ca-db/ca.cnf" -revoke "$crt" 2>/dev/null
+	serial=$(openssl x509 -in "$crt" -noout -serial | cut -d= -f2)
+	mv "$crt" "$OUT/clients/$ARG.$serial.revoked.crt"
+	rm -f "$OUT/clients/$ARG.key"
+	echo "pki: $ARG's certificate (serial $serial) revoked"
+	gen_crl "$OUT"
+	;;
+crl)
+	need_ca "$OUT"
+	gen_crl "$OUT"
 	;;
 test-certs)
 	[ -n "$CA_DIR" ] || { echo "pki.sh test-certs: --ca DIR is required" >&2; exit 2; }

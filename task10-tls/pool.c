@@ -60,6 +60,67 @@ pool_slice(struct in_addr *net, int *prefixlen, unsigned n, unsigned m)
 	return 0;
 }
 
+static uint32_t name_hash(const char *user);
+
+/*
+ * Moving between slices: a client that a drain moved here asks for the
+ * address it had at the other server. It keeps it when that address is
+ * its home there - the first address pool_alloc() tries for its name in
+ * that slice, which every server computes alike - and no one here holds
+ * it: so a user can claim only its own home in another slice, never the
+ * address another user was given. The server routes it to its TUN (a /32,
+ * roam.c). pool_roam() tells the pool the whole network it is a slice of.
+ */
+void
+pool_roam(struct pool *p, struct in_addr all_net, int all_prefix)
+{
+	p->all_net = ntohl(all_net.s_addr) &
+	             (all_prefix ? ~0u << (32 - all_prefix) : 0);
+	p->all_prefix = all_prefix;
+}
+
+/* The first address pool_alloc() tries for user in the pool net/prefixlen. */
+struct in_addr
+pool_home(struct in_addr net, int prefixlen, const char *user)
+{
+	uint32_t size = 1u << (32 - prefixlen), n = size - 3;
+	uint32_t base = ntohl(net.s_addr) & ~(size - 1);
+	struct in_addr a = { htonl(base + 2 + name_hash(user) % n) };
+
+	return a;
+}
+
+/* The roam entry of addr, or -1. */
+static long
+roam_slot(const struct pool *p, uint32_t addr)
+{
+	for (unsigned i = 0; i < p->nroam; i++)
+		if (p->roam[i].addr == addr)
+			return (long)i;
+	return -1;
+}
+
+/* Takes want for user from another slice (see above); 0 or -1. */
+static int
+roam_take(struct pool *p, const char *user, struct in_addr want, void *owner)
+{
+	uint32_t h = ntohl(want.s_addr);
+	uint32_t all_mask = p->all_prefix ? ~0u << (32 - p->all_prefix) : 0;
+	uint32_t mask = ~0u << (32 - p->prefixlen);
+	struct in_addr net = { htonl(h & mask) };
+
+	if (p->all_prefix == 0 || p->nroam == POOL_ROAM_MAX ||
+	    (h & all_mask) != p->all_net || (h & mask) == p->net ||
+	    pool_home(net, p->prefixlen, user).s_addr != want.s_addr ||
+	    roam_slot(p, h) >= 0)
+		return -1;
+	p->roam[p->nroam].addr = h;
+	p->roam[p->nroam].owner = owner;
+	p->nroam++;
+	p->used++;
+	return 0;
+}
+
 struct in_addr
 pool_server_addr(const struct pool *p)
 {
@@ -121,6 +182,10 @@ pool_alloc(struct pool *p, const char *user, struct in_addr want, void *owner,
 
 	if (s >= 0 && p->owner[s] == NULL && leased_to(p, s, user))
 		goto found;
+	if (s < 0 && want.s_addr != 0 && roam_take(p, user, want, owner) == 0) {
+		*out = want;
+		return 0;
+	}
 	for (s = first; s < first + n; s++)
 		if (p->owner[s] == NULL && leased_to(p, s, user))
 			goto found;
@@ -156,6 +221,9 @@ pool_free(struct pool *p, struct in_addr addr)
 	if (s >= 0 && p->owner[s] != NULL) {
 		p->owner[s] = NULL;
 		p->used--;
+	} else if (s < 0 && (s = roam_slot(p, ntohl(addr.s_addr))) >= 0) {
+		p->roam[s] = p->roam[--p->nroam];
+		p->used--;
 	}
 }
 
@@ -164,5 +232,7 @@ pool_owner(const struct pool *p, struct in_addr addr)
 {
 	long s = pool_slot(p, addr);
 
+	if (s < 0 && p->nroam > 0 && (s = roam_slot(p, ntohl(addr.s_addr))) >= 0)
+		return p->roam[s].owner;
 	return s < 0 ? NULL : p->owner[s];
 }

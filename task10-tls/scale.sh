@@ -16,9 +16,12 @@
 #
 # Judged from the servers' logs against a capture of br-ext (the addresses
 # and ports a server logs are the clients' own, as they connected), from
-# V's line service and a capture of br-int (traffic through the tunnel
-# after a move), from the kernel's listening sockets (a full server does
-# not listen) and the clients' logs (MOVED, no backoff).
+# V's line service and a capture of br-int (a TCP session through the
+# tunnel that goes on through a drain's move, the moved client's address
+# kept), from the kernel's routes (the moved address's /32 on the new
+# server's TUN) and listening sockets (a full server does not listen),
+# HAProxy's log (its health checks) and the clients' logs (MOVED, no
+# backoff).
 #
 # Both PAM services and their users are the check's own: the server host's
 # /etc/passwd, /etc/shadow and /etc/pam.d are files of this lab (lab.sh
@@ -286,12 +289,21 @@ fi
 expect_alive "drain: the client of $K ($stayer) stays connected" "$(case $stayer in alice) echo c1 ;; bob) echo c2 ;; *) echo c3 ;; esac)"
 expect_no_grep "drain: ... and is not moved (one login at $K)" "$stayer@.*session closed" "$OUT/$K.log"
 
-# After the move: the moved client's tunnel address is in K's slice, and
-# a TCP session through it reaches V (capture of br-int and V's log).
+# After the move: the moved client kept its tunnel address (its home in
+# D's slice), K routes it to its TUN (a /32, kernel state), and the TCP
+# session started before the drain goes on (V's line service echoes all).
 new_addr=$(tail -n +"$((k_lines + 1))" "$OUT/$K.log" | sed -nE "s/.* $mover@[0-9.:]+: logged in, tunnel address ([0-9.]+).*/\1/p" | tail -1)
-note "$mover: tunnel address $old_addr at $D, ${new_addr:-none} at $K"
-wait_for "the old TCP session to end" 15 grep -qE "survived|no echo" "$OUT/tcp-old.log"
-note "the TCP session from before the move: $(tail -1 "$OUT/tcp-old.log") (its address changed with the slice: see docs/tls-vpn.md)"
+if [ -n "$old_addr" ] && [ "$new_addr" = "$old_addr" ]; then
+	pass "drain: $mover keeps its tunnel address $old_addr at server $K"
+else
+	fail "drain: $mover had $old_addr at $D and ${new_addr:-none} at $K"
+fi
+TUN_K=sa0; [ "$K" = b ] && TUN_K=sb0
+lab_exec server ip -4 route show "$old_addr/32" >"$OUT/route-roam.txt" 2>&1
+expect_grep "drain: the server host routes $old_addr/32 to $K's TUN ($TUN_K)" "dev $TUN_K" "$OUT/route-roam.txt"
+wait_for "the old TCP session to end" 20 grep -qE "survived|no echo" "$OUT/tcp-old.log"
+crit expect_grep "drain: the TCP session through the tunnel started before the drain survives the move (20 lines echoed by V)" \
+	'TCP session survived' "$OUT/tcp-old.log"
 capture_start int sw:br-int || check_end
 # shellcheck disable=SC2016
 lab_exec "$mh" timeout 15 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
@@ -299,10 +311,10 @@ lab_exec "$mh" timeout 15 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
 		read -t 4 -r line <&3 || { echo "no echo for line $i"; exit 1; }
 		echo "$line"; sleep 0.2; done; echo "TCP session done"' tcp "$V" "$LINE_PORT" >"$OUT/tcp-new.log" 2>&1
 capture_stop int
-expect_grep "drain: after the move a TCP session of $mover through the tunnel reaches V and back" 'TCP session done' "$OUT/tcp-new.log"
+expect_grep "drain: after the move a new TCP session of $mover through the tunnel reaches V and back" 'TCP session done' "$OUT/tcp-new.log"
 if [ -n "$new_addr" ]; then
 	expect_pcap "$OUT/int-sw-br-int.pcap" --at-least 5 "tcp and src host $new_addr and dst host $V and dst port $LINE_PORT and tcp[tcpflags] & tcp-push != 0" \
-		"drain: ... from its address in $K's slice ($new_addr) on the intranet"
+		"drain: ... from its address ($new_addr) on the intranet"
 	expect_grep "drain: ... and V's line service got the lines from $new_addr" "^$(re "$new_addr"):[0-9]+ moved-line-5" "$LAB_STATE/v-linesrv.log"
 else
 	skip "no new tunnel address of $mover" "drain: the moved client's traffic on the intranet"
@@ -318,6 +330,11 @@ expect_grep "full: server $K logs that it stops listening at 3 clients" 'full \(
 if [ ! -s "$OUT/ss-full.txt" ]; then pass "full: ... and the kernel has no listener on :$PORT_K (a balancer's health check sees it)"
 else fail "full: server $K still listens while full: $(cat "$OUT/ss-full.txt")"; fi
 lab_stop "$sc"
+lab_stop "$(case $mover in alice) echo c1 ;; bob) echo c2 ;; *) echo c3 ;; esac)"
+wait_for "the roaming route to go" 5 bash -c "! '$LABSH' exec server ip -4 route show '$old_addr/32' | grep -q ."
+lab_exec server ip -4 route show "$old_addr/32" >"$OUT/route-gone.txt" 2>&1
+if [ ! -s "$OUT/route-gone.txt" ]; then pass "drain: when $mover leaves $K, its /32 route goes"
+else fail "drain: $old_addr/32 is still routed after $mover left: $(cat "$OUT/route-gone.txt")"; fi
 wait_for "server $K to listen again" 10 grep -q 'clients: listening again' "$OUT/$K.log"
 lab_exec server ss -Htln "sport = :$PORT_K" >"$OUT/ss-again.txt" 2>&1
 expect_grep "full: when a client leaves, $K listens again (kernel: a listener on :$PORT_K)" 'LISTEN' "$OUT/ss-again.txt"

@@ -148,6 +148,15 @@ server_ask(struct session_loop *loop, struct session *s,
 	uint64_t wait = server_queue_wait(srv);
 	struct auth_wait *q;
 
+	if (srv->opt->cert_only) {
+		/* The verified certificate named this user (session.c): no
+		 * password to check; the answer comes after this round. */
+		s->req_id = ++srv->next_req;
+		srv->certok[srv->ncertok++] = (struct auth_busy){
+			.sid = s->id, .req = s->req_id,
+		};
+		return 0;
+	}
 	if (wait > AUTH_QUEUE_MAX_MS || srv->qlen == srv->max_conns)
 		return (int)(wait / 1000 + 1);
 	s->req_id = ++srv->next_req;
@@ -168,6 +177,8 @@ server_forget(struct session_loop *loop, struct session *s)
 	struct server *srv = loop_server(loop);
 
 	if (s->has_addr) {
+		if (!pool_contains(&srv->pool, s->addr))   /* from another slice */
+			roam_send(srv->roamfd, 'D', s->addr, NULL);
 		pool_free(&srv->pool, s->addr);
 		srv->nactive--;
 	}
@@ -444,6 +455,8 @@ server_admit(struct server *srv, struct session *s)
 		return -1;
 	}
 	s->has_addr = true;
+	if (!pool_contains(&srv->pool, s->addr))   /* kept from another slice */
+		roam_send(srv->roamfd, 'A', s->addr, NULL);
 	srv->nactive++;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.addr = s->addr;
@@ -602,6 +615,48 @@ server_auth_replies(struct server *srv)
 	server_dispatch(srv);
 }
 
+/* --client-cert-only: the logins asked this round get their answer, as
+ * from the helper (held back to LOGIN_FLOOR_MS like any other). */
+static void
+server_cert_replies(struct server *srv)
+{
+	for (unsigned i = 0; i < srv->ncertok; i++) {
+		struct session *s = server_session(srv, srv->certok[i].sid);
+		int r;
+
+		if (s == NULL || s->state != SS_CHECKING ||
+		    s->req_id != srv->certok[i].req)
+			continue;
+		r = session_auth_done(s, AUTH_OK, now_ms());
+		if (r == 1)
+			(void)server_admit(srv, s);
+		else if (r == 0)
+			srv->ndelayed++;
+	}
+	srv->ncertok = 0;
+}
+
+/* A new CRL: sessions whose certificate it revokes end now (their
+ * clients stop: VPN_ERR_AUTH is not retried). */
+static void
+server_revoke(struct server *srv)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < srv->max_conns; i++) {
+		struct session *s = srv->sess[i];
+
+		if (s == NULL || s->state == SS_HANDSHAKE ||
+		    !clientcert_revoked(s->ssl))
+			continue;
+		log_info("%s: client certificate revoked: session closed", s->name);
+		session_close(s, VPN_ERR_AUTH, "client certificate revoked");
+		n++;
+	}
+	if (n > 0)
+		log_info("--crl: %u session%s closed", n, n == 1 ? "" : "s");
+}
+
 static void
 server_tick(struct server *srv)
 {
@@ -668,8 +723,12 @@ server_run(struct server *srv)
 		.pool_mask = htonl(srv->pool.prefixlen ? ~0u << (32 - srv->pool.prefixlen) : 0),
 		.server_addr = pool_server_addr(&srv->pool),
 		.client_to_client = srv->opt->client_to_client,
+		.client_cert = srv->opt->client_ca != NULL,
 	};
 	while (!server_stop_now(srv)) {
+		/* SIGHUP with --crl: reread it here, not in the handler. */
+		if (srv->opt->crl != NULL && clientcert_reload(srv->ctx))
+			server_revoke(srv);
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
 		tick = srv->ndelayed ? TICK_FAST_MS : 1000;
 		timeout = srv->nmore ? 0 : tick;
@@ -707,6 +766,8 @@ server_run(struct server *srv)
 				break;
 			}
 		}
+		if (srv->ncertok > 0)
+			server_cert_replies(srv);
 		if (srv->nmore > 0)
 			server_more(srv);
 		if (srv->accept_paused && !srv->listen_off &&

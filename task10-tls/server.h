@@ -30,9 +30,14 @@ struct server_opts {
 	unsigned nproxy;              /* 0: no PROXY header expected */
 	unsigned drain_grace;         /* s: SIGTERM drains this long; 0 stops */
 	unsigned slice_n, slice_m;    /* --pool-slice N/M, 0/0 for all */
+	struct in_addr pool_all_net;  /* --pool before the slice */
+	int pool_all_prefix;
 	unsigned ndns;                /* --dns: DNS servers pushed */
 	struct in_addr dns[CONFIG_DNS_MAX];
 	char search[CONFIG_SEARCH_MAX + 1];   /* --dns-search, space-separated */
+	const char *client_ca;        /* --client-ca FILE|DIR, or NULL */
+	const char *crl;              /* --crl FILE, or NULL */
+	bool cert_only;               /* --client-cert-only: no password */
 };
 
 /* A login waiting for the password helper, in arrival order. */
@@ -54,6 +59,7 @@ struct server {
 	const struct server_opts *opt;
 	int             epfd, tunfd, lfd, authfd;
 	int             ctlfd;         /* control socket, -1 without one */
+	int             roamfd;        /* roam.c's keeper, -1 without slices */
 	char            tunname[IFNAMSIZ];
 	SSL_CTX        *ctx;
 	struct pool     pool;
@@ -74,6 +80,10 @@ struct server {
 	unsigned        qlen;
 	struct auth_busy busy[AUTHPROC_WORKERS_MAX];
 	unsigned        nbusy;
+	/* --client-cert-only: logins whose certificate is their verdict,
+	 * answered after this round of events (as a helper's answer is). */
+	struct auth_busy *certok;      /* max_conns entries */
+	unsigned        ncertok;
 	uint64_t        check_ms;      /* a check's duration, averaged */
 	unsigned        nfreed;        /* sessions freed since malloc_trim */
 	bool            accept_paused; /* out of descriptors: listener off */

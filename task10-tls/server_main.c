@@ -86,6 +86,16 @@ usage(FILE *f)
 "  --syslog            log to syslog (facility daemon) instead of stderr;\n"
 "                      stderr lines carry a time stamp, except under\n"
 "                      systemd, whose journal records its own\n"
+"  --client-ca FILE|DIR  require a client certificate signed by these CAs\n"
+"                      (mutual TLS; a directory is read whole at start);\n"
+"                      its subject's CN must be the user who logs in\n"
+"  --client-cert-only  with --client-ca: no password step, the certificate\n"
+"                      alone logs in its CN (clients: --no-password)\n"
+"  --crl FILE          with --client-ca: refuse revoked client certificates\n"
+"                      (a PEM CRL, pki.sh crl); SIGHUP rereads it and ends\n"
+"                      the sessions it revokes (then SIGHUP no longer\n"
+"                      stops the server); rewrite it in place: the server\n"
+"                      keeps it open\n"
 "  --offload           TUN offloads: clients that ask get superpackets of\n"
 "                      up to 64 KiB in GSO frames (docs/performance.md)\n"
 "  -v, --verbose       more logging (debug)\n"
@@ -112,7 +122,7 @@ parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 }
 
 enum { OPT_PROXY = 1301, OPT_DRAIN_GRACE, OPT_POOL_SLICE, OPT_AUTH,
-       OPT_DRAIN };
+       OPT_DRAIN, OPT_CLIENT_CA, OPT_CRL, OPT_CERT_ONLY };
 
 static const struct option longopts[] = {
 	{ "cert", required_argument, NULL, 'c' },
@@ -137,6 +147,9 @@ static const struct option longopts[] = {
 	{ "pool-slice", required_argument, NULL, OPT_POOL_SLICE },
 	{ "auth", required_argument, NULL, OPT_AUTH },
 	{ "drain", no_argument, NULL, OPT_DRAIN },
+	{ "client-ca", required_argument, NULL, OPT_CLIENT_CA },
+	{ "crl", required_argument, NULL, OPT_CRL },
+	{ "client-cert-only", no_argument, NULL, OPT_CERT_ONLY },
 	{ "dns", required_argument, NULL, 'd' },
 	{ "dns-search", required_argument, NULL, 'e' },
 	{ "status", no_argument, NULL, 'T' },
@@ -254,6 +267,9 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 		} else
 			fatalx("%s: expected pam[:SERVICE], shadow or file:FILE", what);
 		break;
+	case OPT_CLIENT_CA: o->client_ca = arg; break;
+	case OPT_CRL: o->crl = arg; break;
+	case OPT_CERT_ONLY: o->cert_only = true; break;
 	case OPT_DRAIN_GRACE:
 		o->drain_grace = parse_uint(arg, what, 0, 3600);
 		break;
@@ -330,6 +346,12 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 			if (longopts[i].val == c)
 				name = longopts[i].name;
 		snprintf(what, sizeof(what), "--%s", name);
+		/* conffile_arg() read the first --config spelled out; getopt
+		 * also takes an abbreviation (--conf) or a second one, whose
+		 * file would be ignored without a word */
+		if (c == 'C' && optarg != path)
+			fatalx("--config %s: give --config once, spelled out in full",
+			       optarg);
 		apply_opt(o, inv, c, optarg, what, false);
 	}
 	if (optind != argc) {
@@ -343,7 +365,11 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 		usage(stderr);
 		exit(2);
 	}
+	if ((o->crl != NULL || o->cert_only) && o->client_ca == NULL)
+		fatalx("--crl and --client-cert-only need --client-ca");
 	/* After --pool wherever it was given: the slice is of that pool. */
+	o->pool_all_net = o->pool_net;
+	o->pool_all_prefix = o->pool_prefix;
 	if (o->slice_m > 0 &&
 	    pool_slice(&o->pool_net, &o->pool_prefix, o->slice_n, o->slice_m) == -1)
 		exit(2);
@@ -446,6 +472,21 @@ server_setup(struct server *srv, const struct server_opts *o)
 	srv->ctx = tls_server_ctx(o->cert, o->key);
 	if (srv->ctx == NULL)
 		return -1;
+	if (o->client_ca != NULL) {
+		srv->certok = calloc(srv->max_conns, sizeof(*srv->certok));
+		if (srv->certok == NULL) {
+			log_warn("allocating %u login slots", srv->max_conns);
+			return -1;
+		}
+		if (clientcert_setup(srv->ctx, o->client_ca, o->crl) == -1 ||
+		    clientcert_signals() == -1)
+			return -1;
+		log_info("client certificates from %s required%s%s, %s",
+		         o->client_ca, o->crl ? ", revoked per " : "",
+		         o->crl ? o->crl : "",
+		         o->cert_only ? "no password: the user is the certificate's"
+		                      : "and a password");
+	}
 	tls_warn_expiry(SSL_CTX_get0_certificate(srv->ctx), "server");
 	if (o->offload) {
 		/* A TUN of our own (virtio_net_hdrs), and the buffers for a
@@ -521,7 +562,13 @@ check_config(const struct server_opts *o)
 	if (ctx == NULL)
 		return 1;
 	tls_warn_expiry(SSL_CTX_get0_certificate(ctx), "server");
+	if (o->client_ca != NULL &&
+	    clientcert_setup(ctx, o->client_ca, o->crl) == -1) {
+		SSL_CTX_free(ctx);
+		return 1;
+	}
 	SSL_CTX_free(ctx);
+	clientcert_free();
 	if (o->shadow != NULL && shadowfile_check(o->shadow) != 0)
 		return 1;
 	if (o->nat != NULL && if_nametoindex(o->nat) == 0) {
@@ -531,9 +578,12 @@ check_config(const struct server_opts *o)
 	if (o->pam != NULL && authpam_check_service(o->pam) == -1)
 		return 1;
 	log_info("configuration OK: certificate %s, pool of %u addresses, "
-	         "%u route(s), passwords from %s%s", o->cert, pool.size,
-	         o->nroutes, o->pam ? "PAM service " : "",
-	         o->pam ? o->pam : o->shadow ? o->shadow
+	         "%u route(s), %s%s%s", o->cert, pool.size, o->nroutes,
+	         o->cert_only ? "client certificates only, no password"
+	                      : o->client_ca ? "client certificates and "
+	                                       "passwords from " : "passwords from ",
+	         o->cert_only ? "" : o->pam ? "PAM service " : "",
+	         o->cert_only ? "" : o->pam ? o->pam : o->shadow ? o->shadow
 	                                     : "the system shadow database");
 	return 0;
 }
@@ -573,7 +623,7 @@ main(int argc, char **argv)
 	if (no_core_dumps() == -1)
 		return 1;
 	srv.opt = &opt;
-	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = -1;
+	srv.epfd = srv.tunfd = srv.lfd = srv.ctlfd = srv.roamfd = -1;
 	srv.lim_tun.burst = 5;
 	/* What peers that never logged in cause: 5 lines of each kind per
 	 * 30 s, then one with the count of the rest. */
@@ -594,8 +644,16 @@ main(int argc, char **argv)
 	if (opt.nat != NULL &&
 	    nat_start(opt.nat, opt.pool_net, opt.pool_prefix) == -1)
 		return 1;
+	if (opt.slice_m > 1 &&
+	    (srv.roamfd = roam_start(opt.pool_all_net, opt.pool_all_prefix,
+	                             opt.pool_net, opt.pool_prefix)) == -1)
+		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
 		return 1;
+	if (srv.roamfd != -1) {
+		pool_roam(&srv.pool, opt.pool_all_net, opt.pool_all_prefix);
+		roam_send(srv.roamfd, 'T', (struct in_addr){ 0 }, srv.tunname);
+	}
 	if ((!opt.shared_user && privdrop_unshared(opt.user) == -1) ||
 	    privdrop(opt.user, false) == -1)
 		return 1;
@@ -611,6 +669,8 @@ main(int argc, char **argv)
 	close(srv.tunfd);
 	close(srv.authfd);
 	SSL_CTX_free(srv.ctx);
+	clientcert_free();
+	free(srv.certok);
 	free(srv.sess);
 	free(srv.queue);
 	log_info("stopped");

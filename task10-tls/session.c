@@ -267,6 +267,14 @@ session_handshake(struct session *s)
 	int r = SSL_do_handshake(s->ssl);
 
 	if (r == 1) {
+		if (s->loop->client_cert &&
+		    clientcert_user(s->ssl, s->certuser, sizeof(s->certuser)) != 0) {
+			log_limited(s->loop->lim_accept, "%s: refused: the client "
+			            "certificate's CN is not a user name", s->name);
+			session_close(s, VPN_ERR_REFUSED, "the client certificate's "
+			              "CN is not a user name");
+			return -1;
+		}
 		s->state = SS_LOGIN;
 		log_limited(s->loop->lim_hello, "%s: TLS handshake done (%s, %s)",
 		            s->name, SSL_get_version(s->ssl),
@@ -285,6 +293,13 @@ session_handshake(struct session *s)
 	if (s->health)
 		log_debug("%s: health check closed: %s", s->name,
 		          ssl_errors(errs, sizeof(errs)));
+	else if (s->loop->client_cert &&
+	         SSL_get_verify_result(s->ssl) != X509_V_OK)
+		/* Why the client's certificate was refused, in one word. */
+		log_limited(s->loop->lim_accept, "%s: TLS handshake failed: "
+		            "client certificate refused: %s (%s)", s->name,
+		            tls_verify_category(SSL_get_verify_result(s->ssl)),
+		            ssl_errors(errs, sizeof(errs)));
 	else
 		log_limited(s->loop->lim_accept, "%s: TLS handshake failed: %s",
 		            s->name, ssl_errors(errs, sizeof(errs)));
@@ -376,6 +391,17 @@ session_on_auth(struct session *s, const struct frame *f)
 	}
 	/* The password is now in lg; wipe it from the receive buffer too. */
 	OPENSSL_cleanse((void *)f->payload, f->len);
+	/* A certificate speaks for one user only: alice's certificate and
+	 * bob's password do not make bob. */
+	if (s->loop->client_cert && strcmp(lg.user, s->certuser) != 0) {
+		log_limited(s->loop->lim_refused, "%s: refused: user '%s' is not "
+		            "the client certificate's ('%s')", s->name, lg.user,
+		            s->certuser);
+		login_wipe(&lg);
+		session_close(s, VPN_ERR_REFUSED, "the user name is not the client "
+		              "certificate's");
+		return -1;
+	}
 	memcpy(s->user, lg.user, sizeof(s->user));
 	s->want = lg.want;
 	session_set_name(s);

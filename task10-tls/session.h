@@ -52,6 +52,9 @@ struct session_loop {
 	uint32_t          pool_net, pool_mask;   /* network order */
 	struct in_addr    server_addr;
 	bool              client_to_client;
+	/* --client-ca: every client presented a verified certificate, and
+	 * AUTH's user must be the one it names (s->certuser). */
+	bool              client_cert;
 	/* --proxy-protocol: every connection starts with a PROXY v2 header
 	 * (read before TLS, session_proxy_read()), whose client address
 	 * replaces the balancer's in s->peer. */
@@ -92,6 +95,7 @@ struct session {
 	struct sockaddr_in peer;
 	char            name[80];      /* "alice@10.9.0.5:40312" for the log */
 	char            user[AUTH_USER_MAX + 1];
+	char            certuser[AUTH_USER_MAX + 1];  /* its certificate's CN */
 	struct in_addr  want, addr;
 	bool            has_addr;      /* addr is leased from the server's pool */
 	enum auth_result result;

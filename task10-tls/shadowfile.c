@@ -285,11 +285,22 @@ shadowfile_edit(const char *path, enum shadow_op op, const char *user,
 		n = nl ? (size_t)(nl - line) : len - pos;
 		pos += n + (nl != NULL);
 		if (n > ul && line[ul] == ':' && memcmp(line, user, ul) == 0) {
-			found = true;
-			if (op == SHADOW_ADD)
+			if (op == SHADOW_ADD) {
+				found = true;
 				break;
-			if (op == SHADOW_DEL)
+			}
+			if (op == SHADOW_DEL) {
+				found = true;
 				continue;
+			}
+			/* out has room for one changed line only; and changing one
+			 * of two would leave the other in force */
+			if (found) {
+				log_warnx("%s: user %s is on more than one line; delete "
+				          "the user and add it again", path, user);
+				goto out;
+			}
+			found = true;
 			p = memchr(line + ul + 1, ':', n - ul - 1);
 			if (p == NULL) {
 				log_warnx("%s: the line of %s is malformed; delete it "

@@ -219,6 +219,13 @@ if [ "$rc" = 1 ] && grep -q "$T/bad.conf:$n: mtu: '20000' is not a number from 5
 else
 	fail "--check-config on a bad mtu line $n: exit $rc: $(tail -1 "$LOG")"
 fi
+# An abbreviated --config (getopt takes --conf) must not drop the file.
+"$S/minivpn-server" --conf "$T/bad.conf" --check-config >"$LOG" 2>&1; rc=$?
+if [ "$rc" != 0 ] && grep -q -- "--config $T/bad.conf" "$LOG"; then
+	pass "--conf FILE (an abbreviation) is refused, not read as no file (exit $rc)"
+else
+	fail "--conf $T/bad.conf --check-config: exit $rc: $(tail -1 "$LOG")"
+fi
 # The command line overrides the file.
 if "$S/minivpn-server" --config "$T/bad.conf" --check-config --mtu 1400 >"$LOG" 2>&1; then
 	fail "--mtu on the command line was accepted over a bad file line (the file must still be valid)"

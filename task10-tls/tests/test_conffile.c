@@ -90,6 +90,8 @@ static const struct {
 	{ "mtu = 1400\n\nmtu = 1500\n",       "t.conf:3:", "already set on line 1" },
 	{ "config = other.conf\n",            "t.conf:1:", "command-line option only" },
 	{ "help\n",                           "t.conf:1:", "command-line option only" },
+	{ "drain\n",                          "t.conf:1:", "command-line option only" },
+	{ "status\n",                         "t.conf:1:", "command-line option only" },
 	{ "route = 10.0.0.0/8\n--mtu = 1\n",  "t.conf:2:", "unknown key" },
 	{ "mtu = 1400\n[section]\n",          "t.conf:2:", "key = value" },
 };

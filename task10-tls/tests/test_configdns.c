@@ -81,6 +81,8 @@ static const struct {
 	{ "search with a NUL",     { 0, 3, 0, 0, 'a', 0, 'b' }, 7 },
 	{ "search ends in a dot",  { 0, 2, 0, 0, 'a', '.' }, 6 },
 	{ "search of two spaces",  { 0, 3, 0, 0, 'a', ' ', ' ' }, 7 },
+	{ "search label with a leading '-'", { 0, 5, 0, 0, 'a', ' ', '-', '-', 'h' }, 9 },
+	{ "search label after a dot with '-'", { 0, 3, 0, 0, 'a', '.', '-' }, 7 },
 };
 
 static void

@@ -196,6 +196,8 @@ static const struct {
 	{ __LINE__, P_TCP, VNET_GSO_TCP4, 0, 1448 },                         /* sum not partial */
 	{ __LINE__, P_TCP, VNET_GSO_NONE, 0, 1448 },                         /* size, no kind */
 	{ __LINE__, P_TCP, VNET_GSO_NONE, VNET_F_ECN, 0 },                   /* ECN, no kind */
+	{ __LINE__, P_TCP, VNET_GSO_NONE, VNET_F_CSUM_PARTIAL, 0 },          /* > MTU, uncut */
+	{ __LINE__, P_TCP, VNET_GSO_NONE, 0, 0 },                            /* > MTU, plain */
 	{ __LINE__, P_UDP, VNET_GSO_UDP4, VNET_F_CSUM_PARTIAL | VNET_F_ECN, 1200 },
 	{ __LINE__, P_ICMP, VNET_GSO_NONE, VNET_F_CSUM_PARTIAL, 0 },         /* sum of ICMP */
 	{ __LINE__, P_FRAG, VNET_GSO_TCP4, VNET_F_CSUM_PARTIAL, 1448 },      /* a fragment */

@@ -52,6 +52,46 @@ test_pool_slice(void **state)
 	assert_int_equal(plen, 24);
 }
 
+/* A client moved from slice 1/2 to the server of slice 2/2 keeps its home
+ * address there; no one else can claim it. */
+static void
+test_pool_roam(void **state)
+{
+	static struct pool b;
+	struct in_addr half1 = ip("192.168.53.0"), half2 = ip("192.168.53.128");
+	struct in_addr home, a, other = ip("10.1.2.3"), srv1 = ip("192.168.53.1");
+	int alice, dave, erin;
+
+	(void)state;
+	home = pool_home(half1, 25, "alice");
+	assert_true((ntohl(home.s_addr) & 0xffffff80u) == ntohl(half1.s_addr));
+	assert_true((ntohl(home.s_addr) & 0x7f) >= 2);
+	assert_int_equal(pool_init(&b, half2, 25), 0);
+	/* without pool_roam(), no address of another slice is given */
+	assert_int_equal(pool_alloc(&b, "alice", home, &alice, &a), 0);
+	assert_true(pool_contains(&b, a));
+	pool_free(&b, a);
+	pool_roam(&b, ip("192.168.53.0"), 24);
+	assert_int_equal(pool_alloc(&b, "alice", home, &alice, &a), 0);
+	assert_int_equal(a.s_addr, home.s_addr);
+	assert_ptr_equal(pool_owner(&b, home), &alice);
+	assert_false(pool_contains(&b, home));
+	/* dave asks for alice's home: he gets one of b's own */
+	assert_int_equal(pool_alloc(&b, "dave", home, &dave, &a), 0);
+	assert_true(pool_contains(&b, a));
+	/* outside the whole pool, and the other slice's server address */
+	assert_int_equal(pool_alloc(&b, "erin", other, &erin, &a), 0);
+	assert_true(pool_contains(&b, a));
+	pool_free(&b, a);
+	assert_int_equal(pool_alloc(&b, "erin", srv1, &erin, &a), 0);
+	assert_true(pool_contains(&b, a));
+	/* alice leaves: the address is free again, and hers to take */
+	pool_free(&b, home);
+	assert_null(pool_owner(&b, home));
+	assert_int_equal(pool_alloc(&b, "alice", home, &alice, &a), 0);
+	assert_int_equal(a.s_addr, home.s_addr);
+}
+
 static void
 test_pool_alloc(void **state)
 {
@@ -284,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_pool_lease),
 		cmocka_unit_test(test_pool_bounds),
 		cmocka_unit_test(test_pool_slice),
+		cmocka_unit_test(test_pool_roam),
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_throttle_inflight),
 		cmocka_unit_test(test_throttle_success),

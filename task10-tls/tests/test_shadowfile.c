@@ -113,12 +113,31 @@ test_check_counts_malformed(void **state)
 	assert_int_equal(shadowfile_check(path), -1);
 }
 
+/* A user on two lines: passwd and lock refuse (each line would grow, and
+ * changing one would leave the other), del removes both. */
+static void
+test_user_twice(void **state)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "carol:!::0:99999:7:::\n");
+	fprintf(f, "carol:!::0:99999:7:::\n");
+	fclose(f);
+	assert_int_equal(shadowfile_edit(path, SHADOW_SET, "carol", yescrypt("c")), -1);
+	assert_int_equal(auth_check(path, "carol", "c"), AUTH_BAD);
+	assert_int_equal(shadowfile_edit(path, SHADOW_LOCK, "carol", NULL), -1);
+	assert_int_equal(shadowfile_edit(path, SHADOW_DEL, "carol", NULL), 0);
+	assert_int_equal(shadowfile_edit(path, SHADOW_DEL, "carol", NULL), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_login_lock_del),
 		cmocka_unit_test(test_check_counts_malformed),
+		cmocka_unit_test(test_user_twice),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -9,7 +9,7 @@
 # that file as its argument).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 SECS=${FUZZ_SECONDS:-60}
 CC_FUZZ=${CC_FUZZ:-clang}
 OUTD=build/fuzz
@@ -21,6 +21,7 @@ if ! command -v "$CC_FUZZ" >/dev/null; then
 	exit 1
 fi
 mkdir -p "$OUTD"
+# shellcheck disable=SC2054 # -fsanitize takes a comma list
 FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -D_GNU_SOURCE -std=c17 -Icommon -Itask10-tls)
 declare -A SRCS=(
@@ -37,14 +38,19 @@ for t in packet frame offload proxyproto; do
 		continue
 	fi
 	mkdir -p "$OUTD/corpus-$t"
+	# Seeds a target may have (tests/fuzz/seeds/NAME: valid inputs the
+	# fuzzer would need long to find) are read as a second corpus.
+	seeds=()
+	[ -d "tests/fuzz/seeds/$t" ] && seeds=("tests/fuzz/seeds/$t")
 	"$OUTD/fuzz-$t" -max_total_time="$SECS" -artifact_prefix="$OUTD/" \
-		"$OUTD/corpus-$t" >"$OUTD/run-$t.log" 2>&1
+		"$OUTD/corpus-$t" "${seeds[@]}" >"$OUTD/run-$t.log" 2>&1
 	st=$?
 	runs=$(grep -oE 'Done [0-9]+ runs' "$OUTD/run-$t.log" | tail -1)
 	if [ $st = 0 ] && [ -n "$runs" ]; then
-		echo "PASS fuzz/$t: ${runs#Done } in ${SECS}s, no crash ($(ls "$OUTD/corpus-$t" | wc -l) inputs in the corpus)"
+		echo "PASS fuzz/$t: ${runs#Done } in ${SECS}s, no crash ($(find "$OUTD/corpus-$t" -type f | wc -l) inputs in the corpus)"
 		npass=$((npass + 1))
 	else
+		# shellcheck disable=SC2012 # the newest crash file: names are libFuzzer's hex
 		echo "FAIL fuzz/$t: exit $st: $(grep -m1 -E 'ERROR|runtime error|deadly signal' "$OUTD/run-$t.log"); input: $(ls -t "$OUTD"/crash-* 2>/dev/null | head -1)"
 		nfail=$((nfail + 1))
 	fi

@@ -34,12 +34,12 @@ fi
 # One line per region: FILE BEGIN END HINT (tab-separated).
 regions=$tmp/regions
 : >"$regions"
-for f in $(cut -d: -f1 "$tmp/handout.regions" | sort -u); do
-	case $f in *.sh) style=sh ;; *) style=c ;; esac
+while IFS= read -r f; do
+	case $f in *.sh) style='sh' ;; *) style='c' ;; esac
 	awk -v file="$f" -v style="$style" -v span=1 -f "$ROOT/tools/strip-solutions.awk" \
 		"$ROOT/$f" 2>&1 >/dev/null |
 		sed -nE 's/^REGION ([^:]+):([0-9]+)-([0-9]+): (.*)$/\1\t\2\t\3\t\4/p' >>"$regions"
-done
+done < <(cut -d: -f1 "$tmp/handout.regions" | sort -u)
 nreg=$(wc -l <"$regions")
 if [ "$nreg" = 0 ] || [ "$nreg" != "$(wc -l <"$tmp/handout.regions")" ]; then
 	fail "cannot run: $nreg region spans for $(wc -l <"$tmp/handout.regions") regions in the handout's list"
@@ -59,14 +59,14 @@ find_region() {
 	case $(printf '%s' "$hits" | grep -c .) in
 	1) echo "$hits" ;;
 	0) echo "no region of $1 has '$2' in its hint"; return 1 ;;
-	*) echo "'$2' names several regions of $1 ($(echo $hits))"; return 1 ;;
+	*) echo "'$2' names several regions of $1 ($(tr '\n' ' ' <<<"$hits"))"; return 1 ;;
 	esac
 }
 
 for mut in "${muts[@]}"; do
 	name=${mut##*/}
 	name=${name%.mut}
-	spans=() why= file= nsed=0
+	spans=() why='' file='' nsed=0
 	while IFS= read -r line; do
 		key=${line%% *}
 		rest=${line#* }
@@ -121,7 +121,7 @@ for mut in "${muts[@]}"; do
 					[ -n "$ok" ] || echo "$f:$lo-$hi"
 				done)
 			if [ -n "$bad" ]; then
-				why="changes lines outside the regions it names: $(echo $bad)"
+				why="changes lines outside the regions it names: $(tr '\n' ' ' <<<"$bad")"
 				break
 			fi
 		done < <(find "$tmp/m" -type f -print0)
@@ -140,7 +140,7 @@ done
 
 # Each region, with its mutants (or none); then the count per directory.
 declare -A dir_regions=() dir_covered=() dir_muts=()
-while IFS=$'\t' read -r f b e hint; do
+while IFS=$'\t' read -r f b _ hint; do
 	k=$f:$b
 	d=${f%%/*}
 	dir_regions[$d]=$(( ${dir_regions[$d]:-0} + 1 ))
@@ -153,6 +153,6 @@ while IFS=$'\t' read -r f b e hint; do
 	fi
 done <"$regions"
 for d in $(printf '%s\n' "${!dir_regions[@]}" | sort); do
-	echo "     $d: ${dir_covered[$d]:-0} of ${dir_regions[$d]} region(s) with a mutant, $(printf '%s\n' ${dir_muts[$d]:-} | sort -u | grep -c .) mutant(s)"
+	echo "     $d: ${dir_covered[$d]:-0} of ${dir_regions[$d]} region(s) with a mutant, $(tr ' ' '\n' <<<"${dir_muts[$d]:-}" | sort -u | grep -c .) mutant(s)"
 done
 finish

@@ -69,7 +69,7 @@ for tool in pcap-verify pcap-capture lab-linesrv udp-inject frame-inject; do
 done
 
 run_mutant() {
-	local name=$1 mut=$HERE/$1.mut dir=$WORK/$1 key rest file= desc
+	local name=$1 mut=$HERE/$1.mut dir=$WORK/$1 key rest file='' desc
 	local check=() progs=() expects=() before after log st summary failed label real changed c o p linked
 	[ -f "$mut" ] || { fail "$name" "no such mutant ($mut)"; return; }
 	desc=$(sed -n 's/^# \{0,1\}//p' "$mut" | head -1)
@@ -125,8 +125,11 @@ run_mutant() {
 			fail "$name" "$c was not recompiled into $o (see ${log#"$ROOT"/})"
 			return
 		fi
-		objcopy --strip-debug "$dir/$o" "$dir/build/mut.o" && objcopy --strip-debug "$ROOT/$o" "$dir/build/ref.o" ||
-			{ fail "$name" "objcopy $o failed"; return; }
+		if ! objcopy --strip-debug "$dir/$o" "$dir/build/mut.o" ||
+			! objcopy --strip-debug "$ROOT/$o" "$dir/build/ref.o"; then
+			fail "$name" "objcopy $o failed"
+			return
+		fi
 		if cmp -s "$dir/build/mut.o" "$dir/build/ref.o"; then
 			fail "$name" "the change to $c compiles to the reference's code: it breaks nothing"
 			return
@@ -200,7 +203,14 @@ show_ready() {
 # On ^C or a time-out each running check gets SIGTERM from its timeout
 # (the check's trap removes its lab), and no new mutant starts.
 stopping=0
-trap 'stopping=1; for f in "$WORK"/*.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done' INT TERM
+stop_checks() {
+	local f
+	stopping=1
+	for f in "$WORK"/*.pid; do
+		[ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+}
+trap stop_checks INT TERM
 for n in "${names[@]}"; do
 	[ "$stopping" = 1 ] && break
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do

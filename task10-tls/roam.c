@@ -1,0 +1,140 @@
+/*
+ * roam.c - routes for clients that keep their address when a drain moves
+ * them here from another server of the same pool (--pool-slice, pool.c's
+ * pool_roam()).
+ *
+ * Each server's TUN has its slice's prefix, so the server host routes a
+ * slice to its server. A client that kept its address from another slice
+ * needs a /32 on this server's TUN, more specific than the other slice's
+ * route (which may still be there while the other server finishes its
+ * drain, or come back when it restarts), for as long as it is logged in
+ * here. Routes need CAP_NET_ADMIN, which the server gives up after
+ * set-up: a keeper forked before any key or socket exists adds and
+ * removes them on the server's request, over a SOCK_SEQPACKET pair:
+ *
+ *   request:  op (u8: 'T' the TUN's name, once; 'A' add; 'D' delete)
+ *             | address (4 bytes) | name (IFNAMSIZ)
+ *
+ * It takes only /32s inside the whole pool and outside this server's own
+ * slice, on the TUN named first, so a compromised server cannot route
+ * anything else. The routes go with the TUN when the server exits; the
+ * keeper exits when its socket closes. No answer: a route that cannot be
+ * added is logged, and the client's packets take the slice's route.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "minivpn.h"
+
+struct roam_req {
+	uint8_t        op;
+	struct in_addr addr;
+	char           ifname[IFNAMSIZ];
+};
+
+static bool
+in_prefix(uint32_t h, uint32_t net, int prefixlen)
+{
+	uint32_t mask = prefixlen ? ~0u << (32 - prefixlen) : 0;
+
+	return (h & mask) == (net & mask);
+}
+
+static noreturn void
+keeper(int fd, uint32_t all_net, int all_prefix, uint32_t own_net,
+       int own_prefix)
+{
+	struct roam_req rq;
+	char ifname[IFNAMSIZ] = "", a[INET_ADDRSTRLEN];
+	ssize_t n;
+	uint32_t h;
+
+	(void)prctl(PR_SET_NAME, "minivpn-roam");
+	/* The group's SIGINT/SIGHUP are the server's to act on; this ends
+	 * when its socket closes. */
+	if (signal(SIGINT, SIG_IGN) == SIG_ERR || signal(SIGHUP, SIG_IGN) == SIG_ERR ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		_exit(1);
+	for (;;) {
+		n = recv(fd, &rq, sizeof(rq), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+		if ((size_t)n != sizeof(rq))
+			continue;
+		h = ntohl(rq.addr.s_addr);
+		if (rq.op == 'T') {
+			if (ifname[0] == '\0' && memchr(rq.ifname, '\0', IFNAMSIZ))
+				memcpy(ifname, rq.ifname, IFNAMSIZ);
+			continue;
+		}
+		inet_ntop(AF_INET, &rq.addr, a, sizeof(a));
+		if (ifname[0] == '\0' || !in_prefix(h, all_net, all_prefix) ||
+		    in_prefix(h, own_net, own_prefix)) {
+			log_warnx("roam: refused a route for %s", a);
+			continue;
+		}
+		if (rq.op == 'A' && nl_route_add(rq.addr, 32, NULL, ifname) == 0)
+			log_info("roam: %s/32 routed to %s (a client from another "
+			         "slice)", a, ifname);
+		else if (rq.op == 'D')
+			(void)nl_route_del(rq.addr, 32, NULL, ifname);
+	}
+}
+
+int
+roam_start(struct in_addr all_net, int all_prefix, struct in_addr own_net,
+           int own_prefix)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("roam: socketpair");
+		return -1;
+	}
+	pid = fork();
+	if (pid == -1) {
+		log_warn("roam: fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if (dup2(sv[1], 3) == -1 || close_range(4, ~0u, 0) == -1)
+			_exit(1);
+		keeper(3, ntohl(all_net.s_addr), all_prefix, ntohl(own_net.s_addr),
+		       own_prefix);
+	}
+	close(sv[1]);
+	if (fd_nonblock(sv[0]) == -1) {
+		close(sv[0]);
+		return -1;
+	}
+	return sv[0];
+}
+
+/* op 'T' (ifname), 'A' or 'D' (addr). */
+void
+roam_send(int fd, char op, struct in_addr addr, const char *ifname)
+{
+	struct roam_req rq;
+
+	if (fd < 0)
+		return;
+	memset(&rq, 0, sizeof(rq));
+	rq.op = (uint8_t)op;
+	rq.addr = addr;
+	if (ifname != NULL)
+		snprintf(rq.ifname, sizeof(rq.ifname), "%s", ifname);
+	if (send(fd, &rq, sizeof(rq), MSG_NOSIGNAL) == -1)
+		log_warn("roam: asking for a route");
+}
