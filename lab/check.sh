@@ -388,9 +388,11 @@ cpu_ticks() {
 }
 
 # expect_idle_cpu DESC NAME...: with no traffic, over one second, each
-# program started by lab_bg NAME uses at most 10% of a CPU. A program that
+# program started by lab_bg NAME uses at most 5% of a CPU. A program that
 # polls instead of waiting (a zero poll timeout, a non-blocking read in a
-# loop) spins at 100%; one that waits in poll/select/read uses nothing.
+# loop) spins at 100% on an idle machine, and still gets its share on a
+# loaded one (14% and up measured with two busy cores); one that waits in
+# poll/select/read uses nothing.
 expect_idle_cpu() {
 	local desc=$1 n t0 t1 hz used pct
 	local -A before=()
@@ -407,10 +409,10 @@ expect_idle_cpu() {
 			continue
 		fi
 		pct=$(( (used - before[$n]) * 100 * 1000000000 / (hz * (t1 - t0)) ))
-		if [ "$pct" -le 10 ]; then
+		if [ "$pct" -le 5 ]; then
 			pass "$desc: $n used ${pct}% of a CPU over $(( (t1 - t0) / 1000000 )) ms with no traffic"
 		else
-			fail "$desc: $n used ${pct}% of a CPU over $(( (t1 - t0) / 1000000 )) ms with no traffic (at most 10%): it spins instead of waiting"
+			fail "$desc: $n used ${pct}% of a CPU over $(( (t1 - t0) / 1000000 )) ms with no traffic (at most 5%): it spins instead of waiting"
 		fi
 	done
 }

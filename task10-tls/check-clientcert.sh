@@ -97,6 +97,8 @@ expect_pcap "$OUT/t-sw-br-int.pcap" --at-least 3 "icmp[icmptype]=icmp-echo and s
 client c-nocert u3 carol --password-file "$OUT/pw-carol" --no-reconnect
 refused c-nocert u3 "no certificate: refused in the handshake" \
 	"TLS handshake failed: .*(peer did not return a certificate|certificate required)"
+expect_grep "no certificate: ... and the client says the server asked for one" \
+	'the server asks for a client certificate and none is given' "$OUT/c-nocert.log"
 client c-other u3 carol --cert "$OTHER/clients/carol.crt" --key "$OTHER/clients/carol.key" \
 	--password-file "$OUT/pw-carol" --no-reconnect
 refused c-other u3 "another CA's certificate: refused in the handshake" \
@@ -108,7 +110,7 @@ refused c-mixed u3 "alice's certificate with bob's user name and password: refus
 	"refused: user 'bob' is not the client certificate's \('alice'\)"
 
 # ---- revocation: pki.sh revoke-client, SIGHUP, no restart -----------------------------------------
-lab_stop c-bob
+# bob stays connected: the reload must end his session too.
 # revoke-client removes bob's key with his certificate; a stolen copy is
 # what revocation is for.
 cp "$PKI/clients/bob.key" "$OUT/bob.key"
@@ -122,6 +124,19 @@ kill -HUP "$SPID"
 wait_for "the server to reread the CRL" 5 grep -q "crl $CRL: 1 revoked serial$" "$OUT/server.log"
 expect_grep "crl: SIGHUP rereads it: 1 revoked serial" "crl $CRL: 1 revoked serial\$" "$OUT/server.log"
 expect_alive "crl: the server still runs after SIGHUP (not restarted)" server
+bob_gone() { ! lab_alive c-bob && ! has_tun_addr u2; }
+if wait_for "bob's client to stop" 10 bob_gone; then
+	bg_exit_note c-bob || true
+	if grep -q "bob@$U2:[0-9]*: client certificate revoked: session closed" "$OUT/server.log" &&
+	   grep -q '^exit 3$' "$OUT/c-bob.status" 2>/dev/null; then
+		crit pass "revoked: bob's live session is closed at the reload, his client stops (exit 3) and his tunnel is gone"
+	else
+		crit fail "revoked: bob's client ended ($(cat "$OUT/c-bob.status" 2>/dev/null)) but the server did not say it closed his session for the revocation: $(tail -2 "$OUT/server.log" | tr '\n' ' ')"
+	fi
+else
+	crit fail "revoked: bob's session survives the reload (u2 tunnel '$(tun_addr u2)'): $(tail -1 "$OUT/c-bob.log")"
+	lab_stop c-bob
+fi
 if [ "$(grep -c 'listening on' "$OUT/server.log")" = 1 ]; then
 	pass "crl: ... the same process (one 'listening on' in its log, pid $SPID)"
 else

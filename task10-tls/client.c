@@ -281,8 +281,12 @@ read_frames(struct client *c)
 				log_warnx("server closed the connection");
 				return CO_RETRY;
 			}
-			ERR_clear_error();
-			log_warnx("connection to %s lost", c->opt->server);
+			/* The server's alert, if that is what ended it (a client
+			 * certificate refused: "alert certificate revoked"...). */
+			if (ERR_peek_error() != 0)
+				log_openssl("connection to %s lost", c->opt->server);
+			else
+				log_warnx("connection to %s lost", c->opt->server);
 			return CO_RETRY;
 		}
 		c->rx.len += n;

@@ -209,6 +209,17 @@ parse_args(int argc, char **argv, struct client_opts *o, struct invocation *inv)
 		fatalx("--cert and --key go together");
 }
 
+/* Called when the server asks for a certificate and we have none: the
+ * server will refuse the handshake; say why here, where it is fixed. */
+static int
+no_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	(void)ssl; (void)x509; (void)pkey;
+	log_warnx("the server asks for a client certificate and none is "
+	          "given (--cert FILE --key FILE): it will refuse us");
+	return 0;   /* send none */
+}
+
 /* --cert, --key: the certificate the client presents (servers with
  * --client-ca ask for one), loaded before privileges are dropped. */
 static int
@@ -217,8 +228,10 @@ client_ctx(const struct client_opts *o, SSL_CTX **ctx)
 	*ctx = tls_client_ctx(o->ca_dir, o->ca_file);
 	if (*ctx == NULL)
 		return -1;
-	if (o->cert == NULL)
+	if (o->cert == NULL) {
+		SSL_CTX_set_client_cert_cb(*ctx, no_cert_cb);
 		return 0;
+	}
 	if (SSL_CTX_use_certificate_chain_file(*ctx, o->cert) != 1) {
 		log_openssl("loading client certificate %s", o->cert);
 		return -1;

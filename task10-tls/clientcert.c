@@ -33,6 +33,7 @@
 static STACK_OF(X509) *cas;        /* --client-ca's certificates */
 static int crlfd = -1;             /* --crl, open for rereading */
 static const char *crlpath;
+static X509_CRL *cur;              /* the CRL in force, for live sessions */
 static volatile sig_atomic_t hup;
 
 static void
@@ -251,7 +252,11 @@ crl_load(SSL_CTX *ctx)
 			          "CRL is issued (pki.sh crl)", crlpath,
 			          days < 0 ? -days : 0);
 	}
-	X509_CRL_free(crl);
+	if (r == 0) {
+		X509_CRL_free(cur);
+		cur = crl;
+	} else
+		X509_CRL_free(crl);
 	return r;
 }
 
@@ -296,15 +301,27 @@ clientcert_signals(void)
 	return 0;
 }
 
-void
+bool
 clientcert_reload(SSL_CTX *ctx)
 {
 	if (!hup)
-		return;
+		return false;
 	hup = 0;
 	log_info("SIGHUP: rereading --crl %s", crlpath);
-	if (crl_load(ctx) == -1)
+	if (crl_load(ctx) == -1) {
 		log_warnx("--crl %s: kept the CRL read before", crlpath);
+		return false;
+	}
+	return true;
+}
+
+bool
+clientcert_revoked(SSL *ssl)
+{
+	X509 *x = SSL_get0_peer_certificate(ssl);
+	X509_REVOKED *rev;
+
+	return cur != NULL && x != NULL && X509_CRL_get0_by_cert(cur, &rev, x) == 1;
 }
 
 int
@@ -337,6 +354,8 @@ clientcert_free(void)
 {
 	sk_X509_pop_free(cas, X509_free);
 	cas = NULL;
+	X509_CRL_free(cur);
+	cur = NULL;
 	if (crlfd != -1)
 		close(crlfd);
 	crlfd = -1;

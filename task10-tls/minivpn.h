@@ -225,7 +225,10 @@ void tls_warn_expiry(X509 *cert, const char *whose);
  * client certificate against that CRL, kept open for clientcert_reload(). */
 int  clientcert_setup(SSL_CTX *ctx, const char *ca, const char *crl);
 int  clientcert_signals(void);           /* with --crl: SIGHUP rereads it */
-void clientcert_reload(SSL_CTX *ctx);    /* in the event loop, after SIGHUP */
+/* In the event loop: after SIGHUP, rereads the CRL; true when a new one
+ * is in force (then check the live sessions with clientcert_revoked()). */
+bool clientcert_reload(SSL_CTX *ctx);
+bool clientcert_revoked(SSL *ssl);       /* its peer's certificate is */
 /* The user a verified client certificate names (its subject's CN) into
  * user; "" without a certificate. -1: a CN that is not a user name. */
 int  clientcert_user(SSL *ssl, char *user, size_t size);

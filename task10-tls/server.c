@@ -636,6 +636,27 @@ server_cert_replies(struct server *srv)
 	srv->ncertok = 0;
 }
 
+/* A new CRL: sessions whose certificate it revokes end now (their
+ * clients stop: VPN_ERR_AUTH is not retried). */
+static void
+server_revoke(struct server *srv)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < srv->max_conns; i++) {
+		struct session *s = srv->sess[i];
+
+		if (s == NULL || s->state == SS_HANDSHAKE ||
+		    !clientcert_revoked(s->ssl))
+			continue;
+		log_info("%s: client certificate revoked: session closed", s->name);
+		session_close(s, VPN_ERR_AUTH, "client certificate revoked");
+		n++;
+	}
+	if (n > 0)
+		log_info("--crl: %u session%s closed", n, n == 1 ? "" : "s");
+}
+
 static void
 server_tick(struct server *srv)
 {
@@ -706,8 +727,8 @@ server_run(struct server *srv)
 	};
 	while (!server_stop_now(srv)) {
 		/* SIGHUP with --crl: reread it here, not in the handler. */
-		if (srv->opt->crl != NULL)
-			clientcert_reload(srv->ctx);
+		if (srv->opt->crl != NULL && clientcert_reload(srv->ctx))
+			server_revoke(srv);
 		/* Fast ticks while login answers are held back (LOGIN_FLOOR_MS). */
 		tick = srv->ndelayed ? TICK_FAST_MS : 1000;
 		timeout = srv->nmore ? 0 : tick;

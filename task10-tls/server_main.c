@@ -92,9 +92,10 @@ usage(FILE *f)
 "  --client-cert-only  with --client-ca: no password step, the certificate\n"
 "                      alone logs in its CN (clients: --no-password)\n"
 "  --crl FILE          with --client-ca: refuse revoked client certificates\n"
-"                      (a PEM CRL, pki.sh crl); SIGHUP rereads it (then\n"
-"                      SIGHUP no longer stops the server); rewrite it in\n"
-"                      place: the server keeps it open\n"
+"                      (a PEM CRL, pki.sh crl); SIGHUP rereads it and ends\n"
+"                      the sessions it revokes (then SIGHUP no longer\n"
+"                      stops the server); rewrite it in place: the server\n"
+"                      keeps it open\n"
 "  --offload           TUN offloads: clients that ask get superpackets of\n"
 "                      up to 64 KiB in GSO frames (docs/performance.md)\n"
 "  -v, --verbose       more logging (debug)\n"
@@ -577,9 +578,12 @@ check_config(const struct server_opts *o)
 	if (o->pam != NULL && authpam_check_service(o->pam) == -1)
 		return 1;
 	log_info("configuration OK: certificate %s, pool of %u addresses, "
-	         "%u route(s), passwords from %s%s", o->cert, pool.size,
-	         o->nroutes, o->pam ? "PAM service " : "",
-	         o->pam ? o->pam : o->shadow ? o->shadow
+	         "%u route(s), %s%s%s", o->cert, pool.size, o->nroutes,
+	         o->cert_only ? "client certificates only, no password"
+	                      : o->client_ca ? "client certificates and "
+	                                       "passwords from " : "passwords from ",
+	         o->cert_only ? "" : o->pam ? "PAM service " : "",
+	         o->cert_only ? "" : o->pam ? o->pam : o->shadow ? o->shadow
 	                                     : "the system shadow database");
 	return 0;
 }

@@ -276,6 +276,38 @@ expect_grep "privileges: the server refuses to run as a user another process run
 	'refusing to run as nobody .*process [0-9]+ runs as it' "$OUT/shared-user.log"
 expect_grep "privileges: ... and exits with status 1" '^exit 1$' "$OUT/shared-user.status"
 
+# By default the network side runs as a user of its own, minivpn, that no
+# other process runs as. The lab defines it on the server host alone (lab.sh
+# binds the check's passwd and group over /etc there); only real root can
+# switch to it: a normal user's lab maps that one uid only.
+if [ "$(id -u)" = 0 ]; then
+	ETC=$LAB_STATE/etc/server
+	mkdir -p "$ETC"
+	# (A machine where make install ran has minivpn already: that one.)
+	{ cat /etc/passwd; getent passwd minivpn >/dev/null ||
+		echo "minivpn:x:64000:64000:minivpn (lab):/nonexistent:/usr/sbin/nologin"; } >"$ETC/passwd"
+	{ cat /etc/group; getent group minivpn >/dev/null || echo "minivpn:x:64000:"; } >"$ETC/group"
+	chmod 644 "$ETC/passwd" "$ETC/group"
+	want=$(awk -F: '$1 == "minivpn" { print $3 "/" $3; exit }' "$ETC/passwd")
+	lab_bg server own-user "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+		--shadow "$OUT/shadow" --listen 0.0.0.0:4436 --tun own%d --pool 192.168.57.0/24
+	if wait_for "the own-user server to listen" 10 grep -q "listening on" "$OUT/own-user.log"; then
+		sleep 0.3
+		own=$(awk '/^Uid:/ {print $2 "/" $3} /^Seccomp:/ {print "seccomp " $2}' "/proc/${BG_PID[own-user]}/status" | tr '\n' ' ')
+		if [[ $own == "$want seccomp 2 " ]]; then
+			pass "privileges: with no --user, the network side runs as its own user minivpn (uid $own)"
+		else
+			fail "privileges: with no --user the server should run as minivpn ($want) under seccomp; /proc says uid ${own:-nothing}: $(tail -1 "$OUT/own-user.log")"
+		fi
+	else
+		fail "privileges: with no --user (minivpn, defined on the server host) the server did not start: $(tail -2 "$OUT/own-user.log" | tr '\n' ' ')"
+	fi
+	lab_stop own-user
+	rm -f "$ETC/passwd" "$ETC/group"
+else
+	note "privileges: the run as minivpn needs real root (a normal user's lab maps one uid); make check as root runs it"
+fi
+
 expect_grep "privileges: the network-facing server runs under a seccomp filter (Seccomp: 2)" \
 	'^Seccomp:[[:space:]]+2$' "/proc/$pid/status"
 helpers=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)

@@ -15,7 +15,14 @@ function esc(s) {
 	gsub(/&/, "\\&amp;", s)
 	gsub(/</, "\\&lt;", s)
 	gsub(/>/, "\\&gt;", s)
+	gsub(/"/, "\\&quot;", s)   # text also goes into href="" and src=""
 	return s
+}
+
+# A link or picture address from an answer: a relative path or http(s);
+# any other scheme (javascript:, data:) would run or embed in the page.
+function url_ok(u) {
+	return u !~ /^[A-Za-z][A-Za-z0-9+.-]*:/ || u ~ /^[Hh][Tt][Tt][Pp][Ss]?:/
 }
 
 # Inline markup of one line of text (code spans first, left untouched).
@@ -45,10 +52,12 @@ function spans(s,    out, m, alt, url, txt, rest, before) {
 		if (substr(m, 1, 1) == "!") {
 			alt = m; sub(/^!\[/, "", alt); sub(/\]\(.*$/, "", alt)
 			url = m; sub(/^[^]]*\]\(/, "", url); sub(/\)$/, "", url)
+			if (!url_ok(url)) url = "#"
 			out = out "<img src=\"" url "\" alt=\"" alt "\">"
 		} else {
 			txt = m; sub(/^\[/, "", txt); sub(/\]\(.*$/, "", txt)
 			url = m; sub(/^[^]]*\]\(/, "", url); sub(/\)$/, "", url)
+			if (!url_ok(url)) url = "#"
 			out = out "<a href=\"" url "\">" marks(txt) "</a>"
 		}
 		s = rest

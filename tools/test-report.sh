@@ -406,5 +406,17 @@ else
 	echo "SKIP task3: no out/task3/ (make check-task3 makes it)"
 fi
 
+# An answer is the student's text: in the page it stays text. A quote
+# cannot end an href or src (and add an onmouseover), nor may a link run
+# javascript:; a relative link and an https one stay links.
+page=$(printf '%s\n' 'x [a](b" onmouseover="alert(1)) ![p](q" onerror="alert(2)) [j](javascript:alert(3)) [ok](task2.en.html) [w](https://example.org/)' |
+	awk -v title=t -v lang=en -f "$ROOT/tools/report-md2html.awk")
+if grep -q '<a href="task2.en.html">ok</a>' <<<"$page" && grep -q '<a href="https://example.org/">w</a>' <<<"$page" &&
+	! grep -qE '" on[a-z]+="|href="javascript:' <<<"$page"; then
+	pass "md2html: an answer's quotes and javascript: links stay text; relative and https links work"
+else
+	fail "md2html: an answer breaks out of an attribute or links javascript: $(grep -m1 -E 'href|src' <<<"$page")"
+fi
+
 echo "report: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
