@@ -80,10 +80,13 @@ expect_grep "shadow: a malformed line is logged at start-up with its number and 
 	"$OUT/users:3: malformed line.*'mallory'" "$OUT/server.log"
 # shellcheck disable=SC2016  # a literal '$6$'
 expect_no_grep "shadow: ... without its hash" '\$6\$' "$OUT/server.log"
-if [ -S "$CTL" ] && [ "$(stat -c '%a %u' "$CTL")" = "600 0" ]; then
-	pass "control: the socket is mode 0600, owned by root"
+# Root in the lab is root itself, or, for a normal user, that user (the
+# lab's user namespace maps its root to the caller): seen from here, its uid.
+lab_root=$(id -u)
+if [ -S "$CTL" ] && [ "$(stat -c '%a %u' "$CTL")" = "600 $lab_root" ]; then
+	pass "control: the socket is mode 0600, owned by the lab's root (uid $lab_root from outside)"
 else
-	fail "control: $CTL is $(stat -c '%F %a %u' "$CTL" 2>&1), expected a socket, mode 0600, uid 0"
+	fail "control: $CTL is $(stat -c '%F %a %u' "$CTL" 2>&1), expected a socket, mode 0600, uid $lab_root (the lab's root)"
 fi
 
 # ---- clients from config files -------------------------------------------------------------

@@ -1,7 +1,8 @@
 #!/bin/bash
 # handout.sh - turn the reference tree into the students' starter kit.
 #
-# Copies the tracked files (git ls-files, as they are in the work tree)
+# Copies the tracked files (git ls-files, as they are in the work tree; in
+# a tree without git, every file but build/ and out/)
 # into DIR, and in every .c and .h file replaces each solution region
 #
 #	/* SOLUTION BEGIN: what to do */
@@ -120,8 +121,16 @@ strip() {
 }
 
 cd "$root"
-git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
-	{ echo "handout: $root is not a git work tree (the file list comes from git ls-files)" >&2; exit 1; }
+# The files: git's tracked ones; in a tree without git (an unpacked copy of
+# the kit) every file but build/ and out/.
+list_files() {
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files -z
+	else
+		find . \( -path ./build -o -path ./out -o -path ./.git \) -prune -o -type f -print0 |
+			sed -z 's|^\./||' | sort -z
+	fi
+}
 
 rm -rf "$out" "$out.regions" "$out.tar.gz"
 mkdir -p "$out"
@@ -148,7 +157,7 @@ while IFS= read -r -d '' f; do
 	*) cp -p "$f" "$out/$f" ;;
 	esac
 	nfiles=$((nfiles + 1))
-done < <(git ls-files -z)
+done < <(list_files)
 
 # The students' README, not the instructor's.
 cp "$root/tools/handout-README.md" "$out/README.md"
