@@ -50,6 +50,10 @@ if ! "$ROOT/task10-tls/pki.sh" --name "$NAME" --out "$PKI" >"$OUT/pki.log" 2>&1;
 fi
 
 # ---- users: lab users for pam_unix, a password file for pam_pwdfile ----------
+# (The password file's path goes into a PAM service line, whose arguments
+# split at spaces: it lives in the lab's state directory, not in OUT, which
+# is under the kit and may hold a space.)
+PWDFILE=$LAB_STATE/pam-pwdfile
 USERS="alice bob carol dave"
 PW_ROOT=root-$$-pw   # root's, in the lab's files only: root must never log in
 ETC=$LAB_STATE/etc/server
@@ -75,13 +79,13 @@ done
 {
 	echo "root:$(openssl passwd -6 "$PW_ROOT")"
 	for u in $USERS; do echo "$u:$(openssl passwd -6 "$u-$$-pw")"; done
-} >"$OUT/pam-pwdfile"
+} >"$PWDFILE"
 chmod 644 "$ETC/passwd"
-chmod 600 "$ETC/shadow" "$OUT/pam-pwdfile" "$OUT/pw-root"
+chmod 600 "$ETC/shadow" "$PWDFILE" "$OUT/pw-root"
 mkdir -p "$ETC/pam.d"
 printf 'auth required pam_unix.so\naccount required pam_unix.so\n' >"$ETC/pam.d/minivpn-scale-unix"
 printf 'auth required pam_pwdfile.so pwdfile=%s\naccount required pam_permit.so\n' \
-	"$OUT/pam-pwdfile" >"$ETC/pam.d/minivpn-scale-file"
+	"$PWDFILE" >"$ETC/pam.d/minivpn-scale-file"
 chmod 755 "$ETC/pam.d"
 chmod 644 "$ETC/pam.d"/*
 

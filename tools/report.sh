@@ -557,7 +557,9 @@ declare -A FLOWS=()
 declare -a DONE=()
 RLANG=en
 # Templates in task order (task2 before task10).
-for tpl in $(printf '%s\n' "$TEMPLATES"/*.md | sort -V); do
+# (An array: the kit's path may hold spaces.)
+mapfile -t templates < <(printf '%s\n' "$TEMPLATES"/*.md | sort -V)
+for tpl in "${templates[@]}"; do
 	base=${tpl##*/}
 	[ "$base" = README.md ] && continue
 	task=${base%%.*}
