@@ -273,13 +273,14 @@ real_ifname() {
 # bridge, FRAG_OR_WHOLE: on docker only, the whole datagram too, since
 # docker's host bridge (br_netfilter with conntrack) reassembles fragments
 # before a capture on it sees them, and fragments them again towards V.
-# (Used by the checks that source this file.)
+# (Used by the checks that source this file, not exported to what they run.)
 FRAG_LATER='ip[6:2] & 0x1fff != 0'
+# shellcheck disable=SC2034
 FRAG_OR_WHOLE=$FRAG_LATER
 if [ "${LAB_BACKEND:-netns}" = docker ]; then
+	# shellcheck disable=SC2034
 	FRAG_OR_WHOLE="($FRAG_LATER or ip[2:2] > 1500)"
 fi
-export FRAG_LATER FRAG_OR_WHOLE
 
 # capture_start NAME HOST:IF...: one pcap-capture for all the interfaces,
 # writing $OUT/NAME-HOST-IF.pcap; returns once every interface is open.
