@@ -10,7 +10,8 @@
 # (its BEGIN and END markers and everything between) replaced by the body
 # that `index` names for it. An OVERRIDE index (same format, bodies beside
 # it: grading/alt-student/bugs/) replaces the entries it names, for a
-# student who got one region wrong.
+# student who got one region wrong; its body is a whole file, or a patch
+# (NAME.patch) of the base body it replaces.
 #
 # Fails, and says which, when a region of the kit has no body, when an
 # index line names a region (or a file) that no longer exists, or when one
@@ -29,7 +30,7 @@ die() { echo "assemble: $*" >&2; exit 1; }
 # The entries: "FILE<TAB>SUBSTRING<TAB>/abs/body", base first, overrides
 # after; an override replaces the base line with the same FILE and SUBSTRING.
 entries=$(mktemp)
-trap 'rm -f "$entries" "$entries".*' EXIT
+trap 'rm -rf "$entries" "$entries".*' EXIT
 load() {        # INDEX
 	local dir n=0 f s b
 	dir=$(cd "$(dirname "$1")" && pwd)
@@ -46,8 +47,27 @@ load() {        # INDEX
 }
 load "$here/index" >"$entries.base"
 : >"$entries.over"
+# An override's body may be a patch (BODY.patch, `diff -u` of the base
+# body it replaces): the bug is then written once, as what it changes.
+mkdir "$entries.d"
+npatch=0
 for o in "$@"; do
-	load "$o" >>"$entries.over"
+	load "$o" >"$entries.o"
+	while IFS=$'\t' read -r f s b; do
+		case $b in
+		*.patch)
+			command -v patch >/dev/null ||
+				die "$o: needs patch(1) for ${b##*/} (apt-get install patch)"
+			base=$(awk -F'\t' -v f="$f" -v s="$s" '$1 == f && $2 == s { print $3 }' "$entries.base")
+			[ -n "$base" ] || die "$o: ${b##*/} patches no base entry ($f: $s)"
+			npatch=$((npatch + 1))
+			patch -s -f -o "$entries.d/$npatch" "$base" "$b" >"$entries.d/$npatch.log" 2>&1 ||
+				die "$o: ${b##*/} does not apply to ${base##*/}: $(head -3 "$entries.d/$npatch.log")"
+			b=$entries.d/$npatch
+			;;
+		esac
+		printf '%s\t%s\t%s\n' "$f" "$s" "$b"
+	done <"$entries.o" >>"$entries.over"
 done
 awk -F'\t' -v overfile="$entries.over" '
 	BEGIN { while ((getline l < overfile) > 0) { split(l, p, "\t"); over[p[1] FS p[2]] = l } }

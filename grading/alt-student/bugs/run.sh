@@ -1,6 +1,7 @@
 #!/bin/bash
 # run.sh - the bug probe: the alt student with one classic bug each
-# (bugs/NAME.index overrides one region of ../index), each graded on its
+# (bugs/NAME.index overrides one region of ../index with NAME.patch, the
+# bug written as a diff of the base body), each graded on its
 # own task only. Not part of make check: a probe of the checks, written
 # without looking at tests/mutants, to see which bugs the grade misses.
 #
