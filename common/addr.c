@@ -14,15 +14,22 @@
 
 #include "vpnlab.h"
 
-static int
+/*
+ * The one parser of whole numbers in options and config files (ports,
+ * counts, seconds): decimal digits only. strtol alone would take " 80",
+ * "+80" and "-0"; a value written so is a mistake to report, not to guess.
+ */
+int
 parse_number(const char *s, long min, long max, long *out)
 {
 	char *end;
 	long v;
 
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
+	if (errno || *end != '\0' || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;

@@ -179,6 +179,10 @@ int addr_parse_prefix(const char *s, struct in_addr *addr, int *prefixlen);
 /* "10.9.0.11" or "10.9.0.11:9090" (port optional: default_port). */
 int addr_parse_endpoint(const char *s, uint16_t default_port,
                         struct sockaddr_in *out);
+/* A whole number from min to max written in decimal digits only (no sign,
+ * no space, nothing after): 0, or -1 (no message: the caller names the
+ * option and what it expects). */
+int parse_number(const char *s, long min, long max, long *out);
 /* "9090" -> 9090: a whole number from 1 to 65535, or -1 with a message. */
 int addr_parse_port(const char *s, uint16_t *port);
 /*

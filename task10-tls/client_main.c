@@ -116,8 +116,7 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
           const char *arg, const char *what)
 {
 	static char host[256];
-	char *end;
-	unsigned long v;
+	long v;
 
 	switch (c) {
 	case 's':
@@ -143,8 +142,7 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 	case 'n': o->reconnect = false; break;
 	case 'N': o->no_dns = true; break;
 	case 'b':
-		v = strtoul(arg, &end, 10);
-		if (*arg == '\0' || *end != '\0' || v < 1 || v > 3600)
+		if (parse_number(arg, 1, 3600, &v) == -1)
 			fatalx("%s: '%s' is not a number of seconds from 1 to 3600",
 			       what, arg);
 		o->max_backoff = (unsigned)v;

@@ -113,10 +113,9 @@ usage(FILE *f)
 static unsigned
 parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
+	long v;
 
-	if (*s == '\0' || *end != '\0' || v < min || v > max)
+	if (parse_number(s, min, max, &v) == -1)
 		fatalx("%s: '%s' is not a number from %u to %u", what, s, min, max);
 	return (unsigned)v;
 }
