@@ -4,7 +4,7 @@
  *
  * Changing the resolver takes root (systemd-resolved's D-Bus API, the
  * resolvconf tool, /etc/resolv.conf), which the client gives up after
- * set-up. So a keeper is forked first, before the password is read or a
+ * set-up. So a keeper is forked first (roothelper.c), before the password is read or a
  * key or socket exists, holding nothing but the read end of a pipe. The
  * client sends it a request (struct dns_req, one atomic pipe write) after
  * each CONFIG; the keeper checks it as if it came from a stranger, and
@@ -24,21 +24,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "minivpn.h"
 
 #define RESOLV_CONF     "/etc/resolv.conf"
 #define RESOLV_CONF_MAX 65536
-
-extern char **environ;
 
 struct dns_req {
 	char           ifname[IFNAMSIZ];
@@ -60,45 +55,7 @@ struct keeper {
 static int
 run(char *const argv[], const char *input)
 {
-	posix_spawn_file_actions_t fa;
-	int p[2] = { -1, -1 }, st, err;
-	pid_t pid;
-
-	/* A program gone early must be an error here, not a SIGPIPE. */
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
-	    (input != NULL && pipe2(p, O_CLOEXEC) == -1)) {
-		log_warn("dns: pipe");
-		return -1;
-	}
-	if ((err = posix_spawn_file_actions_init(&fa)) == 0) {
-		if (input != NULL)
-			err = posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
-		if (err == 0)
-			err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	if (input != NULL) {
-		close(p[0]);
-		if (err == 0 && write(p[1], input, strlen(input)) < 0)
-			log_warn("dns: writing to %s", argv[0]);
-		close(p[1]);
-	}
-	if (err != 0) {
-		errno = err;
-		log_warn("dns: running %s", argv[0]);
-		return -1;
-	}
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR) {
-			log_warn("dns: waitpid(%s)", argv[0]);
-			return -1;
-		}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		log_warnx("dns: %s %s failed (exit %d)", argv[0], argv[1],
-		          WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-		return -1;
-	}
-	return 0;
+	return roothelper_run(argv, input, "dns");
 }
 
 /* True when prog is an executable file in a directory of PATH. */
@@ -298,16 +255,14 @@ req_valid(struct dns_req *r)
 	return n < sizeof(r->search) && config_search_valid(r->search, n);
 }
 
-static noreturn void
-keeper(int fd)
+static void
+keeper(int fd, void *arg)
 {
 	struct keeper k = { .method = DNS_NONE };
 	struct dns_req r;
 	ssize_t got;
 
-	if (signal(SIGTERM, SIG_IGN) == SIG_ERR || signal(SIGINT, SIG_IGN) == SIG_ERR ||
-	    signal(SIGHUP, SIG_IGN) == SIG_ERR)
-		log_warn("dns keeper: ignoring the stop signals");
+	(void)arg;
 	for (;;) {
 		got = read(fd, &r, sizeof(r));
 		if (got == -1 && errno == EINTR)
@@ -331,27 +286,7 @@ keeper(int fd)
 int
 dnsconf_start(void)
 {
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		log_warn("dns: pipe");
-		return -1;
-	}
-	pid = fork();
-	if (pid == -1) {
-		log_warn("dns: fork");
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(p[0], 3) == -1 || close_range(4, ~0u, 0) == -1)
-			_exit(1);
-		keeper(3);
-	}
-	close(p[0]);
-	return p[1];
+	return roothelper_start("minivpn-dns", ROOTHELPER_PIPE, keeper, NULL);
 }
 
 int

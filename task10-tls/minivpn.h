@@ -279,6 +279,19 @@ int shadowfile_check(const char *path);
 int shadowfile_edit(const char *path, enum shadow_op op, const char *user,
                     const char *hash);
 
+/* ---- roothelper.c: the keepers nat.c, roam.c and dnsconf.c fork ------------------ */
+
+enum { ROOTHELPER_PIPE, ROOTHELPER_SEQPACKET };
+typedef void roothelper_fn(int fd, void *arg);   /* should not return */
+/* Forks a keeper that runs fn(3, arg) with its end of a pipe (it reads) or
+ * SOCK_SEQPACKET pair at fd 3 (close-on-exec), nothing else above stdio,
+ * SIGTERM/SIGINT/SIGHUP ignored; returns the caller's end, or -1. */
+int roothelper_start(const char *name, int kind, roothelper_fn *fn, void *arg);
+/* Runs argv (argv[0] looked up in PATH) with input on its stdin (if not
+ * NULL) and only stdio open; 0 when it exits 0, else -1 with a message
+ * that starts with what. */
+int roothelper_run(char *const argv[], const char *input, const char *what);
+
 /* ---- nat.c: --nat IFACE, the server's own nftables table ------------------------- */
 
 /* Sets the table up and forks its keeper; returns the fd whose closing

@@ -9,7 +9,7 @@
  * route (which may still be there while the other server finishes its
  * drain, or come back when it restarts), for as long as it is logged in
  * here. Routes need CAP_NET_ADMIN, which the server gives up after
- * set-up: a keeper forked before any key or socket exists adds and
+ * set-up: a keeper (roothelper.c) forked before any key or socket exists adds and
  * removes them on the server's request, over a SOCK_SEQPACKET pair:
  *
  *   request:  op (u8: 'T' the TUN's name, once; 'A' add; 'D' delete)
@@ -24,10 +24,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -47,21 +45,22 @@ in_prefix(uint32_t h, uint32_t net, int prefixlen)
 	return (h & mask) == (net & mask);
 }
 
-static noreturn void
-keeper(int fd, uint32_t all_net, int all_prefix, uint32_t own_net,
-       int own_prefix)
+struct roam_keeper {
+	uint32_t all_net, own_net;
+	int      all_prefix, own_prefix;
+};
+
+static void
+keeper(int fd, void *arg)
 {
+	const struct roam_keeper *rk = arg;
+	uint32_t all_net = rk->all_net, own_net = rk->own_net;
+	int all_prefix = rk->all_prefix, own_prefix = rk->own_prefix;
 	struct roam_req rq;
 	char ifname[IFNAMSIZ] = "", a[INET_ADDRSTRLEN];
 	ssize_t n;
 	uint32_t h;
 
-	(void)prctl(PR_SET_NAME, "minivpn-roam");
-	/* The group's SIGINT/SIGHUP are the server's to act on; this ends
-	 * when its socket closes. */
-	if (signal(SIGINT, SIG_IGN) == SIG_ERR || signal(SIGHUP, SIG_IGN) == SIG_ERR ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		_exit(1);
 	for (;;) {
 		n = recv(fd, &rq, sizeof(rq), 0);
 		if (n == -1 && errno == EINTR)
@@ -94,32 +93,19 @@ int
 roam_start(struct in_addr all_net, int all_prefix, struct in_addr own_net,
            int own_prefix)
 {
-	int sv[2];
-	pid_t pid;
+	struct roam_keeper rk = {
+		.all_net = ntohl(all_net.s_addr), .all_prefix = all_prefix,
+		.own_net = ntohl(own_net.s_addr), .own_prefix = own_prefix,
+	};
+	int fd = roothelper_start("minivpn-roam", ROOTHELPER_SEQPACKET, keeper, &rk);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("roam: socketpair");
+	if (fd == -1)
+		return -1;
+	if (fd_nonblock(fd) == -1) {
+		close(fd);
 		return -1;
 	}
-	pid = fork();
-	if (pid == -1) {
-		log_warn("roam: fork");
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(sv[1], 3) == -1 || close_range(4, ~0u, 0) == -1)
-			_exit(1);
-		keeper(3, ntohl(all_net.s_addr), all_prefix, ntohl(own_net.s_addr),
-		       own_prefix);
-	}
-	close(sv[1]);
-	if (fd_nonblock(sv[0]) == -1) {
-		close(sv[0]);
-		return -1;
-	}
-	return sv[0];
+	return fd;
 }
 
 /* op 'T' (ifname), 'A' or 'D' (addr). */
