@@ -57,7 +57,12 @@ roothelper_start(const char *name, int kind, roothelper_fn *fn, void *arg)
 		return -1;
 	}
 	if (pid == 0) {
-		if (dup2(theirs, 3) == -1 || close_range(4, ~0u, 0) == -1)
+		/* dup2 clears FD_CLOEXEC on fd 3 (and does nothing when theirs
+		 * is 3 already): set it again, so that what the keeper runs
+		 * does not inherit the keeper's end. */
+		if ((theirs != 3 && dup2(theirs, 3) == -1) ||
+		    fcntl(3, F_SETFD, FD_CLOEXEC) == -1 ||
+		    close_range(4, ~0u, 0) == -1)
 			_exit(1);
 		(void)prctl(PR_SET_NAME, name);
 		/* The group's signals are the program's to act on; the keeper
@@ -93,6 +98,9 @@ roothelper_run(char *const argv[], const char *input, const char *what)
 	if ((err = posix_spawn_file_actions_init(&fa)) == 0) {
 		if (input != NULL)
 			err = posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+		/* Only stdio: nothing the caller holds, CLOEXEC or not. */
+		if (err == 0)
+			err = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 		if (err == 0)
 			err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 		posix_spawn_file_actions_destroy(&fa);
