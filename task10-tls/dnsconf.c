@@ -18,6 +18,12 @@
  *                      bind mount or a symlink), the old text kept in
  *                      memory and written back
  *
+ * In a network namespace other than pid 1's (ip netns exec, a lab),
+ * resolved and resolvconf are the host's: only /etc/resolv.conf is used,
+ * and only when it is this namespace's own (a mount point, as ip netns
+ * exec binds /etc/netns/NAME/resolv.conf); otherwise nothing is changed
+ * and the client says why.
+ *
  * When the client exits, however it exits, the pipe closes and the keeper
  * undoes what it did. Programs run with an argument vector, never a shell.
  */
@@ -78,11 +84,63 @@ in_path(const char *prog)
 	return false;
 }
 
+/*
+ * Whether this process is in the machine's first network namespace, pid
+ * 1's. systemd-resolved and resolvconf serve that one only: resolvectl
+ * reaches the host's resolved over D-Bus from any namespace (and our
+ * interface's index names another interface there), resolvconf writes
+ * under /run, which the host shares. Not knowing (pid 1's namespace
+ * unreadable, as in a user namespace) counts as elsewhere.
+ */
+static bool
+in_initial_netns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/net", &self) == -1 ||
+	    stat("/proc/1/ns/net", &init) == -1)
+		return false;
+	return self.st_dev == init.st_dev && self.st_ino == init.st_ino;
+}
+
+/* True when RESOLV_CONF is a mount point: `ip netns exec NAME` binds
+ * /etc/netns/NAME/resolv.conf there, the lab its host's copy. */
+static bool
+resolv_conf_bound(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], mp[4096];
+	bool bound = false;
+
+	if (f == NULL) {
+		log_warn("dns: reading /proc/self/mountinfo");
+		return false;
+	}
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 &&
+		    strcmp(mp, RESOLV_CONF) == 0)
+			bound = true;
+	fclose(f);
+	return bound;
+}
+
+/* Outside the first network namespace, only a resolv.conf of this
+ * namespace's own is changed; else nothing (DNS_NONE). */
 static enum dns_method
 pick_method(void)
 {
 	struct stat st;
 
+	if (!in_initial_netns()) {
+		if (resolv_conf_bound())
+			return DNS_FILE;
+		log_warnx("dns: this client is in a network namespace of its own "
+		          "whose %s is the machine's: pushed DNS not applied, so "
+		          "as not to change the machine's resolver (create "
+		          "/etc/netns/NAME/resolv.conf for `ip netns exec NAME`, "
+		          "or use --no-dns)", RESOLV_CONF);
+		return DNS_NONE;
+	}
 	if (in_path("resolvectl") && stat("/run/systemd/resolve", &st) == 0)
 		return DNS_RESOLVED;
 	if (in_path("resolvconf"))
@@ -175,6 +233,8 @@ apply(struct keeper *k, const struct dns_req *r)
 
 	resolv_text(r, text, sizeof(text));
 	switch (m) {
+	case DNS_NONE:
+		return -1;
 	case DNS_RESOLVED:
 		argv[0] = "resolvectl", argv[1] = "dns", argv[2] = (char *)r->ifname;
 		for (n = 0; n < r->ndns; n++)
