@@ -417,3 +417,25 @@ expect_idle_cpu() {
 		fi
 	done
 }
+
+# lab_ipv6_up: IPv6 on the intranet, for the one check that needs it (the
+# lab starts without it: lab.sh). Only the server's eth1 and V's eth0 get
+# v6 (addresses from topology.sh, nodad; no router solicitations, no RA),
+# the server forwards v6 and V routes TLS_POOL6 via SERVER_INT6. Every
+# other interface and namespace keeps IPv6 off. 1 and a note on failure.
+lab_ipv6_up() {
+	local h ifn addr log=$OUT/lab-ipv6.log
+	[ -d /proc/sys/net/ipv6 ] || { note "no IPv6 in this kernel (ipv6.disable=1?)"; return 1; }
+	for h in server:eth1 v:eth0; do
+		IFS=: read -r h ifn <<<"$h"
+		addr=$([ "$h" = server ] && echo "$SERVER_INT6" || echo "$V6")
+		{ lab_exec "$h" sysctl -qw "net.ipv6.conf.$ifn.accept_ra=0" \
+			"net.ipv6.conf.$ifn.router_solicitations=0" "net.ipv6.conf.$ifn.dad_transmits=0" \
+			"net.ipv6.conf.$ifn.disable_ipv6=0" &&
+		  lab_exec "$h" ip -6 addr add "$addr/64" dev "$ifn" nodad; } >>"$log" 2>&1 ||
+			{ note "lab_ipv6_up: $h $ifn: $(tail -1 "$log")"; return 1; }
+	done
+	{ lab_exec server sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+	  lab_exec v ip -6 route add "$TLS_POOL6" via "$SERVER_INT6" dev eth0; } >>"$log" 2>&1 ||
+		{ note "lab_ipv6_up: $(tail -1 "$log")"; return 1; }
+}

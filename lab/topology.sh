@@ -53,6 +53,15 @@ TLS_PORT=4433
 TLS_NAME=vpnlabserver.com       # the server's name in its certificate
 TLS_POOL=192.168.53.0/24
 TLS_TUN_SERVER=192.168.53.1     # the pool's first address: the server's
+# IPv6 inside the TLS tunnel (minivpn-server --pool6/--route6). A client's
+# v6 address is the pool6 prefix plus the host offset of its v4 address
+# (192.168.53.23 -> fd00:53::17). Off in the lab by default (lab.sh);
+# lab/check.sh's lab_ipv6_up turns it on for the check that needs it.
+TLS_POOL6=fd00:53::/64
+TLS_TUN_SERVER6=fd00:53::1      # the pool6's first address: the server's
+INTRANET6=fd00:60::/64
+SERVER_INT6=fd00:60::11         # the server on the intranet (V's v6 gateway)
+V6=fd00:60::5
 
 LINE_PORT=23                    # V's telnet-like line service
 

@@ -104,5 +104,14 @@ defaults tap-arp "default $TUN_U/$TUN_PLEN"
 defaults minivpn-server "0.0.0.0:$TLS_PORT" "$TLS_POOL" "$INTRANET"
 defaults minivpn-client "port $TLS_PORT"
 
+# ---- the v6 plan: each address in its prefix, all distinct -------------------------
+in64() { [ "${2%%::/64}::" = "${1%:*}:" ]; }   # ADDR PREFIX::/64 (a ::N address)
+if in64 "$TLS_TUN_SERVER6" "$TLS_POOL6" && in64 "$V6" "$INTRANET6" && in64 "$SERVER_INT6" "$INTRANET6" &&
+   [ "$TLS_POOL6" != "$INTRANET6" ] && [ "$V6" != "$SERVER_INT6" ]; then
+	pass "v6: $TLS_TUN_SERVER6 in $TLS_POOL6; $V6, $SERVER_INT6 in $INTRANET6; all distinct"
+else
+	fail "v6: TLS_TUN_SERVER6=$TLS_TUN_SERVER6 (in TLS_POOL6=$TLS_POOL6?), V6=$V6 and SERVER_INT6=$SERVER_INT6 (in INTRANET6=$INTRANET6? distinct?)"
+fi
+
 echo "topology: $np passed, $nf failed"
 [ "$nf" = 0 ]
