@@ -158,6 +158,12 @@ unsigned vnet_segment(uint8_t *pkt, size_t len, const struct vnet_gso *g,
                       void (*emit)(void *arg, const uint8_t *p, size_t n),
                       void *arg);
 uint16_t ipv4_hdr_csum(const uint8_t *ip, size_t ihl);
+/* An IPv6 packet of len bytes read from a vnet TUN after hdr (IPv6 is
+ * never a superpacket: TSO6 and USO stay off while IPv6 is carried): its
+ * partial TCP or UDP checksum, if the header says so, is completed in
+ * place. Returns 0, or -1 with *why set. */
+int vnet_finish6(const uint8_t *hdr, uint8_t *pkt, size_t len,
+                 const char **why);
 /* ---- netlink.c: addresses, links and routes over rtnetlink (task 2.b) --- */
 
 int nl_link_up(const char *ifname, int mtu);        /* mtu 0: keep */
@@ -225,6 +231,19 @@ struct ipv4_hdr_info {
 int ipv4_parse(const uint8_t *buf, size_t len, struct ipv4_hdr_info *ip,
                const char **why);
 bool ipv4_is_fragment(const struct ipv4_hdr_info *ip);   /* MF or offset != 0 */
+
+struct ipv6_hdr_info {
+	uint8_t  version, tclass, next, hlim;   /* next: the Next Header field */
+	uint32_t flow;
+	uint16_t payload_len;
+	size_t   total_len;             /* 40 + payload_len */
+	struct in6_addr src, dst;
+	const uint8_t *payload;         /* points into the caller's buffer */
+};
+/* The fixed header of an IPv6 packet in len bytes (more may follow: junk
+ * past total_len). No jumbograms (payload length 0 with a payload). */
+int ipv6_parse(const uint8_t *buf, size_t len, struct ipv6_hdr_info *ip,
+               const char **why);
 
 struct icmp_info {
 	uint8_t  type, code;

@@ -105,6 +105,29 @@ int    config_parse(const uint8_t *p, size_t len, struct vpn_config *cfg,
                     const char **why);
 bool   config_routes_cover(const struct vpn_config *cfg, struct in_addr addr);
 
+/* ---- config6msg.c: the CONFIG6 message (IPv6 in the tunnel) ------------ */
+
+struct vpn_route6 {
+	struct in6_addr dst;
+	int prefixlen;
+};
+struct vpn_config6 {
+	struct in6_addr addr, server;   /* client's and server's tunnel address */
+	int      prefixlen;              /* of both: the pool6 */
+	unsigned nroutes;
+	struct vpn_route6 routes[CONFIG6_ROUTES_MAX];
+};
+size_t config6_encode(const struct vpn_config6 *cfg, uint8_t *out);
+int    config6_parse(const uint8_t *p, size_t len, struct vpn_config6 *cfg,
+                     const char **why);
+/* The pool6 address whose host part is offset (net's host bits ignored). */
+struct in6_addr pool6_addr(const struct in6_addr *net, int prefixlen,
+                           uint32_t offset);
+/* a's host part in net/prefixlen: 0 and *offset, or -1 when a is not in
+ * it or its host part does not fit 32 bits. */
+int    pool6_offset(const struct in6_addr *net, int prefixlen,
+                    const struct in6_addr *a, uint32_t *offset);
+
 /* ---- pool.c: the tunnel address pool --------------------------------------- */
 
 #define POOL_PREFIX_MIN 20    /* at most 4096 addresses */

@@ -33,6 +33,9 @@ enum frame_type {
 	FRAME_ERROR     = 5,   /* both ways: code + reason, sender then closes */
 	FRAME_OFFLOAD   = 6,   /* both ways, once: offloads asked for / granted */
 	FRAME_GSO       = 7,   /* both ways once granted: one superpacket */
+	FRAME_CONFIG6   = 8,   /* client asks (empty) after CONFIG, server
+	                          answers once: empty = no IPv6 here, else
+	                          CONFIG6; then DATA may carry IPv6 both ways */
 };
 
 /* ---- AUTH payload: version, user_len, pass_len, 0, want_addr, user, pass */
@@ -52,6 +55,20 @@ enum frame_type {
 #define CONFIG_SEARCH_MAX   128       /* space-separated domains */
 #define CONFIG_LEN_MAX      (CONFIG_FIXED_LEN + CONFIG_ROUTES_MAX * CONFIG_ROUTE_LEN + \
                              CONFIG_DNS_HDR + CONFIG_DNS_MAX * 4 + CONFIG_SEARCH_MAX)
+
+/* ---- IPv6 (an extension: a client that never asks gets only IPv4).
+ * CONFIG6 payload: version, prefix length, route count, 0, the client's
+ * address (16), the server's (16), then per route: destination (16),
+ * prefix length, 3 bytes 0 (config6msg.c). The client's IPv6 address is
+ * the pool6 network plus its IPv4 address's offset in the IPv4 pool. */
+#define CONFIG6_VERSION     1
+#define CONFIG6_FIXED_LEN   36
+#define CONFIG6_ROUTE_LEN   20
+#define CONFIG6_ROUTES_MAX  16
+#define CONFIG6_LEN_MAX     (CONFIG6_FIXED_LEN + CONFIG6_ROUTES_MAX * CONFIG6_ROUTE_LEN)
+#define POOL6_PREFIX_MIN    64        /* --pool6: /64 ... /120 */
+#define POOL6_PREFIX_MAX    120
+#define DATA6_LEN_MIN       40        /* an IPv6 header */
 
 /* ---- DATA payload: one IPv4 packet, at most the pushed MTU ---- */
 #define VPN_MTU_DEFAULT     1500
