@@ -62,6 +62,34 @@ addr_parse_prefix(const char *s, struct in_addr *addr, int *prefixlen)
 	return 0;
 }
 
+/* The IPv6 form: "fd00:53::/64". */
+int
+addr_parse_prefix6(const char *s, struct in6_addr *addr, int *prefixlen)
+{
+	char buf[INET6_ADDRSTRLEN + 5];
+	char *slash;
+	long len;
+
+	if (strlen(s) >= sizeof(buf)) {
+		log_warnx("\"%s\" is not an address/prefix such as fd00:53::/64", s);
+		return -1;
+	}
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash || parse_number(slash + 1, 0, 128, &len) == -1) {
+		log_warnx("\"%s\": expected ADDRESS/PREFIXLEN such as "
+		          "fd00:53::/64", s);
+		return -1;
+	}
+	*slash = '\0';
+	if (inet_pton(AF_INET6, buf, addr) != 1) {
+		log_warnx("\"%s\": \"%s\" is not an IPv6 address", s, buf);
+		return -1;
+	}
+	*prefixlen = (int)len;
+	return 0;
+}
+
 int
 addr_parse_endpoint(const char *s, uint16_t default_port, struct sockaddr_in *out)
 {

@@ -107,17 +107,23 @@ tun_open_vnet(const char *name, char ifname[IFNAMSIZ])
 
 /*
  * Lets the kernel hand over (and take) superpackets: checksum offload and
- * TCP segmentation always, UDP segmentation where the kernel has it (6.2
- * and later). Returns the VNET_OFF_* bits in force, or -1.
+ * TCP segmentation of IPv4 always, UDP segmentation where the kernel has
+ * it (6.2 and later) unless IPv6 is carried too (ipv6). Returns the
+ * VNET_OFF_* bits in force, or -1.
  */
 int
-tun_set_offload(int fd, bool on)
+tun_set_offload(int fd, bool on, bool ipv6)
 {
-	unsigned long tcp = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+	unsigned long tcp = TUN_F_CSUM | TUN_F_TSO4;
 
 	if (!on)
 		return ioctl(fd, TUNSETOFFLOAD, 0UL) == -1 ? -1 : 0;
-	if (ioctl(fd, TUNSETOFFLOAD, tcp | TUN_F_USO4 | TUN_F_USO6) == 0)
+	/* IPv6 superpackets are never asked for (no TSO6): IPv6 is carried
+	 * packet by packet. UDP segmentation comes for both families or
+	 * neither (the kernel's rule), so not at all when IPv6 is carried. */
+	if (ipv6 && ioctl(fd, TUNSETOFFLOAD, tcp) == 0)
+		return VNET_OFF_TCP4;
+	if (!ipv6 && ioctl(fd, TUNSETOFFLOAD, tcp | TUN_F_USO4 | TUN_F_USO6) == 0)
 		return VNET_OFF_TCP4 | VNET_OFF_UDP4;
 	if (errno == EINVAL && ioctl(fd, TUNSETOFFLOAD, tcp) == 0)
 		return VNET_OFF_TCP4;

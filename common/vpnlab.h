@@ -145,7 +145,7 @@ struct vnet_gso {
 };
 /* Nonblocking TUN with IFF_VNET_HDR (offloads off until tun_set_offload). */
 int tun_open_vnet(const char *name, char ifname[IFNAMSIZ]);
-int tun_set_offload(int fd, bool on);  /* VNET_OFF_* in force, or -1 */
+int tun_set_offload(int fd, bool on, bool ipv6);  /* VNET_OFF_*, or -1 */
 int vnet_check(struct vnet_gso *g, const uint8_t *pkt, size_t len,
                size_t mtu, const char **why);
 int vnet_from_kernel(const uint8_t *hdr, const uint8_t *pkt, size_t len,
@@ -177,11 +177,17 @@ int nl_route_del(struct in_addr dst, int prefixlen, const struct in_addr *gw,
                  const char *ifname);
 /* The route to dst now: gateway (0 when on-link), interface (IFNAMSIZ). */
 int nl_route_get(struct in_addr dst, struct in_addr *gw, char *ifname);
+/* IPv6 (minivpn): addresses without DAD, routes out of ifname. */
+int nl_addr6_add(const char *ifname, const struct in6_addr *addr, int prefixlen);
+int nl_addr6_del(const char *ifname, const struct in6_addr *addr, int prefixlen);
+int nl_route6_add(const struct in6_addr *dst, int prefixlen, const char *ifname);
+int nl_route6_del(const struct in6_addr *dst, int prefixlen, const char *ifname);
 
 /* ---- addr.c: parsing addresses and prefixes ----------------------------- */
 
 /* "192.168.53.99/24" -> addr, prefixlen. Returns 0, or -1 with a message. */
 int addr_parse_prefix(const char *s, struct in_addr *addr, int *prefixlen);
+int addr_parse_prefix6(const char *s, struct in6_addr *addr, int *prefixlen);
 /* "10.9.0.11" or "10.9.0.11:9090" (port optional: default_port). */
 int addr_parse_endpoint(const char *s, uint16_t default_port,
                         struct sockaddr_in *out);

@@ -184,6 +184,7 @@ on_config(struct client *c, const struct frame *f)
 	c->mtu = cfg.mtu;
 	c->state = CS_ACTIVE;
 	c->was_active = true;
+	client_ipv6_ask(c);
 	client_offload_ask(c);
 	ka_init(&c->ka, cfg.ka_interval, cfg.ka_timeout, now_ms());
 	return 0;
@@ -223,6 +224,11 @@ on_frame(struct client *c, const struct frame *f)
 		if (c->state != CS_ACTIVE || c->offload == 0)
 			break;
 		client_on_gso(c, f);
+		return -1;
+	case FRAME_CONFIG6:
+		if (c->state != CS_ACTIVE || !c->v6_asked)
+			break;
+		client_on_config6(c, f);
 		return -1;
 	}
 	log_warnx("protocol error: unexpected %s frame from the server",
@@ -437,6 +443,8 @@ run(struct client *c)
 				return (enum client_outcome)out;
 		if ((pfd[1].revents & POLLIN) && c->vnet)
 			client_read_tun_vnet(c);
+		else if ((pfd[1].revents & POLLIN) && c->v6)
+			client_read_tun6(c);
 		else if (pfd[1].revents & POLLIN)
 			read_tun(c);
 	}
@@ -467,9 +475,14 @@ client_connect(struct client *c)
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 
+		c->nc.has_outer6 = false;
 		if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0 &&
 		    ss.ss_family == AF_INET)
 			c->server_addr = ((struct sockaddr_in *)&ss)->sin_addr;
+		if (sl <= sizeof(ss) && ss.ss_family == AF_INET6) {
+			c->nc.outer6 = ((struct sockaddr_in6 *)&ss)->sin6_addr;
+			c->nc.has_outer6 = true;
+		}
 	}
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL) {
@@ -515,6 +528,7 @@ client_connect(struct client *c)
 	c->pkts_in = c->pkts_out = 0;
 	c->want_write = true;
 	client_offload_reset(c);
+	client_ipv6_reset(c);
 
 	out = run(c);
 

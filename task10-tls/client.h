@@ -22,6 +22,7 @@ struct client_opts {
 	bool        reconnect;
 	bool        no_dns;        /* --no-dns: pushed DNS not applied */
 	bool        offload;       /* --offload: ask for GSO frames */
+	bool        no_ipv6;       /* --no-ipv6: never ask for CONFIG6 */
 	unsigned    max_backoff;
 };
 
@@ -75,6 +76,9 @@ struct client {
 	unsigned       offload;       /* OFFLOAD_* granted: GSO frames */
 	uint8_t       *big;           /* a superpacket read from the TUN */
 	uint8_t       *scratch;       /* a segment cut from one */
+	/* IPv6 in the tunnel (client6.c) */
+	bool           v6_asked;      /* CONFIG6 asked, not answered yet */
+	bool           v6;            /* the server gave us IPv6 */
 };
 
 /* client.c */
@@ -89,5 +93,11 @@ void client_on_gso(struct client *c, const struct frame *f);
 ssize_t client_tun_write(struct client *c, const uint8_t *pkt, size_t len);
 void client_read_tun_vnet(struct client *c);
 size_t client_tun_room(const struct client *c);
+
+/* client6.c: IPv6 in the tunnel */
+void client_ipv6_reset(struct client *c);
+void client_ipv6_ask(struct client *c);
+void client_on_config6(struct client *c, const struct frame *f);
+void client_read_tun6(struct client *c);
 
 #endif /* MINIVPN_CLIENT_H */

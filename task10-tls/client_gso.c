@@ -33,8 +33,8 @@ client_tun_open_vnet(struct client *c)
 		return -1;
 	}
 	/* What the kernel takes, then off again until the server agrees. */
-	bits = tun_set_offload(c->tunfd, true);
-	if (bits == -1 || tun_set_offload(c->tunfd, false) == -1)
+	bits = tun_set_offload(c->tunfd, true, !c->opt->no_ipv6);
+	if (bits == -1 || tun_set_offload(c->tunfd, false, false) == -1)
 		return -1;
 	c->tun_bits = (unsigned)bits;
 	return 0;
@@ -45,7 +45,7 @@ void
 client_offload_reset(struct client *c)
 {
 	if (c->vnet && c->offload != 0)
-		(void)tun_set_offload(c->tunfd, false);
+		(void)tun_set_offload(c->tunfd, false, false);
 	c->offload = 0;
 	c->offload_asked = false;
 }
@@ -66,7 +66,8 @@ client_on_offload(struct client *c, const struct frame *f)
 	unsigned granted = offload_parse(f) & c->tun_bits;
 
 	c->offload_asked = false;   /* answered: a second one is an error */
-	if (granted != 0 && tun_set_offload(c->tunfd, true) == -1)
+	if (granted != 0 &&
+	    tun_set_offload(c->tunfd, true, !c->opt->no_ipv6) == -1)
 		granted = 0;
 	c->offload = granted;
 	log_info("offloads granted by the server: %s", offload_names(granted));
@@ -135,9 +136,24 @@ client_read_tun_vnet(struct client *c)
 				            strerror(errno));
 			return;
 		}
-		if (n < VNET_HDR_LEN + DATA_LEN_MIN || (c->big[0] >> 4) != 4)
-			continue;            /* IPv6 and such: this tunnel is IPv4 */
+		if (n < VNET_HDR_LEN + DATA_LEN_MIN)
+			continue;
 		len = (size_t)n - VNET_HDR_LEN;
+		if ((c->big[0] >> 4) == 6 && c->v6) {
+			/* IPv6 (client6.c): one packet, its checksum completed */
+			if (len > c->mtu)
+				log_limited(&c->lim, "%s: dropped an IPv6 packet of %zu "
+				            "bytes: larger than the MTU %u", c->nc.ifname,
+				            len, c->mtu);
+			else if (vnet_finish6(hdr, c->big, len, &why) == -1)
+				log_limited(&c->lim, "%s: dropped an IPv6 packet: %s",
+				            c->nc.ifname, why);
+			else if (frame_append(&c->tx, FRAME_DATA, c->big, len) == 0)
+				c->pkts_out++;
+			continue;
+		}
+		if ((c->big[0] >> 4) != 4)
+			continue;            /* not IPv4, nor IPv6 granted */
 		if (vnet_from_kernel(hdr, c->big, len, c->mtu, &g, &why) == -1) {
 			log_limited(&c->lim, "%s: dropped a packet: %s", c->nc.ifname, why);
 			continue;

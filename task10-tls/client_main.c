@@ -51,6 +51,8 @@ usage(FILE *f)
 "                      the server pushes (default: applied with\n"
 "                      systemd-resolved, resolvconf or /etc/resolv.conf,\n"
 "                      and undone at exit)\n"
+"  --no-ipv6           do not ask the server for IPv6 in the tunnel\n"
+"                      (default: asked for; used when it has --pool6)\n"
 "  --max-backoff S     longest wait between reconnects (default 30)\n"
 "  --syslog            log to syslog (facility daemon) instead of stderr;\n"
 "                      stderr lines carry a time stamp, except under\n"
@@ -88,6 +90,7 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "no-reconnect", no_argument, NULL, 'n' },
 	{ "no-dns", no_argument, NULL, 'N' },
+	{ "no-ipv6", no_argument, NULL, '6' },
 	{ "max-backoff", required_argument, NULL, 'b' },
 	{ "syslog", no_argument, NULL, 'S' },
 	{ "offload", no_argument, NULL, 'G' },
@@ -141,6 +144,7 @@ apply_opt(struct client_opts *o, struct invocation *inv, int c,
 	case 'u': o->run_as = arg; break;
 	case 'n': o->reconnect = false; break;
 	case 'N': o->no_dns = true; break;
+	case '6': o->no_ipv6 = true; break;
 	case 'b':
 		if (parse_number(arg, 1, 3600, &v) == -1)
 			fatalx("%s: '%s' is not a number of seconds from 1 to 3600",

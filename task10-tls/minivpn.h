@@ -289,9 +289,18 @@ struct netconf {
 	bool pinned;             /* a host route to pin_addr, ours, is set */
 	struct in_addr pin_addr, pin_gw;   /* via pin_gw (0: on-link) dev pin_if */
 	char pin_if[IFNAMSIZ];
+	/* IPv6 (netconf6.c) */
+	bool applied6;
+	struct vpn_config6 cfg6;       /* what is in the kernel now */
+	bool has_outer6;               /* the server is reached over IPv6 at */
+	struct in6_addr outer6;
 };
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
-void netconf_remove(struct netconf *nc);
+void netconf_remove(struct netconf *nc);   /* IPv6 too */
+/* netconf6.c: IPv6 on the TUN (sysctls), the CONFIG6 address and routes */
+int  tun_ipv6_enable(const char *ifname);
+int  netconf6_apply(struct netconf *nc, const struct vpn_config6 *cfg);
+void netconf6_remove(struct netconf *nc);
 
 /* ---- shadowfile.c: a shadow-format password file ------------------------------ */
 

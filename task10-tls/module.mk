@@ -9,12 +9,12 @@ PROGRAMS += minivpn-server minivpn-client minivpn-passwd minivpn-load
 minivpn-server_SRCS := $(T10_CORE) $(T10)/pool.c $(T10)/auth.c \
                        $(T10)/authproc.c $(T10)/throttle.c $(T10)/session.c \
                        $(T10)/shadowfile.c $(T10)/control.c $(T10)/nat.c \
-                       $(T10)/session_gso.c $(T10)/proxyproto.c $(T10)/drain.c \
+                       $(T10)/session_gso.c $(T10)/session6.c $(T10)/netconf6.c $(T10)/proxyproto.c $(T10)/drain.c \
                        $(T10)/authpam.c $(T10)/roam.c $(T10)/roothelper.c $(T10)/clientcert.c \
                        $(T10)/server.c $(T10)/sandbox.c $(T10)/server_main.c
 minivpn-server_LIBS := -lseccomp -lpam
-minivpn-client_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/netconf.c $(T10)/dnsconf.c $(T10)/roothelper.c \
-                       $(T10)/client.c $(T10)/client_gso.c $(T10)/client_main.c
+minivpn-client_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/netconf.c $(T10)/netconf6.c $(T10)/dnsconf.c $(T10)/roothelper.c \
+                       $(T10)/client.c $(T10)/client_gso.c $(T10)/client6.c $(T10)/client_main.c
 minivpn-passwd_SRCS := $(T10)/passwd_main.c $(T10)/shadowfile.c \
                        $(T10)/password.c $(T10)/authmsg.c $(T10)/privdrop.c \
                        $(T10)/frame.c

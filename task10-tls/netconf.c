@@ -141,6 +141,7 @@ bad:
 void
 netconf_remove(struct netconf *nc)
 {
+	netconf6_remove(nc);
 	if (!nc->applied)
 		return;
 	for (unsigned i = nc->cfg.nroutes; i-- > 0;)

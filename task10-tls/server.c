@@ -485,6 +485,43 @@ server_session(struct server *srv, uint32_t id)
 }
 
 /*
+ * The session an IPv6 packet from the TUN is for: the pool6 address of
+ * an IPv4 offset, held by a client that was given IPv6. NULL: nobody's
+ * (the kernel's own multicast, a client that left).
+ */
+static struct session *
+server_owner6(struct server *srv, const uint8_t *pkt, size_t len)
+{
+	struct ipv6_hdr_info ip;
+	struct in_addr a;
+	struct session *s;
+	const char *why;
+	uint32_t off;
+
+	if (!srv->has6 || len > srv->opt->mtu ||
+	    ipv6_parse(pkt, len, &ip, &why) == -1 || ip.total_len != len ||
+	    pool6_offset(&srv->cfg6.server, srv->cfg6.prefixlen, &ip.dst,
+	                 &off) == -1 || (off & ~srv->hostmask6) != 0)
+		return NULL;
+	a.s_addr = htonl((ntohl(srv->opt->pool_all_net.s_addr) &
+	                  ~srv->hostmask6) | off);
+	s = pool_owner(&srv->pool, a);
+	return s != NULL && s->state == SS_ACTIVE && s->v6 ? s : NULL;
+}
+
+/* One IPv6 packet from the TUN to its client as a DATA frame. */
+static void
+server_tun_v6(struct server *srv, const uint8_t *pkt, size_t len)
+{
+	struct session *s = server_owner6(srv, pkt, len);
+
+	if (s != NULL && session_queue_packet(s, pkt, len) && !s->dirty) {
+		s->dirty = true;
+		srv->dirty[srv->ndirty++] = s;
+	}
+}
+
+/*
  * One packet from a vnet TUN (--offload), maybe a superpacket, to the
  * session that owns its destination: whole as a GSO frame if the client
  * asked for offloads, else cut into DATA frames. -1 when the TUN is empty.
@@ -511,9 +548,20 @@ server_tun_super(struct server *srv)
 			            strerror(errno));
 		return -1;
 	}
-	if (n < VNET_HDR_LEN + DATA_LEN_MIN || (srv->big[0] >> 4) != 4)
-		return 0;                    /* not IPv4 */
+	if (n < VNET_HDR_LEN + DATA_LEN_MIN)
+		return 0;
 	len = (size_t)n - VNET_HDR_LEN;
+	if ((srv->big[0] >> 4) == 6 && srv->has6) {
+		/* Never a superpacket (no TSO6); its checksum may be partial. */
+		if (vnet_finish6(hdr, srv->big, len, &why) == -1)
+			log_limited(&srv->lim_tun, "%s: dropped an IPv6 packet: %s",
+			            srv->tunname, why);
+		else
+			server_tun_v6(srv, srv->big, len);
+		return 0;
+	}
+	if ((srv->big[0] >> 4) != 4)
+		return 0;                    /* not IPv4 */
 	if (vnet_from_kernel(hdr, srv->big, len, srv->opt->mtu, &g, &why) == -1) {
 		log_limited(&srv->lim_tun, "%s: dropped a packet: %s", srv->tunname,
 		            why);
@@ -555,6 +603,10 @@ server_tun_read(struct server *srv)
 				log_limited(&srv->lim_tun, "reading %s: %s",
 				            srv->tunname, strerror(errno));
 			break;
+		}
+		if (n >= DATA6_LEN_MIN && (srv->pkt[0] >> 4) == 6) {
+			server_tun_v6(srv, srv->pkt, (size_t)n);
+			continue;
 		}
 		if (n < DATA_LEN_MIN || (srv->pkt[0] >> 4) != 4 ||
 		    (size_t)n > srv->opt->mtu)
@@ -724,6 +776,8 @@ server_run(struct server *srv)
 		.server_addr = pool_server_addr(&srv->pool),
 		.client_to_client = srv->opt->client_to_client,
 		.client_cert = srv->opt->client_ca != NULL,
+		.v6 = srv->has6 ? &srv->cfg6 : NULL,
+		.v6_hostmask = srv->hostmask6,
 	};
 	while (!server_stop_now(srv)) {
 		/* SIGHUP with --crl: reread it here, not in the handler. */

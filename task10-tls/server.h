@@ -38,6 +38,10 @@ struct server_opts {
 	const char *client_ca;        /* --client-ca FILE|DIR, or NULL */
 	const char *crl;              /* --crl FILE, or NULL */
 	bool cert_only;               /* --client-cert-only: no password */
+	struct in6_addr pool6;        /* --pool6: IPv6 in the tunnel */
+	int pool6_prefix;             /* 0: no IPv6 */
+	struct vpn_route6 routes6[CONFIG6_ROUTES_MAX];   /* --route6 */
+	unsigned nroutes6;
 };
 
 /* A login waiting for the password helper, in arrival order. */
@@ -63,6 +67,9 @@ struct server {
 	char            tunname[IFNAMSIZ];
 	SSL_CTX        *ctx;
 	struct pool     pool;
+	bool            has6;          /* --pool6: IPv6 in the tunnel */
+	struct vpn_config6 cfg6;       /* every CONFIG6 but the client's address */
+	uint32_t        hostmask6;     /* host part of the whole IPv4 pool */
 	struct throttle throttle;
 	struct session **sess;         /* max_conns slots */
 	unsigned        max_conns, nsess;

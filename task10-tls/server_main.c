@@ -40,6 +40,12 @@ usage(FILE *f)
 "                      address (default 192.168.53.0/24)\n"
 "  --route CIDR        route pushed to clients, repeatable (default\n"
 "                      192.168.60.0/24)\n"
+"  --pool6 CIDR        IPv6 in the tunnel too (e.g. fd00:53::/64, /64 to\n"
+"                      /120): a client's IPv6 address is this network\n"
+"                      plus its IPv4 address's offset in --pool, the\n"
+"                      server's likewise (needs IPv6 forwarding on)\n"
+"  --route6 CIDR       IPv6 route pushed to clients, repeatable (::/0: a\n"
+"                      full tunnel for IPv6)\n"
 "  --mtu N             tunnel MTU pushed to clients (default %d)\n"
 "  --shadow FILE       check passwords against this shadow-format file\n"
 "                      (default: the system's, via getspnam)\n"
@@ -121,7 +127,8 @@ parse_uint(const char *s, const char *what, unsigned min, unsigned max)
 }
 
 enum { OPT_PROXY = 1301, OPT_DRAIN_GRACE, OPT_POOL_SLICE, OPT_AUTH,
-       OPT_DRAIN, OPT_CLIENT_CA, OPT_CRL, OPT_CERT_ONLY };
+       OPT_DRAIN, OPT_CLIENT_CA, OPT_CRL, OPT_CERT_ONLY, OPT_POOL6,
+       OPT_ROUTE6 };
 
 static const struct option longopts[] = {
 	{ "cert", required_argument, NULL, 'c' },
@@ -130,6 +137,8 @@ static const struct option longopts[] = {
 	{ "tun", required_argument, NULL, 't' },
 	{ "pool", required_argument, NULL, 'p' },
 	{ "route", required_argument, NULL, 'r' },
+	{ "pool6", required_argument, NULL, OPT_POOL6 },
+	{ "route6", required_argument, NULL, OPT_ROUTE6 },
 	{ "mtu", required_argument, NULL, 'm' },
 	{ "shadow", required_argument, NULL, 's' },
 	{ "user", required_argument, NULL, 'u' },
@@ -163,7 +172,8 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char *const repeatable[] = { "route", "dns", "dns-search", NULL };
+static const char *const repeatable[] = { "route", "route6", "dns",
+                                          "dns-search", NULL };
 
 /* What the options say beyond struct server_opts. */
 struct invocation {
@@ -173,6 +183,7 @@ struct invocation {
 	const char *request;      /* --status, --disconnect: to the control socket */
 	char request_buf[64];
 	bool file_routes;         /* o->routes came from the config file */
+	bool file_routes6;        /* o->routes6 likewise */
 };
 
 /*
@@ -212,6 +223,36 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 			fatalx("%s: expected ADDR/PREFIX", what);
 		o->nroutes++;
 		break;
+	case OPT_POOL6:
+		if (addr_parse_prefix6(arg, &o->pool6, &o->pool6_prefix) == -1)
+			fatalx("%s: expected ADDR/PREFIX (IPv6)", what);
+		if (o->pool6_prefix < POOL6_PREFIX_MIN ||
+		    o->pool6_prefix > POOL6_PREFIX_MAX)
+			fatalx("%s: a prefix length from %d to %d", what,
+			       POOL6_PREFIX_MIN, POOL6_PREFIX_MAX);
+		break;
+	case OPT_ROUTE6: {
+		struct vpn_route6 *rt;
+		struct in6_addr net;
+
+		if (!from_file && inv->file_routes6) {
+			o->nroutes6 = 0;
+			inv->file_routes6 = false;
+		}
+		if (from_file)
+			inv->file_routes6 = true;
+		if (o->nroutes6 == CONFIG6_ROUTES_MAX)
+			fatalx("%s: at most %d IPv6 routes", what, CONFIG6_ROUTES_MAX);
+		rt = &o->routes6[o->nroutes6];
+		if (addr_parse_prefix6(arg, &rt->dst, &rt->prefixlen) == -1)
+			fatalx("%s: expected ADDR/PREFIX (IPv6)", what);
+		net = pool6_addr(&rt->dst, rt->prefixlen, 0);
+		if (memcmp(&rt->dst, &net, sizeof(net)) != 0)
+			fatalx("%s: '%s' has bits set past its prefix length "
+			       "(a network such as fd00:60::/64)", what, arg);
+		o->nroutes6++;
+		break;
+	}
 	case 'm':
 		o->mtu = parse_uint(arg, what, VPN_MTU_MIN, VPN_MTU_MAX);
 		break;
@@ -319,6 +360,32 @@ apply_opt(struct server_opts *o, struct invocation *inv, int c,
 	}
 }
 
+/* --pool6 must be a network (no host bits), not link-local or multicast,
+ * with room for every offset of the IPv4 pool (all of it, when sliced). */
+static void
+check_pool6(const struct server_opts *o)
+{
+	struct in6_addr net;
+
+	if (o->pool6_prefix == 0) {
+		if (o->nroutes6 > 0)
+			fatalx("--route6 needs --pool6 (IPv6 in the tunnel)");
+		return;
+	}
+	net = pool6_addr(&o->pool6, o->pool6_prefix, 0);
+	if (memcmp(&net, &o->pool6, sizeof(net)) != 0)
+		fatalx("--pool6: bits set past the prefix length (a network such "
+		       "as fd00:53::/64)");
+	if (IN6_IS_ADDR_LINKLOCAL(&net) || IN6_IS_ADDR_MULTICAST(&net) ||
+	    IN6_IS_ADDR_V4MAPPED(&net) || net.s6_addr[0] == 0)
+		fatalx("--pool6: not a unicast network (fd00::/8 or a global "
+		       "prefix)");
+	if (128 - o->pool6_prefix < 32 - o->pool_all_prefix)
+		fatalx("--pool6 /%d has fewer addresses than --pool /%d: a "
+		       "client's IPv6 address is its IPv4 offset in the pool",
+		       o->pool6_prefix, o->pool_all_prefix);
+}
+
 /* The config file's settings first, then the command line over them. */
 static void
 parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
@@ -372,6 +439,7 @@ parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 	if (o->slice_m > 0 &&
 	    pool_slice(&o->pool_net, &o->pool_prefix, o->slice_n, o->slice_m) == -1)
 		exit(2);
+	check_pool6(o);
 	if (o->nroutes == 0) {
 		inet_pton(AF_INET, "192.168.60.0", &o->routes[0].dst);
 		o->routes[0].prefixlen = 24;
@@ -442,6 +510,46 @@ server_fit_fds(struct server *srv)
 	return 0;
 }
 
+/*
+ * --pool6: IPv6 on the TUN, the server's address in the pool6 (its IPv4
+ * offset, as every client's), and what each client's CONFIG6 carries but
+ * for its own address (srv->cfg6).
+ */
+static int
+server_setup6(struct server *srv, const struct server_opts *o,
+              struct in_addr me)
+{
+	char a[INET6_ADDRSTRLEN], fw[4] = "";
+	struct vpn_config6 *c6 = &srv->cfg6;
+	FILE *f;
+
+	srv->hostmask6 = ~0u >> o->pool_all_prefix;
+	memset(c6, 0, sizeof(*c6));
+	c6->prefixlen = o->pool6_prefix;
+	c6->server = pool6_addr(&o->pool6, o->pool6_prefix,
+	                        ntohl(me.s_addr) & srv->hostmask6);
+	c6->nroutes = o->nroutes6;
+	memcpy(c6->routes, o->routes6, sizeof(c6->routes));
+	if (tun_ipv6_enable(srv->tunname) == -1 ||
+	    nl_addr6_add(srv->tunname, &c6->server, c6->prefixlen) == -1)
+		return -1;
+	srv->has6 = true;
+	inet_ntop(AF_INET6, &c6->server, a, sizeof(a));
+	log_info("%s: IPv6 address %s/%d, %u IPv6 route(s) pushed", srv->tunname,
+	         a, c6->prefixlen, c6->nroutes);
+	/* Without forwarding the clients reach this host only. */
+	if ((f = fopen("/proc/sys/net/ipv6/conf/all/forwarding", "re")) != NULL) {
+		if (fgets(fw, sizeof(fw), f) == NULL)
+			fw[0] = '\0';
+		fclose(f);
+	}
+	if (fw[0] == '0')
+		log_warnx("warning: IPv6 forwarding is off: clients reach this "
+		          "host's IPv6 addresses only (sysctl -w "
+		          "net.ipv6.conf.all.forwarding=1)");
+	return 0;
+}
+
 /* Everything that needs root: the TUN and its address, the listener. */
 static int
 server_setup(struct server *srv, const struct server_opts *o)
@@ -500,7 +608,8 @@ server_setup(struct server *srv, const struct server_opts *o)
 			log_warn("allocating the offload buffers");
 			return -1;
 		}
-		bits = tun_set_offload(srv->tunfd, true);   /* VNET_OFF_* = OFFLOAD_* */
+		/* VNET_OFF_* = OFFLOAD_* */
+		bits = tun_set_offload(srv->tunfd, true, o->pool6_prefix > 0);
 		if (bits == -1)
 			return -1;
 		srv->offload = (unsigned)bits;
@@ -517,6 +626,8 @@ server_setup(struct server *srv, const struct server_opts *o)
 	inet_ntop(AF_INET, &me, a, sizeof(a));
 	log_info("%s: address %s/%d, mtu %u", srv->tunname, a,
 	         srv->pool.prefixlen, o->mtu);
+	if (o->pool6_prefix > 0 && server_setup6(srv, o, me) == -1)
+		return -1;
 	srv->lfd = tcp_listen(&o->listen, o->backlog);
 	if (srv->lfd == -1)
 		return -1;

@@ -448,6 +448,11 @@ session_on_data(struct session *s, const struct frame *f)
 	const char *why;
 	char src[INET_ADDRSTRLEN], own[INET_ADDRSTRLEN];
 
+	/* IPv6, for a client that asked for it (session6.c). */
+	if (s->v6 && s->gso == NULL && (f->payload[0] >> 4) == 6) {
+		session_on_data6(s, f);
+		return;
+	}
 	if (ipv4_parse(f->payload, f->len, &ip, &why) == -1) {
 		s->drops++;
 		log_limited(&s->lim_bad, "%s: dropped a packet: %s", s->name, why);
@@ -528,6 +533,10 @@ session_on_frame(struct session *s, const struct frame *f)
 			session_on_gso(s, f);
 			return 0;
 		}
+		break;
+	case FRAME_CONFIG6:
+		if (s->state == SS_ACTIVE && !s->v6_asked)
+			return session_on_config6(s, f);
 		break;
 	}
 	snprintf(msg, sizeof(msg), "unexpected %s frame %s", frame_type_name(f->type),

@@ -62,6 +62,10 @@ struct session_loop {
 	bool              vnet;         /* the TUN has virtio_net_hdrs */
 	unsigned          offload;      /* OFFLOAD_* the TUN takes (0: none) */
 	uint8_t          *scratch;      /* a segment, for cutting superpackets */
+	/* --pool6: CONFIG6 but the client's address, which is the pool6 plus
+	 * its IPv4 address & v6_hostmask (host order); NULL: no IPv6. */
+	const struct vpn_config6 *v6;
+	uint32_t          v6_hostmask;
 	/* Wake s when its socket is readable, and writable too if out. */
 	int  (*watch)(struct session_loop *loop, struct session *s, bool out);
 	/* s stopped reading with data left (more) or has none left (!more):
@@ -119,6 +123,9 @@ struct session {
 	size_t          pplen;
 	struct sockaddr_in via;        /* the balancer, when proxied */
 	bool            health;        /* PROXY LOCAL: the balancer's own check */
+	bool            v6_asked;      /* CONFIG6 came (once) */
+	bool            v6;            /* IPv6 granted: addr6 is the client's */
+	struct in6_addr addr6;
 };
 
 /*
@@ -142,5 +149,8 @@ int  session_on_offload(struct session *s, const struct frame *f);
 void session_on_gso(struct session *s, const struct frame *f);
 void session_on_data(struct session *s, const struct frame *f);  /* session.c */
 ssize_t session_tun_write(struct session *s, const uint8_t *pkt, size_t len);
+/* session6.c: IPv6 in the tunnel */
+int  session_on_config6(struct session *s, const struct frame *f);
+void session_on_data6(struct session *s, const struct frame *f);
 
 #endif /* MINIVPN_SESSION_H */

@@ -1,0 +1,91 @@
+/*
+ * client6.c - IPv6 in the tunnel, the client's side (docs/protocol.md,
+ * CONFIG6).
+ *
+ * After CONFIG the client asks (an empty CONFIG6) unless --no-ipv6; the
+ * server answers once: empty when it has no IPv6 to give, else the
+ * client's IPv6 address, the server's and the IPv6 routes, which
+ * netconf6.c puts on the TUN. Only then does the TUN carry IPv6 both ways,
+ * read here (client_read_tun6(), or client_gso.c's reader with
+ * --offload) rather than by read_tun() in client.c, which carries IPv4
+ * only. A server that never answers leaves the client with IPv4.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+
+/* A new connection: IPv6 waits for the new server's answer. */
+void
+client_ipv6_reset(struct client *c)
+{
+	c->v6 = false;
+	c->v6_asked = false;
+}
+
+/* Logged in (CONFIG applied): ask for IPv6. */
+void
+client_ipv6_ask(struct client *c)
+{
+	if (c->opt->no_ipv6)
+		return;
+	if (frame_append(&c->tx, FRAME_CONFIG6, NULL, 0) == 0)
+		c->v6_asked = true;
+}
+
+void
+client_on_config6(struct client *c, const struct frame *f)
+{
+	struct vpn_config6 c6;
+	const char *why;
+	char a[INET6_ADDRSTRLEN];
+
+	c->v6_asked = false;          /* answered: a second one is an error */
+	if (f->len == 0) {
+		log_info("the server has no IPv6 in the tunnel: IPv4 only");
+		netconf6_remove(&c->nc);  /* what an earlier server gave */
+		return;
+	}
+	if (config6_parse(f->payload, f->len, &c6, &why) == -1) {
+		log_warnx("bad CONFIG6 from the server: %s; going on with IPv4 "
+		          "only", why);
+		netconf6_remove(&c->nc);
+		return;
+	}
+	if (netconf6_apply(&c->nc, &c6) == -1) {
+		log_warnx("IPv6 could not be set up on %s (above); going on with "
+		          "IPv4 only", c->nc.ifname);
+		return;
+	}
+	c->v6 = true;
+	log_info("IPv6 in the tunnel: address %s/%d, %u route%s",
+	         inet_ntop(AF_INET6, &c6.addr, a, sizeof(a)), c6.prefixlen,
+	         c6.nroutes, c6.nroutes == 1 ? "" : "s");
+}
+
+/* Moves a batch of IPv4 and IPv6 packets from the TUN into tx. */
+void
+client_read_tun6(struct client *c)
+{
+	for (int i = 0; i < BATCH_MAX; i++) {
+		uint8_t *p = frame_reserve(&c->tx, c->mtu);
+		ssize_t n;
+
+		if (p == NULL)
+			return;              /* tx full: the TUN waits */
+		n = read(c->tunfd, p, c->mtu);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_limited(&c->lim, "reading %s: %s", c->nc.ifname,
+				            strerror(errno));
+			return;
+		}
+		if (n < ((p[0] >> 4) == 6 ? DATA6_LEN_MIN : DATA_LEN_MIN) ||
+		    ((p[0] >> 4) != 4 && (p[0] >> 4) != 6))
+			continue;
+		frame_commit(&c->tx, FRAME_DATA, (size_t)n);
+		c->pkts_out++;
+	}
+}
