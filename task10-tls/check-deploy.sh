@@ -360,17 +360,46 @@ else
 fi
 lab_stop server3
 
-# ---- IPv6 on the intranet (the lab side of IPv6 in the tunnel) -------------------------------
-# IPv6 inside the tunnel (--pool6, --route6: issue 11) is not built yet;
-# the end-to-end assertions written for it (ping -6 and a v6 TCP session
-# U -> V6 from the client's pool6 address, nothing of v6 in clear on the
-# extranet, a spoofed v6 source dropped and logged, a --no-ipv6 client)
-# are in commit 18fcc01 and come back with the code. What is checked now:
-# the lab can carry v6 between the server and V (lab_ipv6_up).
-if lab_ipv6_up && lab_exec server ping -6 -c 2 -i 0.2 -W 2 "$V6" >"$OUT/ping6-lab.log" 2>&1; then
+# ---- IPv6 on the intranet, then inside the tunnel (--pool6, --route6) --------------------------
+lab6=0; lab_ipv6_up || lab6=1
+if [ $lab6 = 0 ] && lab_exec server ping -6 -c 2 -i 0.2 -W 2 "$V6" >"$OUT/ping6-lab.log" 2>&1; then
 	pass "ipv6: (lab) the intranet carries v6: the server pings $V6"
 else
 	fail "ipv6: the lab's intranet does not carry v6 (lab_ipv6_up): $(tail -1 "$OUT/lab-ipv6.log" 2>/dev/null) $(tail -1 "$OUT/ping6-lab.log" 2>/dev/null)"
 fi
-
-check_end
+# alice asks for v6 (the default), bob says --no-ipv6; V6 is on the
+# intranet (lab_ipv6_up). Judged from captures on both LANs and the
+# server's tun0.
+V6_DESCS=("ipv6: alice's tun0 has the pool6 address of her v4 offset"
+	"ipv6: alice's ping -6 to V6 gets replies"
+	"ipv6: alice's echo requests reach V6 on the intranet from her v6 address"
+	"ipv6: nothing of v6 in clear on the extranet"
+	"ipv6: a TCP session alice -> V6 delivers its marker"
+	"ipv6: ... the marker is never in clear on the extranet"
+	"ipv6: a spoofed v6 source never reaches the intranet"
+	"ipv6: ... nor the server's tun0"
+	"ipv6: ... and the server logs the drop with the forged source"
+	"ipv6: bob (--no-ipv6) has no v6 address and his ping -6 goes nowhere")
+if [ $lab6 != 0 ]; then
+	for d in "${V6_DESCS[@]}"; do skip "the lab has no IPv6 (above)" "$d"; done
+else
+	lab_bg server server6 "$BIN/minivpn-server" --config "$OUT/server.conf" --pool6 "$TLS_POOL6" --route6 "$INTRANET6"
+	wait_for "server6 to listen" 10 grep -q "listening on" "$OUT/server6.log"
+	lab_bg u c-alice6 "$BIN/minivpn-client" --config "$OUT/client-alice.conf" --no-dns
+	lab_bg u2 c-bob6 "$BIN/minivpn-client" --config "$OUT/client-bob.conf" --no-ipv6 --no-dns
+	tun6() { lab_exec "$1" ip -6 -o addr show dev tun0 scope global 2>/dev/null | sed -nE 's/.* inet6 ([0-9a-f:]+).*/\1/p' | head -1; }
+	has6() { [ -n "$(tun6 u)" ]; }
+	wait_for "alice's v6 address" 15 has6
+	wait_for "bob's tunnel" 15 has_tun_addr u2
+	A4=$(tun_addr u) A6=$(tun6 u)
+	IFS=/ read -r pnet _ <<<"$TLS_POOL"
+	IFS=. read -r a b c d <<<"$A4"; IFS=. read -r e f g h <<<"$pnet"
+	off=$(( (a << 24 | b << 16 | c << 8 | d) - (e << 24 | f << 16 | g << 8 | h) ))
+	WANT6=$(printf '%s%x' "${TLS_POOL6%%::/*}::" "$off")
+	if [ -n "$A6" ] && [ "$A6" = "$WANT6" ]; then crit pass "${V6_DESCS[0]} ($A4 -> $A6)"
+	else crit fail "${V6_DESCS[0]}: v4 $A4 wants $WANT6, tun0 has '${A6:-none}': $(tail -1 "$OUT/c-alice6.log")"; fi
+	SPOOF6=$(printf '%s%x' "${TLS_POOL6%%::/*}::" $((off + 100)))
+	M="v6lab-marker-$$-$RANDOM"
+	lab_bg v v6-listen socat -u TCP6-LISTEN:5555,bind="[$V6]" "OPEN:$OUT/v6-received.txt,creat"
+	sleep 0.3
+	capture_start v6 sw:br-int sw:br-ext server:tun0 || check_end
