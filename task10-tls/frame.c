@@ -164,6 +164,10 @@ frame_bounds(uint8_t type, size_t mtu, size_t *min, size_t *max)
 		*min = GSO_LEN_MIN;
 		*max = FRAME_LEN_MAX;
 		return 0;
+	case FRAME_CONFIG6:
+		*min = 0;                    /* the ask, or "no IPv6 here" */
+		*max = CONFIG6_LEN_MAX;
+		return 0;
 	}
 	return -1;
 }
@@ -179,6 +183,7 @@ frame_type_name(uint8_t type)
 	case FRAME_ERROR:     return "ERROR";
 	case FRAME_OFFLOAD:   return "OFFLOAD";
 	case FRAME_GSO:       return "GSO";
+	case FRAME_CONFIG6:   return "CONFIG6";
 	}
 	return "unknown";
 }
