@@ -20,6 +20,9 @@
  * vnet_segment() cuts a superpacket into ordinary packets, with their
  * IPv4 and TCP/UDP checksums computed, for a peer or a TUN that cannot
  * take superpackets.
+ *
+ * IPv6 is never a superpacket here; vnet_finish6() only completes the
+ * partial checksum the kernel may leave in an IPv6 packet it hands over.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -398,4 +401,68 @@ vnet_segment(uint8_t *pkt, size_t len, const struct vnet_gso *g,
 		emit(arg, scratch, hl + n);
 	}
 	return i;
+}
+
+/*
+ * An IPv6 packet read from a vnet TUN. IPv6 superpackets are never asked
+ * for (TSO6 and USO stay off while IPv6 is carried), but the kernel may
+ * still leave a TCP or UDP checksum partial (TUN_F_CSUM): the transport
+ * checksum field then holds only the pseudo-header sum. Only a transport
+ * header right after the fixed header is taken (no extension headers), at
+ * the place the packet itself says: csum_start 40, csum_offset 16 (TCP) or
+ * 6 (UDP), as vnet_from_kernel() checks for IPv4.
+ *
+ * RFC 8200, section 8.1, the pseudo-header: source and destination
+ * address, the upper-layer packet length (32 bits), 3 zero bytes and the
+ * next header.
+ */
+int
+vnet_finish6(const uint8_t *hdr, uint8_t *pkt, size_t len, const char **why)
+{
+	struct virtio_net_hdr h;
+	struct ipv6_hdr_info ip;
+	size_t l4len, off, min;
+	uint64_t sum;
+	uint16_t c;
+
+	memcpy(&h, hdr, sizeof(h));
+	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return invalid(why, "IPv6 superpacket: kernel offload kind 0x%02x, "
+		               "segment size %u (TSO6 and USO are off for IPv6)",
+		               h.gso_type, h.gso_size);
+	if (ipv6_parse(pkt, len, &ip, why) == -1)
+		return -1;
+	if (ip.total_len != len)
+		return invalid(why, "IPv6 packet of %zu bytes, its payload length "
+		               "says %zu", len, ip.total_len);
+	if (!(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return 0;
+	if (ip.next == 6) {
+		off = 16;
+		min = 40 + 20;
+	} else if (ip.next == 17) {
+		off = 6;
+		min = 40 + 8;
+	} else {
+		return invalid(why, "checksum offload on IPv6 next header %u (TCP "
+		               "or UDP only, no extension headers)", ip.next);
+	}
+	if (h.csum_start != 40 || h.csum_offset != off)
+		return invalid(why, "kernel checksum at %u+%u, the IPv6 %s packet "
+		               "says 40+%zu", h.csum_start, h.csum_offset,
+		               ip.next == 6 ? "TCP" : "UDP", off);
+	if (len < min)
+		return invalid(why, "IPv6 %s packet of %zu bytes, its header needs "
+		               "%zu", ip.next == 6 ? "TCP" : "UDP", len, min);
+	l4len = len - 40;
+	sum = csum_add(0, pkt + 8, 32);             /* source, destination */
+	sum += (l4len >> 16) + (l4len & 0xffff);    /* upper-layer length */
+	sum += ip.next;
+	sum = csum_add(sum, pkt + 40, off);
+	sum = csum_add(sum, pkt + 40 + off + 2, l4len - off - 2);
+	c = csum_fold(sum);
+	if (ip.next == 17 && c == 0)
+		c = 0xffff;               /* 0 would mean "no checksum" */
+	put16(pkt + 40 + off, c);
+	return 0;
 }

@@ -165,7 +165,7 @@ frame_bounds(uint8_t type, size_t mtu, size_t *min, size_t *max)
 		*max = FRAME_LEN_MAX;
 		return 0;
 	case FRAME_CONFIG6:
-		*min = 0;                    /* the client's question; "none" */
+		*min = 0;                    /* the ask, or "no IPv6 here" */
 		*max = CONFIG6_LEN_MAX;
 		return 0;
 	}

@@ -1,9 +1,9 @@
 # task10-tls: the authenticated TLS VPN (minivpn-server, minivpn-client).
 
 T10 := task10-tls
-T10_CORE := $(T10)/frame.c $(T10)/authmsg.c $(T10)/configmsg.c $(T10)/keepalive.c \
-            $(T10)/net.c $(T10)/tls.c $(T10)/privdrop.c $(T10)/conffile.c \
-            $(T10)/offload.c
+T10_CORE := $(T10)/frame.c $(T10)/authmsg.c $(T10)/configmsg.c $(T10)/config6msg.c \
+            $(T10)/keepalive.c $(T10)/net.c $(T10)/tls.c $(T10)/privdrop.c \
+            $(T10)/conffile.c $(T10)/offload.c
 
 PROGRAMS += minivpn-server minivpn-client minivpn-passwd minivpn-load
 minivpn-server_SRCS := $(T10_CORE) $(T10)/pool.c $(T10)/auth.c \
@@ -22,7 +22,7 @@ minivpn-passwd_SRCS := $(T10)/passwd_main.c $(T10)/shadowfile.c \
 minivpn-load_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/load.c
 
 TESTS += test-frame test-pool test-auth test-conffile test-shadowfile test-offload \
-         test-configdns test-proxyproto test-roothelper
+         test-configdns test-config6 test-proxyproto test-roothelper
 test-roothelper_SRCS := $(T10)/tests/test_roothelper.c $(T10)/roothelper.c
 test-frame_SRCS := $(T10)/tests/test_frame.c $(T10)/frame.c \
                    $(T10)/authmsg.c $(T10)/configmsg.c
@@ -32,6 +32,7 @@ test-auth_SRCS  := $(T10)/tests/test_auth.c $(T10)/auth.c
 test-conffile_SRCS := $(T10)/tests/test_conffile.c $(T10)/conffile.c
 test-proxyproto_SRCS := $(T10)/tests/test_proxyproto.c $(T10)/proxyproto.c
 test-configdns_SRCS := $(T10)/tests/test_configdns.c $(T10)/configmsg.c
+test-config6_SRCS := $(T10)/tests/test_config6.c $(T10)/config6msg.c
 test-shadowfile_SRCS := $(T10)/tests/test_shadowfile.c $(T10)/shadowfile.c \
                         $(T10)/auth.c $(T10)/authmsg.c
 

@@ -98,6 +98,90 @@ test_ipv4_bad(void **state)
 	}
 }
 
+/* A 48-byte ICMPv6 echo request fd00:53::2 -> fd00:53::1, traffic class
+ * 0xa5, flow label 0x12345, hop limit 64, id 0x1234, seq 1. */
+static const uint8_t echo6_req[] = {
+	0x6a, 0x51, 0x23, 0x45, 0x00, 0x08, 58, 64,
+	0xfd, 0x00, 0x00, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	0xfd, 0x00, 0x00, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	128, 0, 0x00, 0x00, 0x12, 0x34, 0x00, 0x01,
+};
+
+static void
+test_ipv6_good(void **state)
+{
+	struct ipv6_hdr_info ip;
+	const char *why = NULL;
+	char s[INET6_ADDRSTRLEN];
+	uint8_t *b = exact(echo6_req, sizeof(echo6_req));
+
+	assert_int_equal(ipv6_parse(b, sizeof(echo6_req), &ip, &why), 0);
+	assert_int_equal(ip.version, 6);
+	assert_int_equal(ip.tclass, 0xa5);
+	assert_int_equal(ip.flow, 0x12345);
+	assert_int_equal(ip.payload_len, 8);
+	assert_int_equal(ip.total_len, 48);
+	assert_int_equal(ip.next, 58);
+	assert_int_equal(ip.hlim, 64);
+	assert_ptr_equal(ip.payload, b + 40);
+	assert_string_equal(inet_ntop(AF_INET6, &ip.src, s, sizeof(s)), "fd00:53::2");
+	assert_string_equal(inet_ntop(AF_INET6, &ip.dst, s, sizeof(s)), "fd00:53::1");
+	free(b);
+
+	/* junk after the packet is left to the caller (total_len says) */
+	uint8_t longer[sizeof(echo6_req) + 5];
+	memcpy(longer, echo6_req, sizeof(echo6_req));
+	memset(longer + sizeof(echo6_req), 0xee, 5);
+	b = exact(longer, sizeof(longer));
+	assert_int_equal(ipv6_parse(b, sizeof(longer), &ip, &why), 0);
+	assert_int_equal(ip.total_len, 48);
+	free(b);
+
+	/* the header alone, no payload: not a jumbogram */
+	b = exact(echo6_req, 40);
+	b[4] = b[5] = 0;
+	assert_int_equal(ipv6_parse(b, 40, &ip, &why), 0);
+	assert_int_equal(ip.total_len, 40);
+	free(b);
+}
+
+/* Broken IPv6 packets: echo6_req, patched, cut to len bytes. */
+static const struct bad_case bad6_cases[] = {
+	{ __LINE__, 0, -1, 0, "empty" },
+	{ __LINE__, 1, -1, 0, "truncated: 1 bytes, an IPv6 header needs 40" },
+	{ __LINE__, 39, -1, 0, "truncated: 39 bytes, an IPv6 header needs 40" },
+	{ __LINE__, 47, -1, 0, "truncated: 47 bytes, the IPv6 payload length says 8" },
+	{ __LINE__, 48, 0, 0x45, "version 4" },
+	{ __LINE__, 48, 0, 0x0a, "version 0" },
+	{ __LINE__, 48, 0, 0x7a, "version 7" },
+	{ __LINE__, 48, 5, 0x09, "payload length says 9" },
+	{ __LINE__, 48, 4, 0x01, "payload length says 264" },
+	{ __LINE__, 48, 5, 0x00, "payload length 0 with 8 bytes after the header: a jumbogram" },
+};
+
+static void
+test_ipv6_bad(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad6_cases) / sizeof(bad6_cases[0]); i++) {
+		const struct bad_case *c = &bad6_cases[i];
+		uint8_t pkt[sizeof(echo6_req)];
+		struct ipv6_hdr_info ip;
+		const char *why = NULL;
+
+		memcpy(pkt, echo6_req, sizeof(pkt));
+		if (c->patch_at >= 0)
+			pkt[c->patch_at] = c->patch;
+		uint8_t *b = exact(pkt, c->len);
+		if (ipv6_parse(b, c->len, &ip, &why) != -1)
+			fail_msg("case at line %d: parsed, should have failed", c->line);
+		assert_non_null(why);
+		if (strstr(why, c->why) == NULL)
+			fail_msg("case at line %d: reason \"%s\" lacks \"%s\"",
+			         c->line, why, c->why);
+		free(b);
+	}
+}
+
 static void
 test_fragment(void **state)
 {
@@ -337,6 +421,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_good),
 		cmocka_unit_test(test_ipv4_bad),
+		cmocka_unit_test(test_ipv6_good),
+		cmocka_unit_test(test_ipv6_bad),
 		cmocka_unit_test(test_fragment),
 		cmocka_unit_test(test_l4_truncated),
 		cmocka_unit_test(test_udp_length),

@@ -61,6 +61,10 @@ static const struct {
 	{ __LINE__, { FRAME_AUTH, 0, 0x01, 0x30 }, 0, -1 },   /* 304 > AUTH max */
 	{ __LINE__, { FRAME_CONFIG, 0, 0, 19 }, 0, -1 },
 	{ __LINE__, { FRAME_CONFIG, 0, 0, 20 }, 20, 1 },
+	{ __LINE__, { FRAME_CONFIG6, 0, 0, 0 }, 0, 1 },      /* the ask */
+	{ __LINE__, { FRAME_CONFIG6, 0, 0x01, 0x64 }, 356, 1 }, /* = CONFIG6_LEN_MAX */
+	{ __LINE__, { FRAME_CONFIG6, 0, 0x01, 0x65 }, 0, -1 },  /* one more */
+	{ __LINE__, { 9, 0, 0, 0 }, 0, -1 },                  /* past the last type */
 };
 
 static void
@@ -83,6 +87,7 @@ test_frame_table(void **state)
 		if (r == 1)
 			assert_int_equal(f.len, cases[i].have);
 	}
+	assert_string_equal(frame_type_name(FRAME_CONFIG6), "CONFIG6");
 }
 
 /* Three frames, delivered one byte at a time, come out whole and in order. */

@@ -1,8 +1,9 @@
 /*
  * test_offload.c - superpackets (common/vnet.c) and the GSO frame
  * (offload.c): a TSO4 superpacket cut into MSS-sized segments with right
- * checksums, UDP the same, a table of headers that must be refused, and a
- * GSO frame queued, framed and parsed back.
+ * checksums, UDP the same, a table of headers that must be refused, a
+ * GSO frame queued, framed and parsed back, and an IPv6 packet's partial
+ * TCP or UDP checksum completed (vnet_finish6()) or its header refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -279,6 +280,185 @@ test_from_kernel(void **state)
 	assert_int_equal(vnet_from_kernel(raw, big, len, MTU, &g, &why), -1);
 }
 
+/* ---- IPv6: no superpackets, a partial checksum completed in place ---- */
+
+/* fd00:53::2 -> fd00:99::5, next header next, l4len bytes after it. */
+static size_t
+make_ipv6(uint8_t *p, uint8_t next, size_t l4len)
+{
+	static const uint8_t src[16] = { 0xfd, 0, 0, 0x53, [15] = 2 },
+	                     dst[16] = { 0xfd, 0, 0, 0x99, [15] = 5 };
+
+	memset(p, 0, 40);
+	p[0] = 0x60;
+	p[4] = (uint8_t)(l4len >> 8);
+	p[5] = (uint8_t)l4len;
+	p[6] = next;
+	p[7] = 64;
+	memcpy(p + 8, src, 16);
+	memcpy(p + 24, dst, 16);
+	for (size_t i = 0; i < l4len; i++)
+		p[40 + i] = (uint8_t)(i * 13 + 1);
+	return 40 + l4len;
+}
+
+/* The pseudo-header's sum (RFC 8200, 8.1), not folded to 16 bits. */
+static uint32_t
+pseudo6(const uint8_t *pkt, size_t len)
+{
+	return sum16(pkt + 8, 32, 0) + (uint32_t)(len - 40) + pkt[6];
+}
+
+/* A TCP/IPv6 packet as the kernel hands it over with NEEDS_CSUM: the
+ * checksum field holds only the pseudo-header sum. */
+static size_t
+make_tcp6(uint8_t *p, size_t payload)
+{
+	size_t len = make_ipv6(p, 6, 20 + payload);
+	uint8_t *t = p + 40;
+
+	t[12] = 5 << 4;
+	t[13] = 0x18;                       /* PSH ACK */
+	put16(t + 16, sum16(NULL, 0, pseudo6(p, len)));
+	return len;
+}
+
+static size_t
+make_udp6(uint8_t *p, size_t payload)
+{
+	size_t len = make_ipv6(p, 17, 8 + payload);
+
+	put16(p + 44, (uint16_t)(8 + payload));
+	put16(p + 46, sum16(NULL, 0, pseudo6(p, len)));
+	return len;
+}
+
+/* 0xffff when the transport checksum of pkt (IPv6) is right. */
+static uint16_t
+l4_verify6(const uint8_t *pkt, size_t len)
+{
+	return sum16(pkt + 40, len - 40, pseudo6(pkt, len));
+}
+
+static void
+kernel_hdr6(uint8_t raw[VNET_HDR_LEN], uint8_t flags, uint8_t gso_type,
+            uint16_t start, uint16_t off)
+{
+	struct virtio_net_hdr h = { .flags = flags, .gso_type = gso_type,
+	                            .csum_start = start, .csum_offset = off };
+
+	memcpy(raw, &h, VNET_HDR_LEN);
+}
+
+static void
+test_finish6(void **state)
+{
+	uint8_t raw[VNET_HDR_LEN], copy[200];
+	const char *why = NULL;
+	size_t len;
+
+	/* TCP: the pseudo-header sum alone does not verify; finished, it does */
+	len = make_tcp6(big, 1000);
+	assert_int_not_equal(l4_verify6(big, len), 0xffff);
+	kernel_hdr6(raw, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE,
+	            40, 16);
+	if (vnet_finish6(raw, big, len, &why) != 0)
+		fail_msg("TCP refused: %s", why);
+	assert_int_equal(l4_verify6(big, len), 0xffff);
+	/* an odd length, and the shortest TCP */
+	len = make_tcp6(big, 333);
+	assert_int_equal(vnet_finish6(raw, big, len, &why), 0);
+	assert_int_equal(l4_verify6(big, len), 0xffff);
+	len = make_tcp6(big, 0);
+	assert_int_equal(vnet_finish6(raw, big, len, &why), 0);
+	assert_int_equal(l4_verify6(big, len), 0xffff);
+
+	/* UDP */
+	len = make_udp6(big, 1200);
+	assert_int_not_equal(l4_verify6(big, len), 0xffff);
+	kernel_hdr6(raw, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE,
+	            40, 6);
+	assert_int_equal(vnet_finish6(raw, big, len, &why), 0);
+	assert_int_equal(l4_verify6(big, len), 0xffff);
+	/* a UDP checksum that comes out 0 is sent as 0xffff: the last two
+	 * payload bytes are chosen to make the sum 0xffff */
+	len = make_udp6(big, 10);
+	put16(big + len - 2, 0);
+	put16(big + 46, 0);
+	put16(big + len - 2, (uint16_t)~sum16(big + 40, len - 40,
+	                                      pseudo6(big, len)));
+	put16(big + 46, sum16(NULL, 0, pseudo6(big, len)));
+	assert_int_equal(vnet_finish6(raw, big, len, &why), 0);
+	assert_int_equal(big[46] << 8 | big[47], 0xffff);
+	assert_int_equal(l4_verify6(big, len), 0xffff);
+
+	/* no NEEDS_CSUM: nothing to do, the packet is left as it is (ICMPv6
+	 * too) */
+	len = make_ipv6(big, 58, 64);
+	memcpy(copy, big, len);
+	kernel_hdr6(raw, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0);
+	assert_int_equal(vnet_finish6(raw, big, len, &why), 0);
+	assert_memory_equal(big, copy, len);
+}
+
+/* Headers and packets vnet_finish6() must refuse, one line each. */
+enum { P6_TCP, P6_UDP, P6_ICMP, P6_HBH, P6_SHORTTCP, P6_SHORTUDP, P6_LONGER,
+       P6_V4 };
+static const struct {
+	int line;
+	int pkt;
+	uint8_t flags, gso_type;
+	uint16_t start, off;
+	const char *want;
+} bad6[] = {
+	{ __LINE__, P6_TCP, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV6, 40, 16, "IPv6 superpacket" },
+	{ __LINE__, P6_TCP, 0, VIRTIO_NET_HDR_GSO_TCPV6, 0, 0, "IPv6 superpacket" },
+	{ __LINE__, P6_UDP, VIRTIO_NET_HDR_F_NEEDS_CSUM, 5 /* UDP_L4 */, 40, 6, "IPv6 superpacket" },
+	{ __LINE__, P6_TCP, 0, VIRTIO_NET_HDR_GSO_ECN, 0, 0, "IPv6 superpacket" },
+	{ __LINE__, P6_TCP, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 42, 16, "checksum at 42+16" },
+	{ __LINE__, P6_TCP, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 40, 6, "checksum at 40+6" },
+	{ __LINE__, P6_UDP, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 40, 16, "checksum at 40+16" },
+	{ __LINE__, P6_ICMP, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 40, 2, "next header 58" },
+	{ __LINE__, P6_HBH, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 48, 16, "next header 0" },
+	{ __LINE__, P6_SHORTTCP, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 40, 16, "TCP packet of 59 bytes" },
+	{ __LINE__, P6_SHORTUDP, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 40, 6, "UDP packet of 47 bytes" },
+	{ __LINE__, P6_LONGER, 0, 0, 0, 0, "payload length says 1060" },
+	{ __LINE__, P6_V4, 0, 0, 0, 0, "not 6" },
+};
+
+static size_t
+make_bad6(int which)
+{
+	switch (which) {
+	case P6_UDP:      return make_udp6(big, 100);
+	case P6_ICMP:     return make_ipv6(big, 58, 64);
+	case P6_HBH:      return make_ipv6(big, 0, 8 + 20 + 100);
+	case P6_SHORTTCP: return make_ipv6(big, 6, 19);
+	case P6_SHORTUDP: return make_ipv6(big, 17, 7);
+	case P6_LONGER:   return make_tcp6(big, 1000) + 1;
+	case P6_V4:       return make_tcp(big, 100, 0x10);
+	}
+	return make_tcp6(big, 1000);
+}
+
+static void
+test_finish6_bad(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++) {
+		uint8_t raw[VNET_HDR_LEN];
+		size_t len = make_bad6(bad6[i].pkt);
+		const char *why = NULL;
+
+		kernel_hdr6(raw, bad6[i].flags, bad6[i].gso_type, bad6[i].start,
+		            bad6[i].off);
+		if (vnet_finish6(raw, big, len, &why) != -1)
+			fail_msg("line %d: accepted", bad6[i].line);
+		if (why == NULL || strstr(why, bad6[i].want) == NULL)
+			fail_msg("line %d: reason \"%s\", expected it to say \"%s\"",
+			         bad6[i].line, why ? why : "(none)", bad6[i].want);
+	}
+}
+
 /* A superpacket queued for a peer with offloads is one GSO frame that
  * parses back to the same; for a plain peer it is DATA frames. */
 static void
@@ -349,6 +529,8 @@ main(void)
 		cmocka_unit_test(test_csum_only),
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_from_kernel),
+		cmocka_unit_test(test_finish6),
+		cmocka_unit_test(test_finish6_bad),
 		cmocka_unit_test(test_gso_frame_roundtrip),
 		cmocka_unit_test(test_fbuf_grow),
 	};
