@@ -403,3 +403,35 @@ else
 	lab_bg v v6-listen socat -u TCP6-LISTEN:5555,bind="[$V6]" "OPEN:$OUT/v6-received.txt,creat"
 	sleep 0.3
 	capture_start v6 sw:br-int sw:br-ext server:tun0 || check_end
+	lab_exec u ping -6 -c 3 -i 0.2 -W 2 "$V6" >"$OUT/ping6-u.log" 2>&1
+	echo "$M" | lab_exec u socat -u - "TCP6:[$V6]:5555" >"$OUT/socat6-u.log" 2>&1
+	{ lab_exec u ip -6 addr add "$SPOOF6/128" dev tun0 nodad
+	  lab_exec u ping -6 -c 2 -i 0.2 -W 1 -I "$SPOOF6" "$V6"
+	  lab_exec u ip -6 addr del "$SPOOF6/128" dev tun0; } >"$OUT/ping6-spoof.log" 2>&1
+	B6=$(tun6 u2)
+	lab_exec u2 ping -6 -c 2 -i 0.2 -W 1 "$V6" >"$OUT/ping6-bob.log" 2>&1; bst=$?
+	capture_stop v6
+	I6=$OUT/v6-sw-br-int.pcap E6=$OUT/v6-sw-br-ext.pcap T6=$OUT/v6-server-tun0.pcap
+	expect_grep "${V6_DESCS[1]}" ' 3 received' "$OUT/ping6-u.log"
+	crit expect_pcap "$I6" --at-least 3 "icmp6 and ip6[40] = 128 and src host ${A6:-::} and dst host $V6" "${V6_DESCS[2]}"
+	crit expect_pcap "$E6" --none "ip6" "${V6_DESCS[3]}"
+	if grep -qx "$M" "$OUT/v6-received.txt" 2>/dev/null && grep -qa "$M" "$I6"; then
+		crit pass "${V6_DESCS[4]} (V got it; seen on the intranet)"
+	else
+		crit fail "${V6_DESCS[4]}: V got '$(head -c 80 "$OUT/v6-received.txt" 2>/dev/null)'; $(tail -1 "$OUT/socat6-u.log")"
+	fi
+	if [ -s "$E6" ] && ! grep -qa "$M" "$E6"; then crit pass "${V6_DESCS[5]}"
+	else crit fail "${V6_DESCS[5]}: $([ -s "$E6" ] && echo "found in ${E6#"$ROOT"/}" || echo "nothing to judge: no extranet capture")"; fi
+	crit expect_pcap "$I6" --none "ip6 and src host $SPOOF6" "${V6_DESCS[6]} ($SPOOF6)"
+	crit expect_pcap "$T6" --none "ip6 and src host $SPOOF6" "${V6_DESCS[7]}"
+	expect_line6() { local l; l=$(grep -F -- "$SPOOF6" "$OUT/server6.log" | grep -E -- "$(re "$A4")|$(re "${A6:-x}")|$(re "$U")" | head -1)
+		if [ -n "$l" ]; then pass "${V6_DESCS[8]} (\"${l:0:90}\")"
+		else fail "${V6_DESCS[8]}: no line in server6.log names $SPOOF6 and alice ($A4, $A6)"; fi; }
+	expect_line6
+	if [ -z "$B6" ] && [ "$bst" != 0 ] && has_tun_addr u2; then pass "${V6_DESCS[9]} (v4 $(tun_addr u2) only)"
+	else fail "${V6_DESCS[9]}: bob's tun0 v6 '${B6:-none}', v4 '$(tun_addr u2)', ping -6 exit $bst"; fi
+	lab_stop c-alice6; lab_stop c-bob6; lab_stop v6-listen; lab_stop server6
+fi
+
+
+check_end
