@@ -48,6 +48,12 @@ client_on_config6(struct client *c, const struct frame *f)
 		netconf6_remove(&c->nc);  /* what an earlier server gave */
 		return;
 	}
+	if (c->mtu < IPV6_MTU_MIN) {
+		log_warnx("the server offers IPv6 but pushes an MTU of %u, less "
+		          "than IPv6's %d: IPv4 only", c->mtu, IPV6_MTU_MIN);
+		netconf6_remove(&c->nc);
+		return;
+	}
 	if (config6_parse(f->payload, f->len, &c6, &why) == -1) {
 		log_warnx("bad CONFIG6 from the server: %s; going on with IPv4 "
 		          "only", why);

@@ -20,34 +20,60 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "minivpn.h"
 
+/*
+ * Sets the TUN's sysctl key to val unless it has it already (a host
+ * with IPv6 on by default needs no write for disable_ipv6, and a
+ * service whose /proc/sys is read-only then still works). A key that is
+ * only a nicety (!needed) may stay as it is, with a note.
+ */
 static int
-sysctl_write(const char *ifname, const char *key, const char *val)
+sysctl_set(const char *ifname, const char *key, const char *val, bool needed)
 {
-	char path[128];
+	char path[128], cur[16] = "";
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, cur, sizeof(cur) - 1);
+		cur[n > 0 ? n : 0] = '\0';
+		close(fd);
+		if (strtol(cur, NULL, 10) == strtol(val, NULL, 10) && n > 0)
+			return 0;
+	}
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd == -1) {
-		if (errno == ENOENT && access("/proc/sys/net/ipv6", F_OK) == -1)
+		int e = errno;
+
+		if (e == ENOENT && access("/proc/sys/net/ipv6", F_OK) == -1)
 			log_warnx("%s: this kernel has no IPv6 (booted with "
 			          "ipv6.disable=1?); start without IPv6 (client: "
 			          "--no-ipv6, server: no --pool6)", ifname);
-		else
-			log_warn("%s: open %s", ifname, path);
-		return -1;
+		else if (e == ENOENT)
+			log_warnx("%s: no IPv6 on this interface (its MTU must be "
+			          "1280 or more)", ifname);
+		else if (!needed)
+			log_info("%s: %s stays %s (%s): left as it is", ifname, key,
+			         cur[0] ? strtok(cur, "\n") : "?", strerror(e));
+		else {
+			errno = e;
+			log_warn("%s: open %s (a service with a read-only /proc/sys "
+			         "needs ReadWritePaths=/proc/sys/net/ipv6/conf)",
+			         ifname, path);
+		}
+		return needed || e == ENOENT ? -1 : 0;
 	}
 	n = write(fd, val, strlen(val));
 	if (n != (ssize_t)strlen(val)) {
 		log_warn("%s: writing %s to %s", ifname, val, path);
 		close(fd);
-		return -1;
+		return needed ? -1 : 0;
 	}
 	if (close(fd) == -1) {
 		log_warn("%s: close %s", ifname, path);
@@ -59,9 +85,9 @@ sysctl_write(const char *ifname, const char *key, const char *val)
 int
 tun_ipv6_enable(const char *ifname)
 {
-	if (sysctl_write(ifname, "addr_gen_mode", "1") == -1 ||
-	    sysctl_write(ifname, "accept_ra", "0") == -1 ||
-	    sysctl_write(ifname, "disable_ipv6", "0") == -1)
+	if (sysctl_set(ifname, "addr_gen_mode", "1", false) == -1 ||
+	    sysctl_set(ifname, "accept_ra", "0", false) == -1 ||
+	    sysctl_set(ifname, "disable_ipv6", "0", true) == -1)
 		return -1;
 	return 0;
 }

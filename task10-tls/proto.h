@@ -69,6 +69,7 @@ enum frame_type {
 #define POOL6_PREFIX_MIN    64        /* --pool6: /64 ... /120 */
 #define POOL6_PREFIX_MAX    120
 #define DATA6_LEN_MIN       40        /* an IPv6 header */
+#define IPV6_MTU_MIN        1280      /* RFC 8200: no IPv6 on less */
 
 /* ---- DATA payload: one IPv4 packet, at most the pushed MTU ---- */
 #define VPN_MTU_DEFAULT     1500

@@ -380,6 +380,9 @@ check_pool6(const struct server_opts *o)
 	    IN6_IS_ADDR_V4MAPPED(&net) || net.s6_addr[0] == 0)
 		fatalx("--pool6: not a unicast network (fd00::/8 or a global "
 		       "prefix)");
+	if (o->mtu < IPV6_MTU_MIN)
+		fatalx("--pool6 needs --mtu %d or more (IPv6's minimum; %u given)",
+		       IPV6_MTU_MIN, o->mtu);
 	if (128 - o->pool6_prefix < 32 - o->pool_all_prefix)
 		fatalx("--pool6 /%d has fewer addresses than --pool /%d: a "
 		       "client's IPv6 address is its IPv4 offset in the pool",
@@ -695,6 +698,13 @@ check_config(const struct server_opts *o)
 	         o->cert_only ? "" : o->pam ? "PAM service " : "",
 	         o->cert_only ? "" : o->pam ? o->pam : o->shadow ? o->shadow
 	                                     : "the system shadow database");
+	if (o->pool6_prefix > 0) {
+		char a6[INET6_ADDRSTRLEN];
+
+		log_info("IPv6 in the tunnel: pool6 %s/%d, %u IPv6 route(s)",
+		         inet_ntop(AF_INET6, &o->pool6, a6, sizeof(a6)),
+		         o->pool6_prefix, o->nroutes6);
+	}
 	return 0;
 }
 
