@@ -60,7 +60,7 @@ carry() {
 pairing() {
 	local name=$1 sopt=$2 copt=$3
 	# shellcheck disable=SC2086  # options: one word each, or none
-	lab_bg server "srv-$name" "$BIN/minivpn-server" --cert "$PKI/server.crt" \
+	lab_bg server "srv-$name" "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" \
 		--key "$PKI/server.key" --shadow "$OUT/shadow" $sopt
 	wait_for "the server ($name)" 10 grep -q "listening on" "$OUT/srv-$name.log"
 	# shellcheck disable=SC2086
