@@ -3,8 +3,9 @@
  *
  * The bytes are what a peer sends inside TLS: they go through frame_next()
  * in pieces of varying size (reads may be partial), and every frame's
- * payload through the AUTH, CONFIG and ERROR parsers (the ERROR's retry
- * hint included).
+ * payload through the AUTH, CONFIG, CONFIG6 and ERROR parsers (the
+ * ERROR's retry hint included). A CONFIG6 that parses must encode back to
+ * the very bytes it came from: the format has no optional or ignored part.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct frame f;
 	struct login lg;
 	struct vpn_config cfg;
+	struct vpn_config6 cfg6;
+	static uint8_t again[CONFIG6_LEN_MAX];
 	enum vpn_error code;
 	char text[256];
 	const char *why;
@@ -52,6 +55,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)login_parse(f.payload, f.len, &lg, &why);
 			login_wipe(&lg);
 			(void)config_parse(f.payload, f.len, &cfg, &why);
+			if (config6_parse(f.payload, f.len, &cfg6, &why) == 0 &&
+			    (cfg6.nroutes > CONFIG6_ROUTES_MAX ||
+			     config6_encode(&cfg6, again) != f.len ||
+			     memcmp(again, f.payload, f.len) != 0))
+				abort();
 			frame_parse_error(&f, &code, text, sizeof(text));
 			if (f.type == FRAME_ERROR &&
 			    frame_error_retry(&f) > ERROR_RETRY_MAX)

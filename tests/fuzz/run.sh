@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - `make fuzz`: libFuzzer on the parsers that read what the network
-# sends (common/packet.c; the TLS VPN's framing, AUTH and CONFIG; the
-# offload extension's GSO frame and virtio_net_hdr, common/vnet.c; the PROXY
-# v2 header a balancer sends before TLS, task10-tls/proxyproto.c), with
+# sends (common/packet.c; the TLS VPN's framing, AUTH, CONFIG and CONFIG6;
+# the offload extension's GSO frame and virtio_net_hdr, common/vnet.c; the
+# PROXY v2 header a balancer sends before TLS, task10-tls/proxyproto.c), with
 # AddressSanitizer and UndefinedBehaviorSanitizer. Each target runs for
 # FUZZ_SECONDS (default 60); its corpus is kept in build/fuzz/ between runs.
 # A crash leaves its input as build/fuzz/crash-* (replay: the target with
@@ -26,7 +26,7 @@ FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -D_GNU_SOURCE -std=c17 -Icommon -Itask10-tls)
 declare -A SRCS=(
 	[packet]="tests/fuzz/fuzz_packet.c common/packet.c common/log.c common/logdest.c"
-	[frame]="tests/fuzz/fuzz_frame.c task10-tls/frame.c task10-tls/authmsg.c task10-tls/configmsg.c common/log.c common/logdest.c common/packet.c"
+	[frame]="tests/fuzz/fuzz_frame.c task10-tls/frame.c task10-tls/authmsg.c task10-tls/configmsg.c task10-tls/config6msg.c common/log.c common/logdest.c common/packet.c"
 	[offload]="tests/fuzz/fuzz_offload.c task10-tls/offload.c task10-tls/frame.c common/vnet.c common/log.c common/logdest.c common/packet.c"
 	[proxyproto]="tests/fuzz/fuzz_proxyproto.c task10-tls/proxyproto.c"
 )
