@@ -387,11 +387,14 @@ else
 	wait_for "server6 to listen" 10 grep -q "listening on" "$OUT/server6.log"
 	lab_bg u c-alice6 "$BIN/minivpn-client" --config "$OUT/client-alice.conf" --no-dns
 	lab_bg u2 c-bob6 "$BIN/minivpn-client" --config "$OUT/client-bob.conf" --no-ipv6 --no-dns
+	lab_bg u3 c-carol6 "$BIN/minivpn-client" --config "$OUT/client-carol.conf" --no-dns
 	tun6() { lab_exec "$1" ip -6 -o addr show dev tun0 scope global 2>/dev/null | sed -nE 's/.* inet6 ([0-9a-f:]+).*/\1/p' | head -1; }
 	has6() { [ -n "$(tun6 u)" ]; }
 	wait_for "alice's v6 address" 15 has6
 	wait_for "bob's tunnel" 15 has_tun_addr u2
-	A4=$(tun_addr u) A6=$(tun6 u)
+	has6c() { [ -n "$(tun6 u3)" ]; }
+	wait_for "carol's v6 address" 15 has6c
+	A4=$(tun_addr u) A6=$(tun6 u) C6=$(tun6 u3)
 	IFS=/ read -r pnet _ <<<"$TLS_POOL"
 	IFS=. read -r a b c d <<<"$A4"; IFS=. read -r e f g h <<<"$pnet"
 	off=$(( (a << 24 | b << 16 | c << 8 | d) - (e << 24 | f << 16 | g << 8 | h) ))
@@ -402,7 +405,7 @@ else
 	M="v6lab-marker-$$-$RANDOM"
 	lab_bg v v6-listen socat -u TCP6-LISTEN:5555,bind="[$V6]" "OPEN:$OUT/v6-received.txt,creat"
 	sleep 0.3
-	capture_start v6 sw:br-int sw:br-ext server:tun0 || check_end
+	capture_start v6 sw:br-int sw:br-ext server:tun0 u3:tun0 || check_end
 	lab_exec u ping -6 -c 3 -i 0.2 -W 2 "$V6" >"$OUT/ping6-u.log" 2>&1
 	echo "$M" | lab_exec u socat -u - "TCP6:[$V6]:5555" >"$OUT/socat6-u.log" 2>&1
 	{ lab_exec u ip -6 addr add "$SPOOF6/128" dev tun0 nodad
@@ -410,6 +413,8 @@ else
 	  lab_exec u ip -6 addr del "$SPOOF6/128" dev tun0; } >"$OUT/ping6-spoof.log" 2>&1
 	B6=$(tun6 u2)
 	lab_exec u2 ping -6 -c 2 -i 0.2 -W 1 "$V6" >"$OUT/ping6-bob.log" 2>&1; bst=$?
+	lab_exec u ping -6 -c 2 -i 0.2 -W 1 "${C6:-::1}" >"$OUT/ping6-c2c.log" 2>&1; cst=$?
+	lab_exec u3 ping -6 -c 1 -W 2 "$V6" >"$OUT/ping6-carol.log" 2>&1   # carol's tun0 carries v6
 	capture_stop v6
 	I6=$OUT/v6-sw-br-int.pcap E6=$OUT/v6-sw-br-ext.pcap T6=$OUT/v6-server-tun0.pcap
 	expect_grep "${V6_DESCS[1]}" ' 3 received' "$OUT/ping6-u.log"
@@ -428,9 +433,14 @@ else
 		if [ -n "$l" ]; then pass "${V6_DESCS[8]} (\"${l:0:90}\")"
 		else fail "${V6_DESCS[8]}: no line in server6.log names $SPOOF6 and alice ($A4, $A6)"; fi; }
 	expect_line6
+	if [ -n "$C6" ] && [ "$cst" != 0 ]; then pass "ipv6: client-to-client off: alice's ping -6 to carol ($C6) gets no reply"
+	else fail "ipv6: client-to-client off: alice's ping -6 to carol '${C6:-no v6 address}': exit $cst ($(tail -1 "$OUT/ping6-c2c.log"))"; fi
+	expect_grep "ipv6: (control) carol's own ping -6 to V6 is answered" ' 1 received' "$OUT/ping6-carol.log"
+	crit expect_pcap "$OUT/v6-u3-tun0.pcap" --none "ip6 and src host ${A6:-::} and dst host ${C6:-::}" "ipv6: ... alice's packets never reach carol's tun0"
+	expect_grep "ipv6: ... and the server says why" "dropped a packet to $(re "${C6:-x}"): traffic between clients is off" "$OUT/server6.log"
 	if [ -z "$B6" ] && [ "$bst" != 0 ] && has_tun_addr u2; then pass "${V6_DESCS[9]} (v4 $(tun_addr u2) only)"
 	else fail "${V6_DESCS[9]}: bob's tun0 v6 '${B6:-none}', v4 '$(tun_addr u2)', ping -6 exit $bst"; fi
-	lab_stop c-alice6; lab_stop c-bob6; lab_stop v6-listen; lab_stop server6
+	lab_stop c-alice6; lab_stop c-bob6; lab_stop c-carol6; lab_stop v6-listen; lab_stop server6
 
 	# The same with --offload at both ends: IPv6 goes packet by packet
 	# through TUNs with virtio_net_hdrs, its TCP checksums left partial
