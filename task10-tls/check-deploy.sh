@@ -446,7 +446,9 @@ else
 	# through TUNs with virtio_net_hdrs, its TCP checksums left partial
 	# by the kernel and completed by minivpn (vnet_finish6). A wrong sum
 	# and V drops every segment: the 1 MiB would not arrive intact.
-	lab_bg server server6o "$BIN/minivpn-server" --config "$OUT/server.conf" --pool6 "$TLS_POOL6" --route6 "$INTRANET6" --offload
+	# ... and a full tunnel for IPv6 (--route6 ::/0: ::/1 and 8000::/1).
+	lab_exec u ip -6 route show >"$OUT/u-routes6-before.txt" 2>&1
+	lab_bg server server6o "$BIN/minivpn-server" --config "$OUT/server.conf" --pool6 "$TLS_POOL6" --route6 ::/0 --offload
 	wait_for "server6o to listen" 10 grep -q "listening on" "$OUT/server6o.log"
 	lab_bg u c-alice6o "$BIN/minivpn-client" --config "$OUT/client-alice.conf" --no-dns --offload
 	wait_for "alice's v6 address (--offload)" 15 has6
@@ -462,7 +464,16 @@ else
 	else
 		crit fail "ipv6 --offload: 1 MiB by TCP alice -> V6: V got $(stat -c %s "$OUT/v6o-received" 2>/dev/null || echo 0) bytes, $(cmp "$OUT/v6-blob" "$OUT/v6o-received" 2>&1 | head -1); $(tail -1 "$OUT/socat6o-u.log"); server: $(grep -m1 'IPv6' "$OUT/server6o.log" | tail -1)"
 	fi
+	r6=$(lab_exec u ip -6 route show dev tun0 2>/dev/null | tr '\n' ' ')
+	if [[ " $r6" == *" ::/1 "* && "$r6" == *" 8000::/1 "* ]]; then pass "ipv6 full tunnel: ::/0 is on alice's tun0 as ::/1 and 8000::/1"
+	else fail "ipv6 full tunnel: alice's tun0 v6 routes: '$r6'"; fi
 	lab_stop c-alice6o; lab_stop v6o-listen; lab_stop server6o
+	lab_exec u ip -6 route show >"$OUT/u-routes6-after.txt" 2>&1
+	if diff -q "$OUT/u-routes6-before.txt" "$OUT/u-routes6-after.txt" >/dev/null; then
+		pass "ipv6 full tunnel: the client's exit leaves u's IPv6 routes as they were"
+	else
+		fail "ipv6 full tunnel: u's IPv6 routes after the client: $(diff "$OUT/u-routes6-before.txt" "$OUT/u-routes6-after.txt" | tr '\n' ' ')"
+	fi
 fi
 
 
