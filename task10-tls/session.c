@@ -480,22 +480,34 @@ session_on_data(struct session *s, const struct frame *f)
 	if (!s->loop->client_to_client &&
 	    (ip.dst.s_addr & s->loop->pool_mask) == s->loop->pool_net &&
 	    ip.dst.s_addr != s->loop->server_addr.s_addr) {
-		s->drops++;
-		inet_ntop(AF_INET, &ip.dst, src, sizeof(src));
-		log_limited(&s->lim_spoof, "%s: dropped a packet to %s: traffic "
-		            "between clients is off (--client-to-client)", s->name,
-		            src);
+		session_drop_c2c(s, inet_ntop(AF_INET, &ip.dst, src, sizeof(src)));
 		return;
 	}
 	/* ip.total_len, not f->len: bytes past the IPv4 length are junk. */
-	if (session_tun_write(s, f->payload, ip.total_len) == -1) {
+	session_deliver(s, f->payload, ip.total_len);
+}
+
+/* A packet to another client's address, with client-to-client off. */
+void
+session_drop_c2c(struct session *s, const char *dst)
+{
+	s->drops++;
+	log_limited(&s->lim_spoof, "%s: dropped a packet to %s: traffic between "
+	            "clients is off (--client-to-client)", s->name, dst);
+}
+
+/* A checked packet of the client's (IPv4 or IPv6) into the TUN. */
+void
+session_deliver(struct session *s, const uint8_t *pkt, size_t len)
+{
+	if (session_tun_write(s, pkt, len) == -1) {
 		s->drops++;
-		log_limited(s->loop->lim_tun, "%s: writing %u bytes to %s: %s",
-		            s->name, ip.total_len, s->loop->tunname, strerror(errno));
+		log_limited(s->loop->lim_tun, "%s: writing %zu bytes to %s: %s",
+		            s->name, len, s->loop->tunname, strerror(errno));
 		return;
 	}
 	s->pkts_in++;
-	s->bytes_in += ip.total_len;
+	s->bytes_in += len;
 }
 
 static int

@@ -149,6 +149,8 @@ int  session_on_offload(struct session *s, const struct frame *f);
 void session_on_gso(struct session *s, const struct frame *f);
 void session_on_data(struct session *s, const struct frame *f);  /* session.c */
 ssize_t session_tun_write(struct session *s, const uint8_t *pkt, size_t len);
+void session_deliver(struct session *s, const uint8_t *pkt, size_t len);
+void session_drop_c2c(struct session *s, const char *dst);
 /* session6.c: IPv6 in the tunnel */
 int  session_on_config6(struct session *s, const struct frame *f);
 void session_on_data6(struct session *s, const struct frame *f);

@@ -11,7 +11,6 @@
  * never asks never sees IPv6.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <string.h>
 
 #include "session.h"
@@ -89,19 +88,8 @@ session_on_data6(struct session *s, const struct frame *f)
 	}
 	if (!s->loop->client_to_client && in_pool6(s->loop, &ip.dst) &&
 	    memcmp(&ip.dst, &s->loop->v6->server, sizeof(ip.dst)) != 0) {
-		s->drops++;
-		inet_ntop(AF_INET6, &ip.dst, src, sizeof(src));
-		log_limited(&s->lim_spoof, "%s: dropped a packet to %s: traffic "
-		            "between clients is off (--client-to-client)", s->name,
-		            src);
+		session_drop_c2c(s, inet_ntop(AF_INET6, &ip.dst, src, sizeof(src)));
 		return;
 	}
-	if (session_tun_write(s, f->payload, ip.total_len) == -1) {
-		s->drops++;
-		log_limited(s->loop->lim_tun, "%s: writing %zu bytes to %s: %s",
-		            s->name, ip.total_len, s->loop->tunname, strerror(errno));
-		return;
-	}
-	s->pkts_in++;
-	s->bytes_in += ip.total_len;
+	session_deliver(s, f->payload, ip.total_len);
 }
