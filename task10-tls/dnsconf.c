@@ -55,6 +55,7 @@ struct keeper {
 	struct dns_req  cur;
 	char           *saved;       /* DNS_FILE: the old resolv.conf */
 	size_t          savedlen;
+	bool            failed;      /* the last request (cur) was not applied */
 };
 
 /* Runs argv (argv[0] looked up in PATH), input on its stdin if not NULL. */
@@ -333,11 +334,17 @@ keeper(int fd, void *arg)
 			log_warnx("dns: a malformed request from the client; ignored");
 			continue;
 		}
-		if (k.method != DNS_NONE && memcmp(&k.cur, &r, sizeof(r)) == 0)
-			continue;       /* a reconnect with the same settings */
+		/* A reconnect with the same settings: nothing to do, nor to
+		 * say again when they could not be applied. */
+		if ((k.method != DNS_NONE || k.failed) &&
+		    memcmp(&k.cur, &r, sizeof(r)) == 0)
+			continue;
 		undo(&k);
-		if (r.ndns > 0 || r.search[0] != '\0')
-			(void)apply(&k, &r);
+		k.failed = false;
+		if ((r.ndns > 0 || r.search[0] != '\0') && apply(&k, &r) == -1) {
+			k.failed = true;
+			k.cur = r;
+		}
 	}
 	undo(&k);
 	_exit(0);
