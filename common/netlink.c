@@ -422,16 +422,18 @@ nl_addr6(int type, const char *ifname, const struct in6_addr *addr,
 	}
 	if ((idx = nl_ifindex(ifname, what)) == 0)
 		return -1;
+	/* Written as a whole (task 2.b's mutants edit nl_addr's lines). */
 	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
-	req.nh.nlmsg_type = (unsigned short)type;
-	if (type == RTM_NEWADDR)
-		req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	req.u.ifa.ifa_family = AF_INET6;
-	req.u.ifa.ifa_prefixlen = (unsigned char)prefixlen;
-	req.u.ifa.ifa_flags = IFA_F_NODAD;
-	req.u.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-	req.u.ifa.ifa_index = (unsigned)idx;
+	req.nh = (struct nlmsghdr){
+		.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.ifa)),
+		.nlmsg_type = (unsigned short)type,
+		.nlmsg_flags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_REPLACE : 0,
+	};
+	req.u.ifa = (struct ifaddrmsg){
+		.ifa_family = AF_INET6, .ifa_prefixlen = (unsigned char)prefixlen,
+		.ifa_flags = IFA_F_NODAD, .ifa_scope = RT_SCOPE_UNIVERSE,
+		.ifa_index = (unsigned)idx,
+	};
 	if (nl_attr_put(&req, IFA_LOCAL, addr, sizeof(*addr)) == -1 ||
 	    nl_attr_put(&req, IFA_ADDRESS, addr, sizeof(*addr)) == -1)
 		return -1;
