@@ -246,3 +246,58 @@ conffile_arg(int argc, char **argv)
 	}
 	return NULL;
 }
+
+/*
+ * The options of a program, from its config file and its command line:
+ * the file named by --config first, each entry applied as "FILE:LINE: key",
+ * then getopt_long() over argv, each option applied as "--key", so that the
+ * command line overrides the file. `from_file` tells apply which of the two
+ * it is being given (the server's routes on the command line replace the
+ * file's). apply reports a bad value itself (fatalx); a file that does not
+ * parse, or a --config that conffile_arg() did not see (abbreviated as
+ * --conf, or a second one), ends the program here with exit status 1.
+ *
+ * The values handed to apply point into cf and into argv: cf must outlive
+ * the options (the callers' is static). Returns optind, the first argument
+ * that is not an option: the caller refuses strays in its own words.
+ */
+int
+conffile_parse_args(struct conffile *cf, int argc, char **argv,
+                    const char *shortopts, const struct option *longopts,
+                    const char *const *repeatable,
+                    void (*apply)(void *ctx, int c, const char *arg,
+                                  const char *what, bool from_file),
+                    void *ctx)
+{
+	const struct option *config = find_option(longopts, "config");
+	const char *path = conffile_arg(argc, argv);
+	char what[sizeof(cf->err)];
+	size_t i;
+	int c;
+
+	if (path != NULL) {
+		if (conffile_load(cf, path, longopts, repeatable) == -1)
+			fatalx("%s", cf->err);
+		for (i = 0; i < cf->n; i++) {
+			snprintf(what, sizeof(what), "%s:%u: %s", path, cf->e[i].line,
+			         cf->e[i].name);
+			apply(ctx, cf->e[i].val, cf->e[i].arg, what, true);
+		}
+	}
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const char *name = "";
+
+		for (i = 0; longopts[i].name != NULL; i++)
+			if (longopts[i].val == c)
+				name = longopts[i].name;
+		snprintf(what, sizeof(what), "--%s", name);
+		/* conffile_arg() read the first --config spelled out; getopt
+		 * also takes an abbreviation (--conf) or a second one, whose
+		 * file would be ignored without a word */
+		if (config != NULL && c == config->val && optarg != path)
+			fatalx("--config %s: give --config once, spelled out in full",
+			       optarg);
+		apply(ctx, c, optarg, what, false);
+	}
+	return optind;
+}

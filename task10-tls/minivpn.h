@@ -366,5 +366,12 @@ int  conffile_parse(struct conffile *cf, const char *path, const char *text,
                     const char *const *repeatable);
 void conffile_free(struct conffile *cf);
 const char *conffile_arg(int argc, char **argv);
+/* parse_args() of both programs: file, then command line; returns optind. */
+int  conffile_parse_args(struct conffile *cf, int argc, char **argv,
+                         const char *shortopts, const struct option *longopts,
+                         const char *const *repeatable,
+                         void (*apply)(void *ctx, int c, const char *arg,
+                                       const char *what, bool from_file),
+                         void *ctx);
 
 #endif /* MINIVPN_H */
