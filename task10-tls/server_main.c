@@ -186,14 +186,21 @@ struct invocation {
 	bool file_routes6;        /* o->routes6 likewise */
 };
 
+/* What apply_opt() is given through conffile_parse_args(). */
+struct parse_ctx {
+	struct server_opts *o;
+	struct invocation  *inv;
+};
+
 /*
  * Applies one option, from the command line or the config file; `what`
  * names it in messages ("--mtu", or "FILE:LINE: mtu").
  */
 static void
-apply_opt(struct server_opts *o, struct invocation *inv, int c,
-          const char *arg, const char *what, bool from_file)
+apply_opt(void *ctx, int c, const char *arg, const char *what, bool from_file)
 {
+	struct server_opts *o = ((struct parse_ctx *)ctx)->o;
+	struct invocation *inv = ((struct parse_ctx *)ctx)->inv;
 	char ka[32], *comma;
 
 	switch (c) {
@@ -394,36 +401,11 @@ static void
 parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 {
 	static struct conffile cf;   /* its strings are the options' values */
-	const char *path = conffile_arg(argc, argv);
-	char what[sizeof(cf.err)];
-	size_t i;
-	int c;
+	struct parse_ctx ctx = { o, inv };
+	int first = conffile_parse_args(&cf, argc, argv, "vqh", longopts,
+	                                repeatable, apply_opt, &ctx);
 
-	if (path != NULL) {
-		if (conffile_load(&cf, path, longopts, repeatable) == -1)
-			fatalx("%s", cf.err);
-		for (i = 0; i < cf.n; i++) {
-			snprintf(what, sizeof(what), "%s:%u: %s", path, cf.e[i].line,
-			         cf.e[i].name);
-			apply_opt(o, inv, cf.e[i].val, cf.e[i].arg, what, true);
-		}
-	}
-	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
-		const char *name = "";
-
-		for (i = 0; longopts[i].name != NULL; i++)
-			if (longopts[i].val == c)
-				name = longopts[i].name;
-		snprintf(what, sizeof(what), "--%s", name);
-		/* conffile_arg() read the first --config spelled out; getopt
-		 * also takes an abbreviation (--conf) or a second one, whose
-		 * file would be ignored without a word */
-		if (c == 'C' && optarg != path)
-			fatalx("--config %s: give --config once, spelled out in full",
-			       optarg);
-		apply_opt(o, inv, c, optarg, what, false);
-	}
-	if (optind != argc) {
+	if (first != argc) {
 		usage(stderr);
 		exit(2);
 	}
