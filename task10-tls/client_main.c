@@ -105,15 +105,10 @@ static const struct option longopts[] = {
 
 /* What the options say beyond struct client_opts. */
 struct invocation {
+	struct client_opts *o;   /* those options, for apply_opt() */
 	int  verbosity;
 	bool check_config;
 	bool syslog;              /* --syslog: syslog(3) instead of stderr */
-};
-
-/* What apply_opt() is given through conffile_parse_args(). */
-struct parse_ctx {
-	struct client_opts *o;
-	struct invocation  *inv;
 };
 
 /*
@@ -123,8 +118,8 @@ struct parse_ctx {
 static void
 apply_opt(void *ctx, int c, const char *arg, const char *what, bool from_file)
 {
-	struct client_opts *o = ((struct parse_ctx *)ctx)->o;
-	struct invocation *inv = ((struct parse_ctx *)ctx)->inv;
+	struct invocation *inv = ctx;
+	struct client_opts *o = inv->o;
 	static char host[256];
 	long v;
 
@@ -178,9 +173,11 @@ static void
 parse_args(int argc, char **argv, struct client_opts *o, struct invocation *inv)
 {
 	static struct conffile cf;   /* its strings are the options' values */
-	struct parse_ctx ctx = { o, inv };
-	int first = conffile_parse_args(&cf, argc, argv, "vqh", longopts, NULL,
-	                                apply_opt, &ctx);
+	int first;
+
+	inv->o = o;
+	first = conffile_parse_args(&cf, argc, argv, "vqh", longopts, NULL,
+	                            apply_opt, inv);
 
 	if (first != argc || o->server == NULL || o->server[0] == '\0' ||
 	    o->user == NULL || (o->ca_dir == NULL && o->ca_file == NULL)) {

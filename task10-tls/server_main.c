@@ -177,6 +177,7 @@ static const char *const repeatable[] = { "route", "route6", "dns",
 
 /* What the options say beyond struct server_opts. */
 struct invocation {
+	struct server_opts *o;   /* those options, for apply_opt() */
 	int  verbosity;
 	bool check_config;
 	bool syslog;              /* --syslog: syslog(3) instead of stderr */
@@ -186,12 +187,6 @@ struct invocation {
 	bool file_routes6;        /* o->routes6 likewise */
 };
 
-/* What apply_opt() is given through conffile_parse_args(). */
-struct parse_ctx {
-	struct server_opts *o;
-	struct invocation  *inv;
-};
-
 /*
  * Applies one option, from the command line or the config file; `what`
  * names it in messages ("--mtu", or "FILE:LINE: mtu").
@@ -199,8 +194,8 @@ struct parse_ctx {
 static void
 apply_opt(void *ctx, int c, const char *arg, const char *what, bool from_file)
 {
-	struct server_opts *o = ((struct parse_ctx *)ctx)->o;
-	struct invocation *inv = ((struct parse_ctx *)ctx)->inv;
+	struct invocation *inv = ctx;
+	struct server_opts *o = inv->o;
 	char ka[32], *comma;
 
 	switch (c) {
@@ -401,9 +396,11 @@ static void
 parse_args(int argc, char **argv, struct server_opts *o, struct invocation *inv)
 {
 	static struct conffile cf;   /* its strings are the options' values */
-	struct parse_ctx ctx = { o, inv };
-	int first = conffile_parse_args(&cf, argc, argv, "vqh", longopts,
-	                                repeatable, apply_opt, &ctx);
+	int first;
+
+	inv->o = o;
+	first = conffile_parse_args(&cf, argc, argv, "vqh", longopts,
+	                            repeatable, apply_opt, inv);
 
 	if (first != argc) {
 		usage(stderr);
