@@ -384,9 +384,13 @@ lab_bg u c-alice3 unshare -m sh -c "$dnsns_sh" dnsns "$OUT" "$LAB_STATE/etc/u/ho
 	"$BIN/minivpn-client" --config "$OUT/client-alice.conf"
 logins() { grep -c 'logged in as alice' "$OUT/c-alice3.log" 2>/dev/null; }
 in_ns() { [ "$(logins)" -ge "$1" ] && has_tun_addr u; }
-# The file as the client sees it: its root, seen from here, is the
-# namespace's (the PID is the client's own: sh and unshare exec).
-ns_sha() { sha256sum <"/proc/${BG_PID[c-alice3]:-0}/root/etc/resolv.conf" 2>/dev/null; }
+# ns_read N: /etc/resolv.conf as the client sees it (its root, seen from here, is the
+# namespace's: the PID is the client's own, sh and unshare exec), kept in
+# dnsns-during-N.txt, its sha256 added to dnsns-sha-during.txt.
+ns_read() {
+	cat "/proc/${BG_PID[c-alice3]:-0}/root/etc/resolv.conf" >"$OUT/dnsns-during-$1.txt" 2>&1
+	sha256sum <"$OUT/dnsns-during-$1.txt" >>"$OUT/dnsns-sha-during.txt"
+}
 # (The shell wrote its files before it became the client that logged in.)
 if wait_for "alice's tunnel (own mount namespace)" 15 in_ns 1 &&
    awk '$5 == "/etc/resolv.conf" { bound = 1 } END { exit bound }' "$OUT/dnsns-mountinfo.txt" 2>/dev/null &&
@@ -395,7 +399,8 @@ if wait_for "alice's tunnel (own mount namespace)" 15 in_ns 1 &&
 	crit pass "dns (own netns): alice logs in ($A5) from a mount namespace whose /etc/resolv.conf is no mount point"
 	# the keeper works on its own: its warning may follow the login
 	wait_for "the keeper's warning" 5 grep -q "$DNSNS_WARN" "$OUT/c-alice3.log"
-	ns_sha >"$OUT/dnsns-sha-during.txt"
+	: >"$OUT/dnsns-sha-during.txt"
+	ns_read 1
 	comm=$(cat "/proc/${BG_PID[c-alice3]:-0}/comm" 2>/dev/null)
 	lab_stop server3
 	lab_bg server server3b "$BIN/minivpn-server" --config "$OUT/server.conf" --route 0.0.0.0/0 \
@@ -405,7 +410,7 @@ if wait_for "alice's tunnel (own mount namespace)" 15 in_ns 1 &&
 	else
 		fail "dns (own netns): alice did not log in again to the restarted server: $(tail -1 "$OUT/c-alice3.log")"
 	fi
-	ns_sha >>"$OUT/dnsns-sha-during.txt"
+	ns_read 2
 	# The keeper has handled every request, and logged what it had to,
 	# once it is gone: the pipe closes with the client, it reads EOF.
 	keeper=
@@ -421,14 +426,14 @@ if wait_for "alice's tunnel (own mount namespace)" 15 in_ns 1 &&
 	if [ "$n" = 1 ]; then
 		pass "dns (own netns): the client warns once, naming /etc/resolv.conf, also after the reconnect (\"$(grep -m1 -o "dns: .*$DNSNS_WARN" "$OUT/c-alice3.log" | cut -c1-90)\")"
 	else
-		fail "dns (own netns): the warning that /etc/resolv.conf is the machine's is in alice's log $n times, expected once over both logins; its dns lines: $(grep 'dns: ' "$OUT/c-alice3.log" | cut -c1-120 | tr '\n' '|')"
+		fail "dns (own netns): the warning that /etc/resolv.conf is the machine's is in alice's log $n times, expected once over both logins; its dns lines: $(grep 'dns: ' "$OUT/c-alice3.log" | cut -c1-150 | tr '\n' '|')"
 	fi
 	before=$(cat "$OUT/dnsns-sha-before.txt")
 	if [ "$comm" = minivpn-client ] && [ -n "$before" ] &&
 	   [ "$(sort -u "$OUT/dnsns-sha-during.txt")" = "$before" ]; then
 		crit pass "dns (own netns): /etc/resolv.conf, as the client sees it, is unchanged while it runs (sha256 ${before:0:12}, both logins)"
 	else
-		crit fail "dns (own netns): /etc/resolv.conf as the client ($comm) sees it: sha256 '${before:0:12}' before, '$(cut -c1-12 "$OUT/dnsns-sha-during.txt" | tr '\n' ' ')' while it ran; it reads: $(tr '\n' '|' <"/proc/${BG_PID[c-alice3]:-0}/root/etc/resolv.conf" 2>/dev/null; tr '\n' '|' <"$OUT/dnsns-upper/resolv.conf" 2>/dev/null)"
+		crit fail "dns (own netns): /etc/resolv.conf as the client ($comm) sees it: sha256 '${before:0:12}' before, '$(cut -c1-12 "$OUT/dnsns-sha-during.txt" | tr '\n' ' ')' while it ran, when it read: $(head -3 "$OUT/dnsns-during-1.txt" | cut -c1-100 | tr '\n' '|')"
 	fi
 	if [ ! -e "$OUT/dnsns-upper/resolv.conf" ] && [ "$(sha256sum </etc/resolv.conf)" = "$before" ]; then
 		pass "dns (own netns): ... and after it stops: nothing was written to it (the overlay's upper directory holds no resolv.conf)"
