@@ -358,6 +358,97 @@ else
 		skip "no full tunnel" "full tunnel: $d"
 	done
 fi
+
+# ---- DNS in a namespace whose /etc/resolv.conf is the machine's: left alone -----------------
+# Outside the first network namespace, dnsconf.c rewrites /etc/resolv.conf
+# only when it is a mount of its own (ip netns exec, lab_exec bind one);
+# else it changes nothing and warns once. Here alice's client runs on u in
+# a mount namespace where it is not a mount: u's bind is unmounted, so
+# /etc/resolv.conf is the machine's file. So that a client that writes it
+# anyway cannot reach the machine's file, /etc is an overlay there (the
+# machine's /etc below, $OUT/dnsns-upper above: any write lands there) and
+# the lab's hosts is bound back (vpnlabserver.com). The shell records the
+# mount table and the file's sha256 as the client will see it, then becomes
+# the client; no overlay, no client (exit 97).
+# shellcheck disable=SC2016  # the inner script gets its values as $1, $2
+dnsns_sh='out=$1 hosts=$2; shift 2
+umount /etc/resolv.conf 2>/dev/null
+mount -t overlay -o "lowerdir=/etc,upperdir=$out/dnsns-upper,workdir=$out/dnsns-work" dnsns-etc /etc &&
+	mount --bind "$hosts" /etc/hosts || exit 97
+{ cat /proc/self/mountinfo; echo "findmnt: $(findmnt -n --mountpoint /etc/resolv.conf)"; } >"$out/dnsns-mountinfo.txt"
+sha256sum </etc/resolv.conf >"$out/dnsns-sha-before.txt"
+exec "$@"'
+DNSNS_WARN='network namespace of its own whose /etc/resolv.conf is the machine'
+mkdir -p "$OUT/dnsns-upper" "$OUT/dnsns-work"
+lab_bg u c-alice3 unshare -m sh -c "$dnsns_sh" dnsns "$OUT" "$LAB_STATE/etc/u/hosts" \
+	"$BIN/minivpn-client" --config "$OUT/client-alice.conf"
+logins() { grep -c 'logged in as alice' "$OUT/c-alice3.log" 2>/dev/null; }
+in_ns() { [ "$(logins)" -ge "$1" ] && has_tun_addr u; }
+# ns_read N: /etc/resolv.conf as the client sees it (its root, seen from here, is the
+# namespace's: the PID is the client's own, sh and unshare exec), kept in
+# dnsns-during-N.txt, its sha256 added to dnsns-sha-during.txt.
+ns_read() {
+	cat "/proc/${BG_PID[c-alice3]:-0}/root/etc/resolv.conf" >"$OUT/dnsns-during-$1.txt" 2>&1
+	sha256sum <"$OUT/dnsns-during-$1.txt" >>"$OUT/dnsns-sha-during.txt"
+}
+# (The shell wrote its files before it became the client that logged in.)
+if wait_for "alice's tunnel (own mount namespace)" 15 in_ns 1 &&
+   awk '$5 == "/etc/resolv.conf" { bound = 1 } END { exit bound }' "$OUT/dnsns-mountinfo.txt" 2>/dev/null &&
+   grep -qx 'findmnt: ' "$OUT/dnsns-mountinfo.txt"; then
+	A5=$(tun_addr u)
+	crit pass "dns (own netns): alice logs in ($A5) from a mount namespace whose /etc/resolv.conf is no mount point"
+	# the keeper works on its own: its warning may follow the login
+	wait_for "the keeper's warning" 5 grep -q "$DNSNS_WARN" "$OUT/c-alice3.log"
+	: >"$OUT/dnsns-sha-during.txt"
+	ns_read 1
+	comm=$(cat "/proc/${BG_PID[c-alice3]:-0}/comm" 2>/dev/null)
+	lab_stop server3
+	lab_bg server server3b "$BIN/minivpn-server" --config "$OUT/server.conf" --route 0.0.0.0/0 \
+		--dns "$V" --dns 192.168.60.6 --dns-search corp.example --dns-search lab.example
+	if wait_for "alice to log in again" 20 in_ns 2; then
+		pass "dns (own netns): alice logs in again once the server is back ($(tun_addr u))"
+	else
+		fail "dns (own netns): alice did not log in again to the restarted server: $(tail -1 "$OUT/c-alice3.log")"
+	fi
+	ns_read 2
+	# The keeper has handled every request, and logged what it had to,
+	# once it is gone: the pipe closes with the client, it reads EOF.
+	keeper=
+	kids=$(cat "/proc/${BG_PID[c-alice3]:-0}/task/"*/children 2>/dev/null)
+	for p in $kids; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = minivpn-dns ] && keeper=$p
+	done
+	[ -n "$keeper" ] || note "no minivpn-dns among the client's children: its warnings are counted without waiting for it"
+	lab_stop c-alice3
+	keeper_gone() { [ -z "$keeper" ] || ! kill -0 "$keeper" 2>/dev/null; }
+	wait_for "alice's DNS keeper to end" 5 keeper_gone
+	n=$(grep -c "$DNSNS_WARN" "$OUT/c-alice3.log")
+	if [ "$n" = 1 ]; then
+		pass "dns (own netns): the client warns once, naming /etc/resolv.conf, also after the reconnect (\"$(grep -m1 -o "dns: .*$DNSNS_WARN" "$OUT/c-alice3.log" | cut -c1-90)\")"
+	else
+		fail "dns (own netns): the warning that /etc/resolv.conf is the machine's is in alice's log $n times, expected once over both logins; its dns lines: $(grep 'dns: ' "$OUT/c-alice3.log" | cut -c1-150 | tr '\n' '|')"
+	fi
+	before=$(cat "$OUT/dnsns-sha-before.txt")
+	if [ "$comm" = minivpn-client ] && [ -n "$before" ] &&
+	   [ "$(sort -u "$OUT/dnsns-sha-during.txt")" = "$before" ]; then
+		crit pass "dns (own netns): /etc/resolv.conf, as the client sees it, is unchanged while it runs (sha256 ${before:0:12}, both logins)"
+	else
+		crit fail "dns (own netns): /etc/resolv.conf as the client ($comm) sees it: sha256 '${before:0:12}' before, '$(cut -c1-12 "$OUT/dnsns-sha-during.txt" | tr '\n' ' ')' while it ran, when it read: $(head -3 "$OUT/dnsns-during-1.txt" | cut -c1-100 | tr '\n' '|')"
+	fi
+	if [ ! -e "$OUT/dnsns-upper/resolv.conf" ] && [ "$(sha256sum </etc/resolv.conf)" = "$before" ]; then
+		pass "dns (own netns): ... and after it stops: nothing was written to it (the overlay's upper directory holds no resolv.conf)"
+	else
+		fail "dns (own netns): after the client: ${OUT#"$ROOT"/}/dnsns-upper/resolv.conf $([ -e "$OUT/dnsns-upper/resolv.conf" ] && echo "exists, so it was written (now: $(tr '\n' '|' <"$OUT/dnsns-upper/resolv.conf"))" || echo "absent"); the machine's sha256 $(sha256sum </etc/resolv.conf | cut -c1-12), before ${before:0:12}"
+	fi
+	lab_stop server3b
+else
+	crit fail "dns (own netns): no client in a namespace whose /etc/resolv.conf is no mount point: $(grep -E ' /etc/resolv.conf |^findmnt: .' "$OUT/dnsns-mountinfo.txt" 2>/dev/null | head -1) $(tail -2 "$OUT/c-alice3.log" | tr '\n' ' ')"
+	lab_stop c-alice3
+	for d in "alice logs in again" "the client warns once" "/etc/resolv.conf unchanged while it runs" \
+	         "... and after it stops"; do
+		skip "no client in its own mount namespace" "dns (own netns): $d"
+	done
+fi
 lab_stop server3
 
 # ---- IPv6 on the intranet, then inside the tunnel (--pool6, --route6) --------------------------
