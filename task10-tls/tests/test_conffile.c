@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,6 +170,66 @@ test_config_arg(void **state)
 	assert_null(conffile_arg(2, a4));
 }
 
+/* What conffile_parse_args() handed to its apply callback, in order. */
+struct seen {
+	unsigned n;
+	int c[8];
+	char arg[8][64], what[8][64];
+	bool file[8];
+};
+
+static void
+record(void *ctx, int c, const char *arg, const char *what, bool from_file)
+{
+	struct seen *s = ctx;
+
+	assert_true(s->n < 8);
+	s->c[s->n] = c;
+	snprintf(s->arg[s->n], sizeof(s->arg[0]), "%s", arg ? arg : "(none)");
+	snprintf(s->what[s->n], sizeof(s->what[0]), "%s", what);
+	s->file[s->n] = from_file;
+	s->n++;
+}
+
+/* The file's entries first, named FILE:LINE: key, then the command line's,
+ * named --key; the first argument getopt did not take is returned. */
+static void
+test_parse_args(void **state)
+{
+	char path[] = "/tmp/test-conffile-args-XXXXXX";
+	const char *text = "mtu = 1400\nroute = 10.20.0.0/16\n";
+	int fd = mkstemp(path);
+	struct conffile cf;
+	struct seen s = { 0 };
+	char *argv[] = { "p", "--config", path, "--mtu", "1300", "-v", "extra",
+	                 NULL };
+
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
+	close(fd);
+	optind = 1;
+	assert_int_equal(conffile_parse_args(&cf, 7, argv, "vh", opts, repeatable,
+	                                     record, &s), 6);
+	assert_string_equal(argv[6], "extra");
+	assert_int_equal(s.n, 5);
+	assert_int_equal(s.c[0], 'm');
+	assert_string_equal(s.arg[0], "1400");
+	assert_true(s.file[0]);
+	assert_non_null(strstr(s.what[0], ":1: mtu"));
+	assert_int_equal(s.c[1], 'r');
+	assert_non_null(strstr(s.what[1], ":2: route"));
+	assert_int_equal(s.c[2], 'C');          /* --config itself, from argv */
+	assert_false(s.file[2]);
+	assert_int_equal(s.c[3], 'm');          /* the command line comes last */
+	assert_string_equal(s.arg[3], "1300");
+	assert_string_equal(s.what[3], "--mtu");
+	assert_false(s.file[3]);
+	assert_int_equal(s.c[4], 'v');
+	assert_string_equal(s.what[4], "--verbose");
+	conffile_free(&cf);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -178,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_config_arg),
+		cmocka_unit_test(test_parse_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
