@@ -476,10 +476,11 @@ client_connect(struct client *c)
 		socklen_t sl = sizeof(ss);
 
 		c->nc.has_outer6 = false;
-		if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == 0 &&
-		    ss.ss_family == AF_INET)
+		if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) == -1)
+			ss.ss_family = AF_UNSPEC;
+		if (ss.ss_family == AF_INET)
 			c->server_addr = ((struct sockaddr_in *)&ss)->sin_addr;
-		if (sl <= sizeof(ss) && ss.ss_family == AF_INET6) {
+		if (ss.ss_family == AF_INET6) {
 			c->nc.outer6 = ((struct sockaddr_in6 *)&ss)->sin6_addr;
 			c->nc.has_outer6 = true;
 		}
