@@ -33,7 +33,7 @@ client_tun_open_vnet(struct client *c)
 		return -1;
 	}
 	/* What the kernel takes, then off again until the server agrees. */
-	bits = tun_set_offload(c->tunfd, true, !c->opt->no_ipv6);
+	bits = tun_set_offload(c->tunfd, true, false);
 	if (bits == -1 || tun_set_offload(c->tunfd, false, false) == -1)
 		return -1;
 	c->tun_bits = (unsigned)bits;
@@ -66,8 +66,12 @@ client_on_offload(struct client *c, const struct frame *f)
 	unsigned granted = offload_parse(f) & c->tun_bits;
 
 	c->offload_asked = false;   /* answered: a second one is an error */
-	if (granted != 0 &&
-	    tun_set_offload(c->tunfd, true, !c->opt->no_ipv6) == -1)
+	/* With IPv6 in the tunnel (CONFIG6 was answered first) the TUN
+	 * makes no UDP superpackets (tun_set_offload()); the server's are
+	 * still taken, and cut here (gso_to_tun()). */
+	if (c->v6)
+		granted &= OFFLOAD_TCP4;
+	if (granted != 0 && tun_set_offload(c->tunfd, true, c->v6) == -1)
 		granted = 0;
 	c->offload = granted;
 	log_info("offloads granted by the server: %s", offload_names(granted));
