@@ -152,7 +152,7 @@ expect_grep "status: counts the sessions (clients 2)" '^clients 2$' "$OUT/status
 # packets-in of alice >= her echo requests seen on the intranet; bytes > 0;
 # since is a UTC time stamp of today.
 seen=$(pcap_count "$I" "icmp[icmptype]=icmp-echo and src $A1") || seen=-1
-read -r _ _ _ since bin bout pin pout <<<"$ra"
+read -r _ _ _ since bin bout pin pout _ <<<"$ra"
 if [ "${seen:-0}" -ge 4 ] && [ "${pin:-0}" -ge "$seen" ] && [ "${pout:-0}" -ge 4 ] &&
    [ "${bin:-0}" -ge $((pin * 28)) ] && [ "${bout:-0}" -ge $((pout * 28)) ]; then
 	pass "status: alice's counters match the capture ($pin packets in >= $seen requests seen; $bin bytes in, $pout packets and $bout bytes out)"
@@ -529,6 +529,13 @@ else
 	expect_grep "ipv6: (control) carol's own ping -6 to V6 is answered" ' 1 received' "$OUT/ping6-carol.log"
 	crit expect_pcap "$OUT/v6-u3-tun0.pcap" --none "ip6 and src host ${A6:-::} and dst host ${C6:-::}" "ipv6: ... alice's packets never reach carol's tun0"
 	expect_grep "ipv6: ... and the server says why" "dropped a packet to $(re "${C6:-x}"): traffic between clients is off" "$OUT/server6.log"
+	lab_exec server "$BIN/minivpn-server" --status --control "$CTL" >"$OUT/status6.txt" 2>&1
+	s6=$(awk '$1 == "alice" || $1 == "bob" { print $2, $9 }' "$OUT/status6.txt" | sort | tr '\n' ' ')
+	if [ "$s6" = "$(printf '%s\n' "$A4 ${A6:-x}" "$(tun_addr u2) -" | sort | tr '\n' ' ')" ]; then
+		pass "ipv6: the status lists alice's v6 address and '-' for bob ($s6)"
+	else
+		fail "ipv6: status rows (tunnel, tunnel6) '$s6', expected alice $A4 ${A6:-?}, bob $(tun_addr u2) -: $(tr '\n' '|' <"$OUT/status6.txt")"
+	fi
 	if [ -z "$B6" ] && [ "$bst" != 0 ] && has_tun_addr u2; then pass "${V6_DESCS[9]} (v4 $(tun_addr u2) only)"
 	else fail "${V6_DESCS[9]}: bob's tun0 v6 '${B6:-none}', v4 '$(tun_addr u2)', ping -6 exit $bst"; fi
 	lab_stop c-alice6; lab_stop c-bob6; lab_stop c-carol6; lab_stop v6-listen; lab_stop server6

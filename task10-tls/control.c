@@ -138,12 +138,13 @@ put(int fd, const char *buf, size_t len)
 static void
 put_status(struct server *srv, int fd)
 {
-	char line[256], addr[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN], since[32];
+	char line[320], addr[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN], since[32];
+	char addr6[INET6_ADDRSTRLEN];
 	unsigned n = 0;
 	struct tm tm;
 
 	snprintf(line, sizeof(line), "# user tunnel peer since bytes-in "
-	         "bytes-out packets-in packets-out\n");
+	         "bytes-out packets-in packets-out tunnel6\n");
 	put(fd, line, strlen(line));
 	for (unsigned i = 0; i < srv->max_conns; i++) {
 		const struct session *s = srv->sess[i];
@@ -155,12 +156,18 @@ put_status(struct server *srv, int fd)
 		if (gmtime_r(&s->since, &tm) == NULL ||
 		    strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 			snprintf(since, sizeof(since), "?");
-		snprintf(line, sizeof(line), "%s %s %s:%u %s %llu %llu %llu %llu\n",
+		/* The IPv6 address last: scripts reading the columns before it
+		 * are not disturbed. "-": no IPv6 for this client. */
+		if (!s->v6)
+			snprintf(addr6, sizeof(addr6), "-");
+		else
+			inet_ntop(AF_INET6, &s->addr6, addr6, sizeof(addr6));
+		snprintf(line, sizeof(line), "%s %s %s:%u %s %llu %llu %llu %llu %s\n",
 		         s->user, addr, peer, ntohs(s->peer.sin_port), since,
 		         (unsigned long long)s->bytes_in,
 		         (unsigned long long)s->bytes_out,
 		         (unsigned long long)s->pkts_in,
-		         (unsigned long long)s->pkts_out);
+		         (unsigned long long)s->pkts_out, addr6);
 		if (put(fd, line, strlen(line)) == -1)
 			return;
 		n++;
