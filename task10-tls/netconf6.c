@@ -43,8 +43,11 @@ sysctl_set(const char *ifname, const char *key, const char *val, bool needed)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
 		n = read(fd, cur, sizeof(cur) - 1);
 		cur[n > 0 ? n : 0] = '\0';
-		close(fd);
-		if (strtol(cur, NULL, 10) == strtol(val, NULL, 10) && n > 0)
+		if (n == -1)
+			log_warn("%s: reading %s", ifname, path);
+		if (close(fd) == -1)
+			log_warn("%s: close %s", ifname, path);
+		if (n > 0 && strtol(cur, NULL, 10) == strtol(val, NULL, 10))
 			return 0;
 	}
 	fd = open(path, O_WRONLY | O_CLOEXEC);

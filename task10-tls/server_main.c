@@ -520,10 +520,13 @@ server_setup6(struct server *srv, const struct server_opts *o,
 	log_info("%s: IPv6 address %s/%d, %u IPv6 route(s) pushed", srv->tunname,
 	         a, c6->prefixlen, c6->nroutes);
 	/* Without forwarding the clients reach this host only. */
-	if ((f = fopen("/proc/sys/net/ipv6/conf/all/forwarding", "re")) != NULL) {
+	if ((f = fopen("/proc/sys/net/ipv6/conf/all/forwarding", "re")) == NULL)
+		log_warn("reading the IPv6 forwarding switch");
+	else {
 		if (fgets(fw, sizeof(fw), f) == NULL)
 			fw[0] = '\0';
-		fclose(f);
+		if (fclose(f) == EOF)
+			log_warn("closing the IPv6 forwarding switch");
 	}
 	if (fw[0] == '0')
 		log_warnx("warning: IPv6 forwarding is off: clients reach this "
