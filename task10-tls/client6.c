@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,8 +32,12 @@ client_ipv6_ask(struct client *c)
 {
 	if (c->opt->no_ipv6)
 		return;
-	if (frame_append(&c->tx, FRAME_CONFIG6, NULL, 0) == 0)
+	if (frame_append(&c->tx, FRAME_CONFIG6, NULL, 0) == 0) {
 		c->v6_asked = true;
+		return;
+	}
+	log_warnx("no room to ask the server for IPv6: IPv4 only");
+	netconf6_remove(&c->nc);      /* an earlier connection's */
 }
 
 void
@@ -60,6 +65,12 @@ client_on_config6(struct client *c, const struct frame *f)
 		netconf6_remove(&c->nc);
 		return;
 	}
+	/* client_read_tun6()'s buffer (--offload has a larger one). */
+	if (c->big == NULL && (c->big = malloc(VPN_MTU_MAX)) == NULL) {
+		log_warn("allocating a packet buffer; IPv4 only");
+		netconf6_remove(&c->nc);
+		return;
+	}
 	if (netconf6_apply(&c->nc, &c6) == -1) {
 		log_warnx("IPv6 could not be set up on %s (above); going on with "
 		          "IPv4 only", c->nc.ifname);
@@ -71,27 +82,31 @@ client_on_config6(struct client *c, const struct frame *f)
 	         c6.nroutes, c6.nroutes == 1 ? "" : "s");
 }
 
-/* Moves a batch of IPv4 and IPv6 packets from the TUN into tx. */
+/*
+ * Moves a batch of IPv4 and IPv6 packets from the TUN into tx. (Not
+ * read_tun()'s way, straight into tx: that is task 10's to write; this
+ * reads into c->big, which client_on_config6() made sure of.)
+ */
 void
 client_read_tun6(struct client *c)
 {
+	unsigned v;
+
 	for (int i = 0; i < BATCH_MAX; i++) {
-		uint8_t *p = frame_reserve(&c->tx, c->mtu);
 		ssize_t n;
 
-		if (p == NULL)
+		if (c->tx.cap - c->tx.len < client_tun_room(c))
 			return;              /* tx full: the TUN waits */
-		n = read(c->tunfd, p, c->mtu);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_limited(&c->lim, "reading %s: %s", c->nc.ifname,
-				            strerror(errno));
+		n = read(c->tunfd, c->big, c->mtu);
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			log_limited(&c->lim, "reading %s: %s", c->nc.ifname,
+			            strerror(errno));
+		if (n == -1)
 			return;
+		v = n > 0 ? c->big[0] >> 4 : 0;
+		if ((v == 4 && n >= DATA_LEN_MIN) || (v == 6 && n >= DATA6_LEN_MIN)) {
+			if (frame_append(&c->tx, FRAME_DATA, c->big, (size_t)n) == 0)
+				c->pkts_out++;
 		}
-		if (n < ((p[0] >> 4) == 6 ? DATA6_LEN_MIN : DATA_LEN_MIN) ||
-		    ((p[0] >> 4) != 4 && (p[0] >> 4) != 6))
-			continue;
-		frame_commit(&c->tx, FRAME_DATA, (size_t)n);
-		c->pkts_out++;
 	}
 }

@@ -360,6 +360,8 @@ main(int argc, char **argv)
 	    (c.tunfd = tun_open(opt.tun, TUN_MODE_TUN, true, c.nc.ifname)) == -1)
 		goto out;
 	log_info("opened %s", c.nc.ifname);
+	if (!opt.no_ipv6)
+		tun_ipv6_quiet(c.nc.ifname);   /* no link-local chatter later */
 	if (strcmp(opt.run_as, "root") != 0 && privdrop(opt.run_as, true) == -1)
 		goto out;
 

@@ -292,12 +292,14 @@ struct netconf {
 	/* IPv6 (netconf6.c) */
 	bool applied6;
 	struct vpn_config6 cfg6;       /* what is in the kernel now */
+	struct vpn_config6 want6;      /* what the server asked for */
 	bool has_outer6;               /* the server is reached over IPv6 at */
 	struct in6_addr outer6;
 };
 int  netconf_apply(struct netconf *nc, const struct vpn_config *cfg);
 void netconf_remove(struct netconf *nc);   /* IPv6 too */
 /* netconf6.c: IPv6 on the TUN (sysctls), the CONFIG6 address and routes */
+void tun_ipv6_quiet(const char *ifname);   /* before link up */
 int  tun_ipv6_enable(const char *ifname);
 int  netconf6_apply(struct netconf *nc, const struct vpn_config6 *cfg);
 void netconf6_remove(struct netconf *nc);

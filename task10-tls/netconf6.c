@@ -85,14 +85,22 @@ sysctl_set(const char *ifname, const char *key, const char *val, bool needed)
 	return 0;
 }
 
+/* Before the link is up: no link-local address will be made for it (one
+ * made already stays), no router advertisements taken. Best effort. */
+void
+tun_ipv6_quiet(const char *ifname)
+{
+	if (access("/proc/sys/net/ipv6", F_OK) == -1)
+		return;                   /* no IPv6 in this kernel: nothing to do */
+	(void)sysctl_set(ifname, "addr_gen_mode", "1", false);
+	(void)sysctl_set(ifname, "accept_ra", "0", false);
+}
+
 int
 tun_ipv6_enable(const char *ifname)
 {
-	if (sysctl_set(ifname, "addr_gen_mode", "1", false) == -1 ||
-	    sysctl_set(ifname, "accept_ra", "0", false) == -1 ||
-	    sysctl_set(ifname, "disable_ipv6", "0", true) == -1)
-		return -1;
-	return 0;
+	tun_ipv6_quiet(ifname);
+	return sysctl_set(ifname, "disable_ipv6", "0", true);
 }
 
 /* Adds or deletes rt on ifname; ::/0 as its two halves. */
@@ -157,7 +165,7 @@ netconf6_apply(struct netconf *nc, const struct vpn_config6 *cfg)
 {
 	char a[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
 
-	if (nc->applied6 && config6_same(&nc->cfg6, cfg))
+	if (nc->applied6 && config6_same(&nc->want6, cfg))
 		return 0;
 	netconf6_remove(nc);
 	inet_ntop(AF_INET6, &cfg->addr, a, sizeof(a));
@@ -166,6 +174,7 @@ netconf6_apply(struct netconf *nc, const struct vpn_config6 *cfg)
 		return -1;
 	nc->cfg6 = *cfg;
 	nc->cfg6.nroutes = 0;
+	nc->want6 = *cfg;             /* routes left out do not make it differ */
 	nc->applied6 = true;
 	log_info("%s: IPv6 address %s/%d", nc->ifname, a, cfg->prefixlen);
 	for (unsigned i = 0; i < cfg->nroutes; i++) {

@@ -382,6 +382,10 @@ check_pool6(const struct server_opts *o)
 	    IN6_IS_ADDR_V4MAPPED(&net) || net.s6_addr[0] == 0)
 		fatalx("--pool6: not a unicast network (fd00::/8 or a global "
 		       "prefix)");
+	if (o->slice_m > 0)
+		fatalx("--pool6 with --pool-slice is not supported yet: each "
+		       "slice's server would put the whole pool6 on its TUN (and "
+		       "a client moved by a drain has no IPv6 route to follow it)");
 	if (o->mtu < IPV6_MTU_MIN)
 		fatalx("--pool6 needs --mtu %d or more (IPv6's minimum; %u given)",
 		       IPV6_MTU_MIN, o->mtu);
@@ -604,6 +608,8 @@ server_setup(struct server *srv, const struct server_opts *o)
 		if (srv->tunfd == -1)
 			return -1;
 	}
+	if (o->pool6_prefix > 0)
+		tun_ipv6_quiet(srv->tunname);   /* before its link is up */
 	me = pool_server_addr(&srv->pool);
 	if (nl_addr_add(srv->tunname, me, srv->pool.prefixlen) == -1 ||
 	    nl_link_up(srv->tunname, (int)o->mtu) == -1)
