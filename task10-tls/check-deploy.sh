@@ -458,6 +458,29 @@ if [ $lab6 = 0 ] && lab_exec server ping -6 -c 2 -i 0.2 -W 2 "$V6" >"$OUT/ping6-
 else
 	fail "ipv6: the lab's intranet does not carry v6 (lab_ipv6_up): $(tail -1 "$OUT/lab-ipv6.log" 2>/dev/null) $(tail -1 "$OUT/ping6-lab.log" 2>/dev/null)"
 fi
+# Bad IPv6 options are refused at start, each with what is wrong in it.
+while IFS='|' read -r v6opts v6why; do
+	# shellcheck disable=SC2086  # the options: words
+	v6out=$("$BIN/minivpn-server" --config "$OUT/server.conf" $v6opts --check-config 2>&1); v6st=$?
+	if [ "$v6st" != 0 ] && grep -qE -- "$v6why" <<<"$v6out"; then
+		pass "ipv6: '$v6opts' is refused, saying why (\"$(tail -1 <<<"$v6out" | cut -c1-80)\")"
+	else
+		fail "ipv6: '$v6opts': exit $v6st, expected a refusal matching /$v6why/: $(tail -1 <<<"$v6out")"
+	fi
+done <<'EOF6'
+--pool6 fd00:53::1/64|--pool6: bits set past the prefix
+--pool6 fd00:53::/63|--pool6: a prefix length from 64 to 120
+--pool6 fe80::/64|--pool6: not a unicast network
+--pool6 fd00:53::/120 --pool 192.168.52.0/20|--pool6 /120 has fewer addresses than --pool /20
+--pool6 fd00:53::/64 --mtu 1200|--pool6 needs --mtu 1280
+--pool6 fd00:53::/64 --pool-slice 1/2|--pool6 with --pool-slice is not supported
+--route6 fd00:60::/64|--route6 needs --pool6
+--pool6 fd00:53::/64 --route6 fd00:60::1/64|--route6: .* has bits set past its prefix
+EOF6
+# (the lab's users file has a malformed line on purpose: an empty one here)
+: >"$OUT/users-empty"
+"$BIN/minivpn-server" --config "$OUT/server.conf" --shadow "$OUT/users-empty" --pool6 "$TLS_POOL6" --route6 "$INTRANET6" --check-config >"$OUT/check6.log" 2>&1
+expect_grep "ipv6: (control) a good --pool6/--route6 passes --check-config and says so" "IPv6 in the tunnel: pool6 $(re "${TLS_POOL6%/*}")/64, 1 IPv6 route" "$OUT/check6.log"
 # alice asks for v6 (the default), bob says --no-ipv6; V6 is on the
 # intranet (lab_ipv6_up). Judged from captures on both LANs and the
 # server's tun0.
