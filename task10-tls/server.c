@@ -484,6 +484,16 @@ server_session(struct server *srv, uint32_t id)
 	return s != NULL && s->id == id ? s : NULL;
 }
 
+/* s has packets queued by this TUN batch: flushed once at its end. */
+static void
+server_dirty(struct server *srv, struct session *s)
+{
+	if (!s->dirty) {
+		s->dirty = true;
+		srv->dirty[srv->ndirty++] = s;
+	}
+}
+
 /*
  * The session an IPv6 packet from the TUN is for: the pool6 address of
  * an IPv4 offset, held by a client that was given IPv6. NULL: nobody's
@@ -515,10 +525,8 @@ server_tun_v6(struct server *srv, const uint8_t *pkt, size_t len)
 {
 	struct session *s = server_owner6(srv, pkt, len);
 
-	if (s != NULL && session_queue_packet(s, pkt, len) && !s->dirty) {
-		s->dirty = true;
-		srv->dirty[srv->ndirty++] = s;
-	}
+	if (s != NULL && session_queue_packet(s, pkt, len))
+		server_dirty(srv, s);
 }
 
 /*
@@ -575,10 +583,8 @@ server_tun_super(struct server *srv)
 	                   &dropped);
 	s->drops += dropped;
 	s->pkts_out += frames;
-	if (frames > 0 && !s->dirty) {
-		s->dirty = true;
-		srv->dirty[srv->ndirty++] = s;
-	}
+	if (frames > 0)
+		server_dirty(srv, s);
 	return 0;
 }
 
@@ -615,10 +621,8 @@ server_tun_read(struct server *srv)
 		s = pool_owner(&srv->pool, dst);
 		if (s == NULL || s->state != SS_ACTIVE)
 			continue;           /* no client has this address now */
-		if (session_queue_packet(s, srv->pkt, (size_t)n) && !s->dirty) {
-			s->dirty = true;
-			srv->dirty[srv->ndirty++] = s;
-		}
+		if (session_queue_packet(s, srv->pkt, (size_t)n))
+			server_dirty(srv, s);
 	}
 	for (unsigned i = 0; i < srv->ndirty; i++) {
 		s = srv->dirty[i];
