@@ -246,6 +246,30 @@ nl_addr_del(const char *ifname, struct in_addr addr, int prefixlen)
 	return nl_addr(RTM_DELADDR, ifname, addr, prefixlen);
 }
 
+/* req as an RTM_NEWROUTE or RTM_DELROUTE of family, attributes to follow. */
+static void
+nl_route_req(struct nl_req *req, int type, int family, int prefixlen,
+             unsigned char scope)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	req->nh.nlmsg_type = (unsigned short)type;
+	if (type == RTM_NEWROUTE)
+		req->nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	req->u.rt.rtm_family = (unsigned char)family;
+	req->u.rt.rtm_dst_len = (unsigned char)prefixlen;
+	req->u.rt.rtm_table = RT_TABLE_MAIN;
+	req->u.rt.rtm_protocol = RTPROT_STATIC;
+	req->u.rt.rtm_scope = scope;
+	req->u.rt.rtm_type = RTN_UNICAST;
+	if (type == RTM_DELROUTE) {
+		/* Match any route to dst, whoever made it (as iproute2 does). */
+		req->u.rt.rtm_protocol = RTPROT_UNSPEC;
+		req->u.rt.rtm_type = RTN_UNSPEC;
+		req->u.rt.rtm_scope = RT_SCOPE_NOWHERE;
+	}
+}
+
 static int
 nl_route(int type, struct in_addr dst, int prefixlen, const struct in_addr *gw,
          const char *ifname)
@@ -271,23 +295,8 @@ nl_route(int type, struct in_addr dst, int prefixlen, const struct in_addr *gw,
 	if (ifname && (idx = nl_ifindex(ifname, what)) == 0)
 		return -1;
 
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	req.nh.nlmsg_type = (unsigned short)type;
-	if (type == RTM_NEWROUTE)
-		req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	req.u.rt.rtm_family = AF_INET;
-	req.u.rt.rtm_dst_len = (unsigned char)prefixlen;
-	req.u.rt.rtm_table = RT_TABLE_MAIN;
-	req.u.rt.rtm_protocol = RTPROT_STATIC;
-	req.u.rt.rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	req.u.rt.rtm_type = RTN_UNICAST;
-	if (type == RTM_DELROUTE) {
-		/* Match any route to dst, whoever made it (as iproute2 does). */
-		req.u.rt.rtm_protocol = RTPROT_UNSPEC;
-		req.u.rt.rtm_type = RTN_UNSPEC;
-		req.u.rt.rtm_scope = RT_SCOPE_NOWHERE;
-	}
+	nl_route_req(&req, type, AF_INET, prefixlen,
+	             gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
 	if (nl_attr_put(&req, RTA_DST, &dst, sizeof(dst)) == -1)
 		return -1;
 	if (gw && nl_attr_put(&req, RTA_GATEWAY, gw, sizeof(*gw)) == -1)
@@ -470,22 +479,8 @@ nl_route6(int type, const struct in6_addr *dst, int prefixlen,
 	}
 	if ((idx = nl_ifindex(ifname, what)) == 0)
 		return -1;
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	req.nh.nlmsg_type = (unsigned short)type;
-	if (type == RTM_NEWROUTE)
-		req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	req.u.rt.rtm_family = AF_INET6;
-	req.u.rt.rtm_dst_len = (unsigned char)prefixlen;
-	req.u.rt.rtm_table = RT_TABLE_MAIN;
-	req.u.rt.rtm_protocol = RTPROT_STATIC;
-	req.u.rt.rtm_scope = RT_SCOPE_UNIVERSE;   /* IPv6 routes have no other */
-	req.u.rt.rtm_type = RTN_UNICAST;
-	if (type == RTM_DELROUTE) {
-		req.u.rt.rtm_protocol = RTPROT_UNSPEC;
-		req.u.rt.rtm_type = RTN_UNSPEC;
-		req.u.rt.rtm_scope = RT_SCOPE_NOWHERE;
-	}
+	/* IPv6 routes have no scope but universe */
+	nl_route_req(&req, type, AF_INET6, prefixlen, RT_SCOPE_UNIVERSE);
 	oif = (uint32_t)idx;
 	if (nl_attr_put(&req, RTA_DST, dst, sizeof(*dst)) == -1 ||
 	    nl_attr_put(&req, RTA_OIF, &oif, sizeof(oif)) == -1)
