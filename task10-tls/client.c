@@ -413,7 +413,7 @@ run(struct client *c)
 			return CO_STOP;
 		if ((out = timers(c, now)) != -1)
 			return (enum client_outcome)out;
-		if (c->tx.len > 0 && flush(c) == -1)
+		if ((c->tx.len > 0 || tls_out_pending(c->ssl)) && flush(c) == -1)
 			return CO_RETRY;
 
 		pfd[0].fd = c->fd;

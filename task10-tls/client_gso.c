@@ -74,6 +74,9 @@ client_on_offload(struct client *c, const struct frame *f)
 	if (granted != 0 && tun_set_offload(c->tunfd, true, c->v6) == -1)
 		granted = 0;
 	c->offload = granted;
+	/* Superpackets of 64 KiB: their records go out in 64 KiB writes. */
+	if (granted != 0)
+		(void)tls_coalesce_writes(c->ssl, TLS_COALESCE_LEN);
 	log_info("offloads granted by the server: %s", offload_names(granted));
 }
 

@@ -264,6 +264,10 @@ enum tls_io {
 	TLS_IO_WANT_READ,       /* OpenSSL must read first: again once readable */
 };
 enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
+/* Records written but still in tls_coalesce_writes()'s buffer: call
+ * tls_write_fbuf() again (with an empty tx) once the socket is writable. */
+bool tls_out_pending(SSL *ssl);
+int  tls_coalesce_writes(SSL *ssl, long size);
 
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 

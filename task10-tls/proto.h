@@ -156,5 +156,9 @@ enum vpn_error {
 #define TX_BUF_LEN          (256 * 1024)
 #define TX_BUF_OFFLOAD_LEN  (1024 * 1024)  /* server, offloads granted: 16
                                              superpackets from the TUN */
+#define TLS_COALESCE_LEN    (64 * 1024)    /* offloads granted: TLS records
+                                             leave in socket writes of up
+                                             to this (one TCP segment of
+                                             64 KiB, not four of 16) */
 
 #endif /* MINIVPN_PROTO_H */
