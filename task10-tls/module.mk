@@ -21,12 +21,14 @@ minivpn-passwd_SRCS := $(T10)/passwd_main.c $(T10)/shadowfile.c \
 # The stress check's load client (stress.sh): logins without a TUN.
 minivpn-load_SRCS := $(T10_CORE) $(T10)/password.c $(T10)/load.c
 
-TESTS += test-frame test-pool test-auth test-conffile test-shadowfile test-offload \
+TESTS += test-frame test-pool test-auth test-conffile test-shadowfile test-offload test-tls \
          test-configdns test-config6 test-proxyproto test-roothelper
 test-roothelper_SRCS := $(T10)/tests/test_roothelper.c $(T10)/roothelper.c
 test-frame_SRCS := $(T10)/tests/test_frame.c $(T10)/frame.c \
                    $(T10)/authmsg.c $(T10)/configmsg.c
 test-offload_SRCS := $(T10)/tests/test_offload.c $(T10)/offload.c $(T10)/frame.c
+# tls_write_fbuf() and the write coalescing, over a seqpacket socketpair.
+test-tls_SRCS := $(T10)/tests/test_tls.c $(T10)/tls.c $(T10)/frame.c
 test-pool_SRCS  := $(T10)/tests/test_pool.c $(T10)/pool.c $(T10)/throttle.c
 test-auth_SRCS  := $(T10)/tests/test_auth.c $(T10)/auth.c
 test-conffile_SRCS := $(T10)/tests/test_conffile.c $(T10)/conffile.c
