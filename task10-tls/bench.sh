@@ -25,7 +25,10 @@
 # Environment: BIN (default build/rel/bin: a benchmark wants -O2, not the
 # sanitizers), BENCH_SECS, BENCH_PINGS, BENCH_RUNS (iperf3 runs per row;
 # default 3), BENCH_LOSS (default 1,5; "" for none), BENCH_MULTI (0: skip
-# the three-client runs), BENCH_VPNS (rows, default all four).
+# the three-client runs), BENCH_VPNS (rows, default all four), BENCH_CC
+# (the congestion control of the measured iperf3 flows, iperf3 -C, e.g.
+# cubic; default the lab's, which is the machine's: printed in the header.
+# It moves the rows a lot: docs/performance.md).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +37,13 @@ BIN=${BIN:-$ROOT/build/rel/bin}
 SECS=${BENCH_SECS:-10}
 PINGS=${BENCH_PINGS:-50}
 RUNS=${BENCH_RUNS:-3}
+CC=${BENCH_CC:-}
+IPERF_CC=()
+if [ -n "$CC" ]; then
+	grep -qw -- "$CC" /proc/sys/net/ipv4/tcp_available_congestion_control ||
+		{ echo "bench: BENCH_CC=$CC: not a congestion control this kernel has ($(cat /proc/sys/net/ipv4/tcp_available_congestion_control))" >&2; exit 2; }
+	IPERF_CC=(-C "$CC")
+fi
 OUT=${OUT:-$ROOT/out/bench}
 export LAB=${BENCH_LAB:-bench-$$}
 LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
@@ -107,6 +117,7 @@ for u in bench bench2 bench3; do echo "$u:$HASH:19000:0:99999:7:::"; done >"$OUT
 # One iperf3 server per client host (an iperf3 server runs one test at a time).
 for port in 5201 5202 5203; do bg "iperf$port" v iperf3 -s -p $port; done
 wait_for 5 "$LABSH" exec v sh -c 'ss -ltn | grep -q ":5203 "' || die "iperf3 -s did not start on v"
+LAB_CC=$("$LABSH" exec u sysctl -n net.ipv4.tcp_congestion_control) || die "reading u's congestion control failed"
 
 # ---- the three VPNs: up / down ------------------------------------------------------
 vpn_up() {   # NAME [CLIENT-HOSTS]
@@ -222,7 +233,7 @@ measure() {
 	e0=$(rcvbuf_errors)
 	# shellcheck disable=SC2046  # one PID a word
 	c0=$(cpu_ticks $(vpn_jobs "$name"))
-	"$LABSH" exec u iperf3 -c "$V" -t "$SECS" -f m >"$log-iperf.log" 2>&1 ||
+	"$LABSH" exec u iperf3 -c "$V" "${IPERF_CC[@]}" -t "$SECS" -f m >"$log-iperf.log" 2>&1 ||
 		die "$name: iperf3 failed: $(tail -1 "$log-iperf.log")"
 	# shellcheck disable=SC2046
 	c1=$(cpu_ticks $(vpn_jobs "$name"))
@@ -249,7 +260,7 @@ measure3() {
 		"$LABSH" exec "$h" ping -c 2 -i 0.2 -W 2 "$V" >/dev/null 2>&1 || die "$name: no ping from $h"
 	done
 	for h in u u2 u3; do
-		"$LABSH" exec "$h" iperf3 -c "$V" -p $port -t "$SECS" -f m >"$OUT/$name-x3-$h-$i.log" 2>&1 &
+		"$LABSH" exec "$h" iperf3 -c "$V" "${IPERF_CC[@]}" -p $port -t "$SECS" -f m >"$OUT/$name-x3-$h-$i.log" 2>&1 &
 		pids+=($!); port=$((port + 1))
 	done
 	for p in "${pids[@]}"; do wait "$p" || die "$name x3: an iperf3 failed (see $OUT/$name-x3-*-$i.log)"; done
@@ -299,6 +310,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 	echo "bench: iperf3 TCP U -> V, ${SECS} s x $RUNS runs per row, interleaved; ping U -> V, $PINGS pings per run"
 	echo "       $(nproc) CPUs, $(uname -r), $(openvpn --version | head -1 | cut -d' ' -f1-2)," \
 		"OpenVPN --sndbuf/--rcvbuf 4194304 (rmem_max $(sysctl -n net.core.rmem_max))"
+	echo "       TCP congestion control: ${CC:-$LAB_CC} for iperf3 (BENCH_CC), $LAB_CC for the VPNs' own TCP"
 	for loss in "${LOSS_LIST[@]}"; do
 		echo
 		echo "loss on the extranet: $loss%"
