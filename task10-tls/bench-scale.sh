@@ -40,26 +40,9 @@ for p in minivpn-server minivpn-client minivpn-load; do
 	[ -x "$BIN/$p" ] || die "$BIN/$p is missing: run 'make'"
 done
 
-rm -rf "$OUT"
-mkdir -p "$OUT"
-declare -A PIDS=()
-cleanup() {
-	for n in "${!PIDS[@]}"; do kill "${PIDS[$n]}" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	"$LABSH" down >"$OUT/lab-down.log" 2>&1 || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-bg() {   # NAME HOST CMD...: background on HOST, log in $OUT/NAME.log
-	local name=$1 host=$2; shift 2
-	"$LABSH" exec "$host" "$@" >"$OUT/$name.log" 2>&1 </dev/null &
-	PIDS[$name]=$!
-}
-wait_for() {   # SECONDS CMD...
-	local secs=$1; shift
-	for _ in $(seq $((secs * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	return 1
-}
+# shellcheck source=task10-tls/benchlib.sh
+. "$ROOT/task10-tls/benchlib.sh"
+bench_start
 ms() { echo $(($(date +%s%N) / 1000000)); }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 ticks() { sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }

@@ -64,24 +64,11 @@ for p in minivpn-server minivpn-client; do
 	[ -x "$BIN/$p" ] || die "$BIN/$p is missing: run 'make'"
 done
 
-rm -rf "$OUT"
-mkdir -p "$OUT"
-declare -A PIDS=()
-cleanup() {
-	for n in "${!PIDS[@]}"; do kill "${PIDS[$n]}" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	"$LABSH" down >"$OUT/lab-down.log" 2>&1 || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=task10-tls/benchlib.sh
+. "$ROOT/task10-tls/benchlib.sh"
+bench_start
 
 run() { echo "+ $*" >&2; "$@"; }
-bg() {   # NAME HOST CMD...: background on HOST, log in $OUT/NAME.log
-	local name=$1 host=$2; shift 2
-	echo "+ [$host] $*" >&2
-	"$LABSH" exec "$host" "$@" >"$OUT/$name.log" 2>&1 </dev/null &
-	PIDS[$name]=$!
-}
 stop() {
 	local pid=${PIDS[$1]:-}
 	[ -n "$pid" ] || return 0
@@ -90,11 +77,6 @@ stop() {
 	for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
-}
-wait_for() {   # SECONDS CMD...
-	local secs=$1; shift
-	for _ in $(seq $((secs * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	return 1
 }
 
 # ---- the lab, certificates, users ---------------------------------------------
