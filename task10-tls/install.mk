@@ -41,10 +41,17 @@ install:
 	done
 	install -m 644 $(T10)/examples/server.conf $(T10)/examples/client.conf $(DESTDIR)$(DOCDIR)/
 	@# The server's own user (minivpn-server --user, default minivpn), on a
-	@# real install only (not into a DESTDIR staging tree).
-	if [ -z "$(DESTDIR)" ] && ! getent passwd minivpn >/dev/null; then \
-		useradd --system --no-create-home --home-dir /nonexistent \
-			--shell /usr/sbin/nologin minivpn; \
+	@# real install only (not into a DESTDIR staging tree), by root only (a
+	@# user's install into a PREFIX of their own is told what to do).
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd minivpn >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "useradd --system ... minivpn"; \
+			useradd --system --no-create-home --home-dir /nonexistent \
+				--shell /usr/sbin/nologin minivpn || exit 1; \
+		else \
+			echo "note: no user 'minivpn' (the server's --user): as root," \
+			     "useradd --system --no-create-home --shell /usr/sbin/nologin minivpn"; \
+		fi; \
 	fi
 
 uninstall:
