@@ -48,6 +48,10 @@ pki:
 bench: programs
 	@$(T10)/bench.sh
 
+# make bench-scale: SCALE_N (default 1,000) logged-in clients on one server.
+bench-scale: programs
+	@$(T10)/bench-scale.sh
+
 # make install / uninstall
 include $(T10)/install.mk
 
