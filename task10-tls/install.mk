@@ -50,7 +50,7 @@ install:
 				--shell /usr/sbin/nologin minivpn || exit 1; \
 		else \
 			echo "note: no user 'minivpn' (the server's --user): as root," \
-			     "useradd --system --no-create-home --shell /usr/sbin/nologin minivpn"; \
+			     "useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin minivpn"; \
 		fi; \
 	fi
 

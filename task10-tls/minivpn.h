@@ -268,6 +268,7 @@ enum tls_io tls_write_fbuf(SSL *ssl, struct fbuf *tx, bool *wrote);
  * tls_write_fbuf() again (with an empty tx) once the socket is writable. */
 bool tls_out_pending(SSL *ssl);
 int  tls_coalesce_writes(SSL *ssl, long size);
+bool tls_uncoalesce_writes(SSL *ssl);
 
 /* ---- privdrop.c: giving up root ------------------------------------------------ */
 

@@ -629,8 +629,13 @@ session_flush(struct session *s)
 {
 	char errs[256];
 	bool wrote;
-	enum tls_io r = tls_write_fbuf(s->ssl, &s->tx, &wrote);
+	enum tls_io r;
 
+	/* A burst of superpackets: their records go out in 64 KiB writes
+	 * (the buffer is given back when the session goes idle). */
+	if (s->offload != 0 && s->tx.len >= TLS_COALESCE_LEN)
+		(void)tls_coalesce_writes(s->ssl, TLS_COALESCE_LEN);
+	r = tls_write_fbuf(s->ssl, &s->tx, &wrote);
 	if (wrote)
 		s->ka.last_tx_ms = now_ms();
 	switch (r) {
@@ -723,13 +728,15 @@ session_tick(struct session *s, uint64_t now)
 			return -1;
 		}
 		/* Idle for a while: the buffers' pages go back (a burst of
-		 * traffic may have touched all 320 KiB of them). */
+		 * traffic may have touched all 320 KiB of them), and the
+		 * write buffer of tls_coalesce_writes(). */
 		if (s->tx.len == 0 && s->rx.len == 0 &&
 		    (s->tx.hw > IDLE_KEEP_BYTES || s->rx.hw > IDLE_KEEP_BYTES) &&
 		    now - s->ka.last_rx_ms >= IDLE_RELEASE_MS &&
 		    now - s->ka.last_tx_ms >= IDLE_RELEASE_MS) {
 			fbuf_release(&s->tx);
 			fbuf_release(&s->rx);
+			(void)tls_uncoalesce_writes(s->ssl);
 		}
 		if (ka_send_due(&s->ka, now) && s->tx.len == 0) {
 			if (frame_append(&s->tx, FRAME_KEEPALIVE, NULL, 0) == 0)

@@ -23,9 +23,6 @@ session_on_offload(struct session *s, const struct frame *f)
 	 * burst of them, or no offloads. */
 	if (s->offload != 0 && fbuf_grow(&s->tx, TX_BUF_OFFLOAD_LEN) == -1)
 		s->offload = 0;
-	/* Superpackets of 64 KiB: their records go out in 64 KiB writes. */
-	if (s->offload != 0)
-		(void)tls_coalesce_writes(s->ssl, TLS_COALESCE_LEN);
 	if (offload_append(&s->tx, s->offload) == -1) {
 		session_close(s, VPN_ERR_INTERNAL, "no room for OFFLOAD");
 		return -1;

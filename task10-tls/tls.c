@@ -234,8 +234,8 @@ tls_out_pending(SSL *ssl)
  * per 16 KiB record: the TCP under it then sends segments of 64 KiB, not
  * 16 KiB, and every hop of the path handles a quarter of the packets
  * (docs/performance.md: 12 to 18 % less CPU per GB). Used once offloads
- * are granted (superpackets of 64 KiB, 4 records each), so an idle
- * client's session stays small. Returns 0, or -1 with OpenSSL's error
+ * are granted (superpackets of 64 KiB, 4 records each), and given back
+ * by an idle session (tls_uncoalesce_writes()). Returns 0, or -1 with OpenSSL's error
  * logged (the SSL keeps writing straight to its socket).
  */
 int
@@ -256,4 +256,24 @@ tls_coalesce_writes(SSL *ssl, long size)
 	(void)BIO_push(buf, sock);
 	SSL_set0_wbio(ssl, buf);
 	return 0;
+}
+
+/*
+ * Undoes tls_coalesce_writes() when its buffer is empty (an idle session
+ * gives its 68 KiB back; the next burst asks again). Returns whether the
+ * SSL now writes straight to its socket.
+ */
+bool
+tls_uncoalesce_writes(SSL *ssl)
+{
+	BIO *buf = SSL_get_wbio(ssl);
+	BIO *sock;
+
+	if (buf == NULL || BIO_method_type(buf) != BIO_TYPE_BUFFER)
+		return true;
+	if (BIO_wpending(buf) > 0 || (sock = BIO_next(buf)) == NULL ||
+	    BIO_up_ref(sock) != 1)
+		return false;
+	SSL_set0_wbio(ssl, sock);   /* frees buf, and its reference of sock */
+	return true;
 }

@@ -316,7 +316,9 @@ link_teardown(void **state)
 	struct link *l = *state;
 
 	/* tls_coalesce_writes() took a reference of the socket BIO for its
-	 * buffer: SSL_free() frees the chain once, ASan says if twice. */
+	 * buffer: SSL_free() frees the chain once, ASan says if twice. (The
+	 * socket BIO is the write BIO only here; SSL_set_fd() makes it both,
+	 * with one more reference, which the counting does not change.) */
 	SSL_free(l->client);
 	SSL_free(l->server);
 	close(l->fd[0]);
@@ -570,6 +572,57 @@ test_coalesce_twice(void **state)
 	batch_free(&b);
 }
 
+/*
+ * An idle session gives the buffer back, but only an empty one: with
+ * records still in it (a full socket) it stays; once they are sent the SSL
+ * writes straight to its socket again, one write per record.
+ */
+static void
+test_uncoalesce(void **state)
+{
+	struct link *l = *state;
+	struct batch b;
+	int sndbuf = TLS_COALESCE_LEN;
+	unsigned calls = 0;
+	bool wrote;
+	BIO *buf;
+
+	assert_int_equal(setsockopt(l->fd[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	                            sizeof(sndbuf)), 0);
+	handshake(l);
+	assert_true(tls_uncoalesce_writes(l->client));   /* nothing to undo */
+	assert_ptr_equal(SSL_get_wbio(l->client), l->sock);
+	assert_int_equal(tls_coalesce_writes(l->client, TLS_COALESCE_LEN), 0);
+	buf = SSL_get_wbio(l->client);
+	batch_make(&b, NFRAMES, FRAME_LEN_MAX);
+	/* One message off the socket per call, until tx is empty but the
+	 * buffer is not (as in test_socket_full). */
+	while (!(b.tx.len == 0 && tls_out_pending(l->client))) {
+		assert_true(++calls < LOOP_MAX);
+		assert_int_equal(tls_write_fbuf(l->client, &b.tx, &wrote),
+		                 TLS_IO_WANT_WRITE);
+		if (b.tx.len == 0 && tls_out_pending(l->client))
+			break;
+		assert_int_equal(pump(l, 1), 1);
+	}
+	assert_false(tls_uncoalesce_writes(l->client));
+	assert_ptr_equal(SSL_get_wbio(l->client), buf);
+	pump(l, 0);
+	write_all(l, &b);
+	assert_arrived(l, &b);
+	batch_free(&b);
+
+	assert_true(tls_uncoalesce_writes(l->client));
+	assert_ptr_equal(SSL_get_wbio(l->client), l->sock);
+	link_count(l);
+	l->got_len = 0;
+	batch_make(&b, 1, 40000);
+	write_all(l, &b);
+	assert_int_equal(l->msgs, records(b.len));   /* 3 records, 3 writes */
+	assert_arrived(l, &b);
+	batch_free(&b);
+}
+
 int
 main(void)
 {
@@ -581,6 +634,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_socket_full,
 		                                link_setup, link_teardown),
 		cmocka_unit_test_setup_teardown(test_coalesce_twice,
+		                                link_setup, link_teardown),
+		cmocka_unit_test_setup_teardown(test_uncoalesce,
 		                                link_setup, link_teardown),
 	};
 	return cmocka_run_group_tests(tests, env_setup, env_teardown);
