@@ -631,9 +631,9 @@ session_flush(struct session *s)
 	bool wrote;
 	enum tls_io r;
 
-	/* A burst of superpackets: their records go out in 64 KiB writes
+	/* Half a superpacket or more waits: its records go out in 64 KiB writes
 	 * (the buffer is given back when the session goes idle). */
-	if (s->offload != 0 && s->tx.len >= TLS_COALESCE_LEN)
+	if (s->offload != 0 && s->tx.len >= TLS_COALESCE_LEN / 2)
 		(void)tls_coalesce_writes(s->ssl, TLS_COALESCE_LEN);
 	r = tls_write_fbuf(s->ssl, &s->tx, &wrote);
 	if (wrote)
