@@ -177,9 +177,7 @@ tls_flush_out(SSL *ssl)
 {
 	BIO *wbio = SSL_get_wbio(ssl);
 
-	if (wbio == NULL || BIO_wpending(wbio) == 0)
-		return TLS_IO_DONE;
-	if (BIO_flush(wbio) == 1)
+	if (!tls_out_pending(ssl) || BIO_flush(wbio) == 1)
 		return TLS_IO_DONE;
 	return BIO_should_retry(wbio) ? TLS_IO_WANT_WRITE : TLS_IO_ERROR;
 }
