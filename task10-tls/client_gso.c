@@ -117,25 +117,33 @@ client_tun_room(const struct client *c)
 }
 
 /* Moves a batch from a vnet TUN into tx: GSO frames once granted, DATA
- * frames before (the kernel then gives ordinary packets). */
+ * frames before (the kernel then gives ordinary packets). Each read goes
+ * straight into tx, after room for a frame and a GSO header: a superpacket
+ * is committed there (gso_commit()); anything else is moved out to c->big
+ * first and queued from there. */
 void
 client_read_tun_vnet(struct client *c)
 {
 	uint8_t hdr[VNET_HDR_LEN];
 	struct iovec iov[2] = {
 		{ .iov_base = hdr, .iov_len = sizeof(hdr) },
-		{ .iov_base = c->big, .iov_len = VNET_PKT_MAX },
+		{ .iov_len = VNET_PKT_MAX },
 	};
 	struct vnet_gso g;
 	const char *why;
 	unsigned dropped = 0;
 
 	for (int i = 0; i < BATCH_MAX; i++) {
+		uint8_t *slot = NULL, *pkt;
 		ssize_t n;
 		size_t len;
 
-		if (c->tx.cap - c->tx.len < client_tun_room(c))
+		if (c->tx.cap - c->tx.len >= client_tun_room(c))
+			slot = frame_reserve(&c->tx, GSO_HDR_LEN + VNET_PKT_MAX);
+		if (slot == NULL)
 			return;              /* tx full: the TUN waits */
+		pkt = slot + GSO_HDR_LEN;
+		iov[1].iov_base = pkt;
 		n = readv(c->tunfd, iov, 2);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -146,7 +154,21 @@ client_read_tun_vnet(struct client *c)
 		if (n < VNET_HDR_LEN + DATA_LEN_MIN)
 			continue;
 		len = (size_t)n - VNET_HDR_LEN;
-		if ((c->big[0] >> 4) == 6 && c->v6) {
+		if ((pkt[0] >> 4) != 4 && !((pkt[0] >> 4) == 6 && c->v6))
+			continue;            /* not IPv4, nor IPv6 granted */
+		if ((pkt[0] >> 4) == 4) {
+			if (vnet_from_kernel(hdr, pkt, len, c->mtu, &g, &why) == -1) {
+				log_limited(&c->lim, "%s: dropped a packet: %s",
+				            c->nc.ifname, why);
+				continue;
+			}
+			if (gso_commit(&c->tx, c->offload, slot, len, &g)) {
+				c->pkts_out++;
+				continue;
+			}
+		}
+		memcpy(c->big, pkt, len);
+		if ((c->big[0] >> 4) == 6) {
 			/* IPv6 (client6.c): one packet, its checksum completed */
 			if (len > c->mtu)
 				log_limited(&c->lim, "%s: dropped an IPv6 packet of %zu "
@@ -157,12 +179,6 @@ client_read_tun_vnet(struct client *c)
 				            c->nc.ifname, why);
 			else if (frame_append(&c->tx, FRAME_DATA, c->big, len) == 0)
 				c->pkts_out++;
-			continue;
-		}
-		if ((c->big[0] >> 4) != 4)
-			continue;            /* not IPv4, nor IPv6 granted */
-		if (vnet_from_kernel(hdr, c->big, len, c->mtu, &g, &why) == -1) {
-			log_limited(&c->lim, "%s: dropped a packet: %s", c->nc.ifname, why);
 			continue;
 		}
 		c->pkts_out += gso_queue(&c->tx, c->offload, c->big, len, &g,

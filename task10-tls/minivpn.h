@@ -64,6 +64,8 @@ int      gso_parse(const struct frame *f, size_t mtu, struct vnet_gso *g,
 unsigned gso_queue(struct fbuf *tx, unsigned bits, uint8_t *pkt, size_t len,
                    const struct vnet_gso *g, uint8_t *scratch,
                    unsigned *dropped);
+bool     gso_commit(struct fbuf *tx, unsigned bits, uint8_t *slot,
+                    size_t len, const struct vnet_gso *g);
 int      gso_to_tun(int fd, bool vnet, unsigned tun_bits, uint8_t *pkt,
                     size_t len, const struct vnet_gso *g, uint8_t *scratch);
 const char *offload_names(unsigned bits);   /* "TCP, UDP", "none" */

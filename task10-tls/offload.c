@@ -98,6 +98,45 @@ emit_data(void *arg, const uint8_t *p, size_t n)
 		e->frames++;
 }
 
+/* Whether a checked superpacket leaves as one GSO frame for a peer that
+ * granted bits: it needs offloads, the peer takes its kind, it fits. */
+static bool
+gso_whole(unsigned bits, size_t len, const struct vnet_gso *g)
+{
+	if (g->type == VNET_GSO_NONE && !(g->flags & VNET_F_CSUM_PARTIAL))
+		return false;
+	return bits != 0 && kind_ok(bits, g) && len <= GSO_PKT_MAX;
+}
+
+/* Writes the GSO header at p (frame_reserve()'s pointer, the packet
+ * GSO_HDR_LEN after it) and commits the frame. */
+static void
+gso_put(struct fbuf *tx, uint8_t *p, size_t len, const struct vnet_gso *g)
+{
+	p[0] = g->type;
+	p[1] = g->flags;
+	put16(p + 2, g->gso_size);
+	frame_commit(tx, FRAME_GSO, GSO_HDR_LEN + len);
+}
+
+/*
+ * For a checked superpacket read straight into tx, GSO_HDR_LEN after
+ * slot = frame_reserve(tx, GSO_HDR_LEN + room): commits it in place as
+ * one GSO frame where gso_queue() would send one, without copying it.
+ * Returns true if it did; else nothing is committed and the caller moves
+ * the packet out of tx (it overlaps what gso_queue() would write) and
+ * queues it from there.
+ */
+bool
+gso_commit(struct fbuf *tx, unsigned bits, uint8_t *slot, size_t len,
+           const struct vnet_gso *g)
+{
+	if (!gso_whole(bits, len, g))
+		return false;
+	gso_put(tx, slot, len, g);
+	return true;
+}
+
 /*
  * Queues a checked superpacket for a peer that granted bits: one GSO frame
  * when the peer takes its kind and it fits a frame, else ordinary DATA
@@ -111,20 +150,17 @@ gso_queue(struct fbuf *tx, unsigned bits, uint8_t *pkt, size_t len,
 	struct emit_tx e = { .tx = tx };
 	uint8_t *p;
 
-	if (g->type == VNET_GSO_NONE && !(g->flags & VNET_F_CSUM_PARTIAL)) {
-		emit_data(&e, pkt, len);
-	} else if (bits != 0 && kind_ok(bits, g) && len <= GSO_PKT_MAX) {
+	if (gso_whole(bits, len, g)) {
 		p = frame_reserve(tx, GSO_HDR_LEN + len);
 		if (p == NULL) {
 			*dropped += 1;
 			return 0;
 		}
-		p[0] = g->type;
-		p[1] = g->flags;
-		put16(p + 2, g->gso_size);
 		memcpy(p + GSO_HDR_LEN, pkt, len);
-		frame_commit(tx, FRAME_GSO, GSO_HDR_LEN + len);
+		gso_put(tx, p, len, g);
 		return 1;
+	} else if (g->type == VNET_GSO_NONE && !(g->flags & VNET_F_CSUM_PARTIAL)) {
+		emit_data(&e, pkt, len);
 	} else {
 		(void)vnet_segment(pkt, len, g, scratch, emit_data, &e);
 	}

@@ -498,6 +498,47 @@ test_gso_frame_roundtrip(void **state)
 	fbuf_free(&tx);
 }
 
+/* A superpacket read straight into tx (the client's TUN read) is
+ * committed in place as the same GSO frame gso_queue() makes; where
+ * gso_queue() would cut it (the peer does not take its kind, or no
+ * offloads), nothing is committed. */
+static void
+test_gso_commit_in_place(void **state)
+{
+	struct fbuf tx;
+	size_t len = make_tcp(big, 5000, 0x18), plen;
+	struct vnet_gso g = { .type = VNET_GSO_TCP4,
+	                      .flags = VNET_F_CSUM_PARTIAL, .gso_size = 1448 }, g2;
+	struct frame f;
+	const char *why = NULL;
+	uint8_t *slot, *pkt;
+
+	assert_int_equal(vnet_check(&g, big, len, MTU, &why), 0);
+	assert_int_equal(fbuf_init(&tx, TX_BUF_LEN), 0);
+	assert_int_equal(frame_append(&tx, FRAME_KEEPALIVE, NULL, 0), 0);
+	slot = frame_reserve(&tx, GSO_HDR_LEN + VNET_PKT_MAX);
+	assert_non_null(slot);
+	memcpy(slot + GSO_HDR_LEN, big, len);
+	assert_false(gso_commit(&tx, 0, slot, len, &g));
+	assert_false(gso_commit(&tx, OFFLOAD_UDP4, slot, len, &g));
+	assert_int_equal(tx.len, FRAME_HDR_LEN);
+	assert_true(gso_commit(&tx, OFFLOAD_TCP4, slot, len, &g));
+	assert_int_equal(tx.len, 2 * FRAME_HDR_LEN + GSO_HDR_LEN + len);
+	assert_int_equal(frame_next(&tx, MTU, &f, &why), 1);
+	assert_int_equal(f.type, FRAME_KEEPALIVE);
+	assert_int_equal(frame_next(&tx, MTU, &f, &why), 1);
+	assert_int_equal(f.type, FRAME_GSO);
+	assert_int_equal(gso_parse(&f, MTU, &g2, &pkt, &plen, &why), 0);
+	assert_int_equal(plen, len);
+	assert_memory_equal(pkt, big, len);
+	assert_int_equal(g2.gso_size, 1448);
+	/* too long for one frame with its GSO header: cut instead */
+	slot = frame_reserve(&tx, GSO_HDR_LEN + VNET_PKT_MAX);
+	assert_non_null(slot);
+	assert_false(gso_commit(&tx, OFFLOAD_TCP4, slot, GSO_PKT_MAX + 1, &g));
+	fbuf_free(&tx);
+}
+
 /* Growing a buffer (offloads granted) keeps what it holds. */
 static void
 test_fbuf_grow(void **state)
@@ -532,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_finish6),
 		cmocka_unit_test(test_finish6_bad),
 		cmocka_unit_test(test_gso_frame_roundtrip),
+		cmocka_unit_test(test_gso_commit_in_place),
 		cmocka_unit_test(test_fbuf_grow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
