@@ -37,11 +37,12 @@ BIN=${BIN:-$ROOT/build/rel/bin}
 SECS=${BENCH_SECS:-10}
 PINGS=${BENCH_PINGS:-50}
 RUNS=${BENCH_RUNS:-3}
+die() { echo "bench: $*" >&2; exit 1; }
 CC=${BENCH_CC:-}
 IPERF_CC=()
 if [ -n "$CC" ]; then
 	grep -qw -- "$CC" /proc/sys/net/ipv4/tcp_available_congestion_control ||
-		{ echo "bench: BENCH_CC=$CC: not a congestion control this kernel has ($(cat /proc/sys/net/ipv4/tcp_available_congestion_control))" >&2; exit 2; }
+		die "BENCH_CC=$CC: not a congestion control this kernel has ($(cat /proc/sys/net/ipv4/tcp_available_congestion_control))"
 	IPERF_CC=(-C "$CC")
 fi
 OUT=${OUT:-$ROOT/out/bench}
@@ -55,7 +56,6 @@ LABSH=$ROOT/lab/lab.sh
 
 LOSSES=${BENCH_LOSS-1,5}
 MULTI=${BENCH_MULTI:-1}
-die() { echo "bench: $*" >&2; exit 1; }
 "$ROOT/lab/deps.sh" --need lab,check,bench || die "the packages above are missing"
 for t in openvpn iperf3 ping openssl nft; do
 	command -v $t >/dev/null || die "'$t' is missing: sudo make deps"
