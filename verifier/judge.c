@@ -337,6 +337,33 @@ judge(const struct rule *r, const char *file, const char *label)
 	                    (int)r->kind);
 }
 
+int
+judge_times(const char *file, const char *filter, FILE *out, char *why,
+            size_t whylen)
+{
+	struct bpf_program prog;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned long total = 0;
+	pcap_t *p;
+	int rc;
+
+	if ((p = open_filtered(file, filter, &prog, why, whylen)) == NULL)
+		return -1;
+	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+		total++;
+		if (pcap_offline_filter(&prog, h, data) != 0)
+			fprintf(out, "%lld.%06ld\n", (long long)h->ts.tv_sec,
+			        (long)h->ts.tv_usec);
+	}
+	if (rc != PCAP_ERROR_BREAK)
+		snprintf(why, whylen, "%s is damaged after packet #%lu: %s", file,
+		         total, pcap_geterr(p));
+	pcap_freecode(&prog);
+	pcap_close(p);
+	return rc == PCAP_ERROR_BREAK ? 0 : -1;
+}
+
 long
 judge_count(const char *file, const char *filter, char *why, size_t whylen)
 {

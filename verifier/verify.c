@@ -4,6 +4,7 @@
  *   pcap-verify [--label TEXT] FILE.pcap RULE      one rule, one line
  *   pcap-verify [--label TEXT] -f EXPECTFILE FILE.pcap
  *   pcap-verify --count FILTER FILE.pcap           just the number
+ *   pcap-verify --times FILTER FILE.pcap           the matches' times
  *
  * The checks read our stdout: one "PASS label: ..." or "FAIL label: ..."
  * line per rule. Exit 0 when every rule passed, 1 when one failed, 2 when
@@ -26,6 +27,7 @@ usage(FILE *f)
 "usage: pcap-verify [--label TEXT] [--allow-empty] FILE.pcap RULE\n"
 "       pcap-verify [--label TEXT] -f EXPECTFILE FILE.pcap\n"
 "       pcap-verify --count FILTER FILE.pcap\n"
+"       pcap-verify --times FILTER FILE.pcap\n"
 "       pcap-verify --help\n"
 "\n"
 "Judges a capture file (pcap or pcapng, as tcpdump -w and pcap-capture\n"
@@ -78,6 +80,10 @@ usage(FILE *f)
 "\n"
 "--count FILTER FILE prints the number of matching packets (exit 2 and a\n"
 "message on stderr if the file cannot be read).\n"
+"--times FILTER FILE prints the capture time of each matching packet, one\n"
+"a line, in file order, as seconds since the epoch (1764759600.123456):\n"
+"the interfaces of one pcap-capture share that clock, so the times in two\n"
+"of its files say which packet came first (exit 2 as for --count).\n"
 "\n"
 "Exit status: 0 all rules passed, 1 a rule failed, 2 a rule could not be\n"
 "judged.\n", f);
@@ -161,6 +167,18 @@ run_expect_file(const char *expectfile, const char *file, const char *prefix)
 }
 
 static enum verdict
+run_times(const char *filter, const char *file)
+{
+	char why[1024];
+
+	if (judge_times(file, filter, stdout, why, sizeof(why)) == -1) {
+		log_warnx("%s", why);
+		return V_CANNOT;
+	}
+	return V_PASS;
+}
+
+static enum verdict
 run_count(const char *filter, const char *file)
 {
 	char why[1024];
@@ -187,7 +205,7 @@ int
 main(int argc, char **argv)
 {
 	const char *label = NULL, *file = NULL, *expectfile = NULL,
-	           *count_filter = NULL;
+	           *count_filter = NULL, *times_filter = NULL;
 	char why[RULE_WHY_MAX];
 	struct rule r;
 	bool have_rule = false, allow_empty = false;
@@ -209,7 +227,8 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(a, "--label") == 0 || strcmp(a, "-f") == 0 ||
-		    strcmp(a, "--count") == 0 || strcmp(a, "--in") == 0) {
+		    strcmp(a, "--count") == 0 || strcmp(a, "--times") == 0 ||
+		    strcmp(a, "--in") == 0) {
 			if (i + 1 >= argc) {
 				snprintf(why, sizeof(why), "%s needs an argument", a);
 				goto usage_error;
@@ -220,6 +239,8 @@ main(int argc, char **argv)
 				expectfile = argv[i + 1];
 			} else if (strcmp(a, "--count") == 0) {
 				count_filter = argv[i + 1];
+			} else if (strcmp(a, "--times") == 0) {
+				times_filter = argv[i + 1];
 			} else {
 				if (!have_rule) {
 					snprintf(why, sizeof(why), "--in comes after a "
@@ -258,13 +279,16 @@ main(int argc, char **argv)
 		snprintf(why, sizeof(why), "no capture file given");
 		goto usage_error;
 	}
-	if ((expectfile != NULL) + (count_filter != NULL) + have_rule != 1) {
+	if ((expectfile != NULL) + (count_filter != NULL) +
+	    (times_filter != NULL) + have_rule != 1) {
 		snprintf(why, sizeof(why), "give exactly one of: a rule, -f "
-		         "EXPECTFILE, --count FILTER");
+		         "EXPECTFILE, --count FILTER, --times FILTER");
 		goto usage_error;
 	}
 	if (count_filter) {
 		v = run_count(count_filter, file);
+	} else if (times_filter) {
+		v = run_times(times_filter, file);
 	} else if (expectfile) {
 		v = run_expect_file(expectfile, file, label);
 	} else {

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes, and what judge() returns. */
 enum verdict { V_PASS = 0, V_FAIL = 1, V_CANNOT = 2 };
@@ -74,6 +75,15 @@ enum verdict judge_cannot(const char *label, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Counts packets of file matching filter. Returns the count, or -1 with why. */
 long judge_count(const char *file, const char *filter, char *why,
+                 size_t whylen);
+/*
+ * Prints to out the capture time of each packet of file matching filter,
+ * one line each, in file order: seconds since the epoch with microseconds
+ * ("1764759600.123456"), the clock every interface of one pcap-capture
+ * shares, so that times from two of its files can be compared. Returns 0,
+ * or -1 with why (the lines before the damage are printed).
+ */
+int  judge_times(const char *file, const char *filter, FILE *out, char *why,
                  size_t whylen);
 
 /* ---- cksum.c: Internet checksums, checked on captured frames ------------ */

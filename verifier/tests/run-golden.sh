@@ -99,17 +99,18 @@ while IFS= read -r line || [ -n "$line" ]; do
 	PASS) want_rc=0 ;;
 	FAIL) want_rc=1 ;;
 	CANNOT) want_rc=2 ;;
-	COUNT:*) want_rc=0 ;;
+	COUNT:* | TIMES:*) want_rc=0 ;;
 	*)
-		fail "$name" "unknown verdict '$verdict' on TESTLIST line $lineno (PASS, FAIL, CANNOT, COUNT:N)"
+		fail "$name" "unknown verdict '$verdict' on TESTLIST line $lineno (PASS, FAIL, CANNOT, COUNT:N, TIMES:N)"
 		continue
 		;;
 	esac
 
-	# --count prints a bare number; when it cannot count it says why on
-	# stderr and prints nothing.
-	count_mode=false
+	# --count prints a bare number, --times one time a line; when they
+	# cannot read the file they say why on stderr and print nothing.
+	count_mode=false times_mode=false
 	printf '%s\n' "$@" | grep -qx -- --count && count_mode=true
+	printf '%s\n' "$@" | grep -qx -- --times && count_mode=true times_mode=true
 
 	# What the verifier said, summed up as one verdict.
 	if $count_mode && [ "$nlines" -eq 0 ] && [ "$rc" -eq 2 ] && [ -s "$tmp/err" ] &&
@@ -117,6 +118,8 @@ while IFS= read -r line || [ -n "$line" ]; do
 		got=CANNOT
 		out="(stderr) $(head -n 1 "$tmp/err")"
 		: >"$tmp/err"
+	elif $times_mode && [ "$rc" -eq 0 ]; then
+		got="TIMES:$nlines"
 	elif [ "$nlines" -eq 0 ]; then
 		got="nothing"
 	elif grep -q ': cannot judge: ' "$tmp/out"; then
