@@ -48,6 +48,64 @@ client_port() {
 	sed -nE 's/.*UDP 0\.0\.0\.0:([0-9]+) <->.*/\1/p' "$OUT/$1.log" | tail -1
 }
 
+# The fairness scenario (part 5): FAIR_N packets queued each way while the
+# client is stopped, on ports of their own (nothing listens on them: the
+# ICMP "port unreachable" answers, rate limited, match no filter below).
+FAIR_N=150
+FAIR_OUT_SPORT=40100 FAIR_OUT_DPORT=40101 FAIR_IN_SPORT=40102 FAIR_IN_DPORT=40103
+
+# inner_udp_filter SRC DST DPORT: a tunnel datagram carrying UDP SRC -> DST:DPORT.
+inner_udp_filter() {
+	echo "udp[8+9]=17 and udp[8+12:4]=0x$(ip_hex "$1") and udp[8+16:4]=0x$(ip_hex "$2") and udp[8+22:2]=$3"
+}
+# fair_count_is N FILE FILTER: true once N packets of FILE match.
+fair_count_is() { [ "$(pcap_count "$2" "$3" 2>/dev/null)" -ge "$1" ] 2>/dev/null; }
+
+# us_time 1764759600.123456 -> 1764759600123456 (microseconds, for $(( )) ).
+us_time() { local t=${1/./}; echo $((10#$t)); }
+
+# expect_both_served T CAPNAME: judges the fairness captures (see part5).
+# The kit's tools give times to the microsecond; the loop under test is
+# judged by how many packets of one direction it served before the first
+# of the other: a fair loop serves both from the first wake-up (0 or 1,
+# a bounded batch per descriptor: up to that batch), one that serves a
+# single descriptor per wake-up while the other stays ready, all of them.
+expect_both_served() {
+	local t=$1 E=$OUT/$2-u-eth0.pcap C=$OUT/$2-u-tun0.pcap
+	local out_f in_f q_out q_in s_out w_in first_out first_in tx rx
+	local before_in=0 before_out=0 t_in t_out gap
+	out_f="udp dst port $UDP_PORT and dst $SERVER_EXT and $(inner_udp_filter "$TUN_U" "$V" "$FAIR_OUT_DPORT")"
+	in_f="udp src port $UDP_PORT and src $SERVER_EXT and $(inner_udp_filter "$V" "$TUN_U" "$FAIR_IN_DPORT")"
+	q_out=$(pcap_count "$C" "udp and src $TUN_U and dst $V and dst port $FAIR_OUT_DPORT") || q_out=0
+	q_in=$(pcap_count "$E" "$in_f") || q_in=0
+	tx=$("$KIT_BIN/pcap-verify" --times "$out_f" "$E") || tx=
+	rx=$("$KIT_BIN/pcap-verify" --times "udp and src $V and dst $TUN_U and dst port $FAIR_IN_DPORT" "$C") || rx=
+	s_out=$(grep -c . <<<"$tx")
+	w_in=$(grep -c . <<<"$rx")
+	local got="$q_out U -> V packets queued in U's tun0 and $q_in V -> U datagrams at U's socket while the client was stopped; after SIGCONT it sent $s_out and wrote $w_in into tun0"
+	if [ "$q_out" -lt $((FAIR_N / 2)) ] || [ "$q_in" -lt $((FAIR_N / 2)) ] ||
+		[ "$s_out" -lt $((FAIR_N / 2)) ] || [ "$w_in" -lt $((FAIR_N / 2)) ]; then
+		fail "$t: both descriptors ready: cannot tell whether both are served, too few packets relayed (want $((FAIR_N / 2)) or more of $FAIR_N each way): $got"
+		return
+	fi
+	first_out=$(us_time "$(head -1 <<<"$tx")")
+	first_in=$(us_time "$(head -1 <<<"$rx")")
+	while read -r t_in; do
+		[ "$(us_time "$t_in")" -lt "$first_out" ] && before_in=$((before_in + 1))
+	done <<<"$rx"
+	while read -r t_out; do
+		[ "$(us_time "$t_out")" -lt "$first_in" ] && before_out=$((before_out + 1))
+	done <<<"$tx"
+	if [ $((before_in * 2)) -ge "$w_in" ]; then
+		fail "$t: both ready: served only the socket until it was empty: $before_in of the $w_in datagrams from the server were written into tun0 before the first of the $s_out TUN packets was sent (one descriptor per wake-up?; $got)"
+	elif [ $((before_out * 2)) -ge "$s_out" ]; then
+		fail "$t: both ready: served only the TUN until it was empty: $before_out of the $s_out TUN packets were sent before the first of the $w_in datagrams from the server was written into tun0 (one descriptor per wake-up?; $got)"
+	else
+		gap=$((first_out - first_in))
+		pass "$t: both descriptors ready: both served from the start (first TUN packet sent after $before_in socket writes, first socket write after $before_out TUN sends, half of either would fail; the two firsts ${gap#-} us apart; $got)"
+	fi
+}
+
 part5() {
 	start_server server || return
 	start_client client || return
@@ -136,6 +194,29 @@ part5() {
 		"$(re "$SERVER_EXT"):$((UDP_PORT + 1))([^0-9]|$)" "$OUT/client.log"
 	expect_pcap "$OUT/t5b-u-tun0.pcap" --none 'src 192.168.60.67' \
 		"5: client: ... and its packet never reaches U's tun0 (the port is part of the peer)"
+	# ---- both descriptors ready: both are served ---------------------------
+	# The client stopped (SIGSTOP), FAIR_N packets queue each way: U -> V in
+	# tun0's queue (txqueuelen 500), V -> U relayed by the server into the
+	# client's socket (FAIR_N small datagrams fit the default receive
+	# buffer). Then SIGCONT: both descriptors are ready at the first wake-up.
+	local pay=() i
+	for ((i = 0; i < FAIR_N; i++)); do pay+=(6661697221); done
+	capture_start t5f u:eth0 u:tun0 || return
+	if kill -STOP "${BG_PID[client]:-0}" 2>>"$OUT/kill.err"; then
+		lab_exec u "$KIT_BIN/udp-inject" --from-port "$FAIR_OUT_SPORT" "$V:$FAIR_OUT_DPORT" "${pay[@]}" >>"$OUT/inject.log" 2>&1
+		lab_exec v "$KIT_BIN/udp-inject" --from-port "$FAIR_IN_SPORT" "$TUN_U:$FAIR_IN_DPORT" "${pay[@]}" >>"$OUT/inject.log" 2>&1
+		wait_for "the server to relay $FAIR_N datagrams to the stopped client" 5 \
+			fair_count_is "$FAIR_N" "$OUT/t5f-u-eth0.pcap" "udp src port $UDP_PORT and $(inner_udp_filter "$V" "$TUN_U" "$FAIR_IN_DPORT")"
+		kill -CONT "${BG_PID[client]}"
+		wait_for "the client to write them into tun0" 5 \
+			fair_count_is "$FAIR_N" "$OUT/t5f-u-tun0.pcap" "udp and src $V and dst port $FAIR_IN_DPORT"
+		sleep 0.2
+		capture_stop t5f
+		expect_both_served 5 t5f
+	else
+		capture_stop t5f
+		fail "5: both descriptors ready: could not stop the client (kill -STOP ${BG_PID[client]:-?}): $(tail -1 "$OUT/kill.err")"
+	fi
 	# ---- a send that fails: logged, that packet lost, the loop goes on -----
 	# An "unreachable" route makes the client's sendto() fail (EHOSTUNREACH).
 	lab_exec u ip route add unreachable "$SERVER_EXT/32"
