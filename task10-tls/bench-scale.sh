@@ -5,7 +5,8 @@
 #   u   10.9.0.5         a real minivpn-client (alice), pinging V
 #   u2  10.9.0.128-191   minivpn-load: N clients (TLS, AUTH, keepalives,
 #                        no TUN), round-robin over 64 source addresses
-#   server               minivpn-server --offload, pool 192.168.48.0/22
+#   server               minivpn-server --offload, pool 192.168.48.0/22 (as nobody,
+#                        as bench.sh: a fresh machine has no user minivpn)
 #
 # Reported: the server's RSS (main process; the password helpers are
 # separate processes) before and after, KiB per client, how long until
@@ -66,9 +67,10 @@ for i in $(seq 0 $((LOAD_NADDR - 1))); do
 	echo "address add ${LOAD_NET%.*}.$((${LOAD_NET##*.} + i))/24 dev eth0"
 done | "$LABSH" exec u2 ip -batch - || die "addresses on u2"
 
-bg server server "$BIN/minivpn-server" --cert "$PKI/server.crt" --key "$PKI/server.key" \
-	--shadow "$OUT/shadow" --pool 192.168.48.0/22 --offload
-wait_for 10 "$LABSH" exec server sh -c "ss -ltn | grep -q ':$TLS_PORT '" || die "the server did not start"
+bg server server "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" \
+	--key "$PKI/server.key" --shadow "$OUT/shadow" --pool 192.168.48.0/22 --offload
+wait_for 10 "$LABSH" exec server sh -c "ss -ltn | grep -q ':$TLS_PORT '" ||
+	die "the server did not start: $(tail -1 "$OUT/server.log")"
 SPID=${PIDS[server]}
 bg alice u "$BIN/minivpn-client" --server "$TLS_NAME" --ca-file "$PKI/ca.crt" \
 	--login alice --password-file "$OUT/pw" --offload

@@ -114,7 +114,7 @@ vpn_up() {   # NAME [CLIENT-HOSTS]
 		bg mv-server server "$BIN/minivpn-server" --user nobody --shared-user --cert "$PKI/server.crt" --key "$PKI/server.key" \
 			--shadow "$OUT/shadow" -q "${off[@]}"
 		# shellcheck disable=SC2016  # the port reaches the inner shell as $1
-		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":$1 "' sh "$TLS_PORT" || die "minivpn-server did not start"
+		wait_for 10 "$LABSH" exec server sh -c 'ss -ltn | grep -q ":$1 "' sh "$TLS_PORT" || die "minivpn-server did not start: $(tail -1 "$OUT/mv-server.log")"
 		for h in $hosts; do
 			bg "mv-client-$h" "$h" "$BIN/minivpn-client" --server "$TLS_NAME" --ca-dir "$PKI/ca-dir" \
 				--login "bench${h#u}" --password-file "$OUT/pw" "${off[@]}"
