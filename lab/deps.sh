@@ -15,7 +15,7 @@ declare -A PKGS=(
 	[build]="gcc make libc6-dev pkg-config libssl-dev libpcap-dev libcrypt-dev libcmocka-dev libseccomp-dev libpam0g-dev"
 	[lab]="iproute2 util-linux procps iputils-ping"
 	[check]="patch iputils-arping socat openssl tcpdump nftables netcat-openbsd python3 shellcheck man-db groff-base haproxy libpam-pwdfile"
-	[bench]="openvpn iperf3"
+	[bench]="openvpn iperf3 ethtool"
 	# The Chinese reports: the font their CSS names (Noto Sans CJK SC).
 	[report]="fonts-noto-cjk"
 	# make test-report's screenshot of a Chinese page only (large: not in
