@@ -30,7 +30,9 @@
 # the three-client runs), BENCH_VPNS (rows, default all four), BENCH_CC
 # (the congestion control of the measured iperf3 flows, iperf3 -C, e.g.
 # cubic; default the lab's, which is the machine's: printed in the header.
-# It moves the rows a lot: docs/performance.md).
+# It moves the rows a lot: docs/performance.md), BENCH_REVERSE (1: the
+# flows go V -> U, iperf3 -R, the direction of a download: the server's
+# shared TUN read and its sessions' TLS writes carry them).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,6 +49,12 @@ if [ -n "$CC" ]; then
 		die "BENCH_CC=$CC: not a congestion control this kernel has ($(cat /proc/sys/net/ipv4/tcp_available_congestion_control))"
 	IPERF_CC=(-C "$CC")
 fi
+DIR="U -> V" IPERF_DIR=()
+case ${BENCH_REVERSE:-0} in
+0) ;;
+1) DIR="V -> U (iperf3 -R)" IPERF_DIR=(-R) ;;
+*) die "BENCH_REVERSE=${BENCH_REVERSE}: 0 or 1" ;;
+esac
 OUT=${OUT:-$ROOT/out/bench}
 export LAB=${BENCH_LAB:-bench-$$}
 LAB_STATE=/tmp/vpnlab.$(id -u).$LAB
@@ -229,7 +237,7 @@ measure() {
 	e0=$(rcvbuf_errors)
 	# shellcheck disable=SC2046  # one PID a word
 	c0=$(cpu_ticks $(vpn_jobs "$name"))
-	"$LABSH" exec u iperf3 -c "$V" "${IPERF_CC[@]}" -t "$SECS" -f m >"$log-iperf.log" 2>&1 ||
+	"$LABSH" exec u iperf3 -c "$V" "${IPERF_CC[@]}" "${IPERF_DIR[@]}" -t "$SECS" -f m >"$log-iperf.log" 2>&1 ||
 		die "$name: iperf3 failed: $(tail -1 "$log-iperf.log")"
 	# shellcheck disable=SC2046
 	c1=$(cpu_ticks $(vpn_jobs "$name"))
@@ -256,7 +264,7 @@ measure3() {
 		"$LABSH" exec "$h" ping -c 2 -i 0.2 -W 2 "$V" >/dev/null 2>&1 || die "$name: no ping from $h"
 	done
 	for h in u u2 u3; do
-		"$LABSH" exec "$h" iperf3 -c "$V" "${IPERF_CC[@]}" -p $port -t "$SECS" -f m >"$OUT/$name-x3-$h-$i.log" 2>&1 &
+		"$LABSH" exec "$h" iperf3 -c "$V" "${IPERF_CC[@]}" "${IPERF_DIR[@]}" -p $port -t "$SECS" -f m >"$OUT/$name-x3-$h-$i.log" 2>&1 &
 		pids+=($!); port=$((port + 1))
 	done
 	for p in "${pids[@]}"; do wait "$p" || die "$name x3: an iperf3 failed (see $OUT/$name-x3-*-$i.log)"; done
@@ -303,7 +311,7 @@ stat3() {   # "v1 v2 ...": min median max
 median() { stat3 | awk '{ print $2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 {
-	echo "bench: iperf3 TCP U -> V, ${SECS} s x $RUNS runs per row, interleaved; ping U -> V, $PINGS pings per run"
+	echo "bench: iperf3 TCP $DIR, ${SECS} s x $RUNS runs per row, interleaved; ping U -> V, $PINGS pings per run"
 	echo "       $(nproc) CPUs, $(uname -r), $(openvpn --version | head -1 | cut -d' ' -f1-2)," \
 		"OpenVPN --sndbuf/--rcvbuf 4194304 (rmem_max $(sysctl -n net.core.rmem_max))"
 	echo "       TCP congestion control: ${CC:-$LAB_CC} for iperf3 (BENCH_CC), $LAB_CC for the VPNs' own TCP"
@@ -328,7 +336,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 	done
 	if [ ${#MULTI_VPNS[@]} -gt 0 ]; then
 		echo
-		echo "three clients at once (U, U2, U3 -> V), no loss"
+		echo "three clients at once (U, U2, U3 and V; $DIR), no loss"
 		printf '%-12s %22s %10s %9s   %s\n' VPN "aggregate min/med/max" "x 1 alone" "x ceiling" "per client (U/U2/U3), each run"
 		ceil3=$(echo "${AGG[routed]:-}" | median)
 		for n in "${MULTI_VPNS[@]}"; do
