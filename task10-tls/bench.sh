@@ -336,7 +336,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 	done
 	if [ ${#MULTI_VPNS[@]} -gt 0 ]; then
 		echo
-		echo "three clients at once (U, U2, U3 and V; $DIR), no loss"
+		echo "three clients at once (U, U2, U3; $DIR), no loss"
 		printf '%-12s %22s %10s %9s   %s\n' VPN "aggregate min/med/max" "x 1 alone" "x ceiling" "per client (U/U2/U3), each run"
 		ceil3=$(echo "${AGG[routed]:-}" | median)
 		for n in "${MULTI_VPNS[@]}"; do
