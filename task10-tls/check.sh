@@ -52,11 +52,12 @@ expect_grep "pki: the server certificate has subjectAltName DNS:$NAME" "DNS:$NAM
 # Passwords: sha512crypt and sha256crypt here (the unit tests do yescrypt).
 PW_ALICE=alice-$$-pw PW_BOB=bob-$$-pw PW_CAROL=carol-$$-pw PW_WRONG=wrong-$$-guess
 PW_DAVE=dave-$$-pw PW_ERIN=erin-$$-pw PW_ROOT=root-$$-pw PW_FRANK=frank-$$-pw
+PW_GRACE=grace-$$-pw PW_HEIDI=heidi-$$-pw
 # Near misses of alice's password (a compare over the wrong length or a
 # prefix of the hash accepts some of them).
 # shellcheck disable=SC2034  # PW_SUFFIX, PW_EMPTY: read as ${!v} below
 PW_SAME_LEN=X${PW_ALICE#?} PW_PREFIX=${PW_ALICE%?} PW_SUFFIX=${PW_ALICE}x PW_EMPTY=
-PWS_RE="$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_DAVE|$PW_ERIN|$PW_ROOT|$PW_FRANK|$PW_WRONG|$PW_SAME_LEN|$PW_PREFIX"
+PWS_RE="$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_DAVE|$PW_ERIN|$PW_ROOT|$PW_FRANK|$PW_GRACE|$PW_HEIDI|$PW_WRONG|$PW_SAME_LEN|$PW_PREFIX"
 {
 	echo "alice:$(openssl passwd -6 "$PW_ALICE"):19000:0:99999:7:::"
 	echo "bob:$(openssl passwd -5 "$PW_BOB"):19000:0:99999:7:::"
@@ -65,9 +66,14 @@ PWS_RE="$PW_ALICE|$PW_BOB|$PW_CAROL|$PW_DAVE|$PW_ERIN|$PW_ROOT|$PW_FRANK|$PW_WRO
 	echo "erin:$(openssl passwd -6 "$PW_ERIN"):19000:0:99999:7::1:"   # expired 1970
 	echo "root:$(openssl passwd -6 "$PW_ROOT"):19000:0:99999:7:::"
 	echo "frank:!$(openssl passwd -6 "$PW_FRANK"):19000:0:99999:7:::"  # locked (passwd -l)
+	# No password at all: '*' (crypt's own failure token: a compare of its
+	# length only, or one that takes crypt's "*0" for a hash, lets any
+	# password in) and an empty hash field.
+	echo "grace:*:19000:0:99999:7:::"
+	echo "heidi::19000:0:99999:7:::"
 } >"$OUT/shadow"
 chmod 600 "$OUT/shadow"
-for u in alice bob carol dave erin root frank wrong same_len prefix suffix empty; do
+for u in alice bob carol dave erin root frank grace heidi wrong same_len prefix suffix empty; do
 	v=PW_${u^^}
 	(umask 077; echo "${!v}" >"$OUT/pw-$u")
 done
@@ -311,13 +317,18 @@ p1=$!
 (try_client v2 pw-suffix alice "${GOOD_CA[@]}" --password-file "$OUT/pw-suffix"
  try_client v2 pw-empty alice "${GOOD_CA[@]}" --password-file "$OUT/pw-empty") &
 p2=$!
+(try_client u3 star-hash grace "${GOOD_CA[@]}"
+ try_client u3 empty-hash heidi "${GOOD_CA[@]}" --password-file "$OUT/pw-empty") &
+p3=$!
 try_client v3 locked frank "${GOOD_CA[@]}"
-wait "$p1" "$p2"
+wait "$p1" "$p2" "$p3"
 refused "client auth: a wrong password of the same length as alice's is refused" pw-same-len
 refused "client auth: alice's password less its last character is refused" pw-prefix
 refused "client auth: alice's password plus one character is refused" pw-suffix
 refused "client auth: an empty password is refused" pw-empty
 refused "client auth: a locked account ('!' before the hash) is refused, right password or not" locked
+refused "client auth: an account whose hash is '*' (no password) is refused, whatever the password" star-hash
+refused "client auth: an account with an empty hash is refused, even with an empty password" empty-hash
 # The client's TUN goes away with it, so ask the server: nobody logged in.
 expect_no_grep "client auth: the server gave no refused attempt a tunnel (no 'logged in')" \
 	'logged in' "$OUT/server.log"
