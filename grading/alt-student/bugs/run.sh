@@ -12,7 +12,10 @@
 # reason should mention ("own reason" says whether one does: a hint, to be
 # read by a person). Prints one row per bug: name, task, points, own
 # reason, the first FAIL line; then "bugs: N caught, M missed" (caught: it
-# lost points). Works in build/alt-bugs.XXXXXX/ (kept: the trees and the
+# lost points), and how many the grader could not grade at all (no row
+# for the task in its grade.json: a missing tool, a broken kit build), with
+# exit status 1 then: such a bug was not probed, so it is no "missed".
+# Works in build/alt-bugs.XXXXXX/ (kept: the trees and the
 # grader's output).
 set -uo pipefail
 export LC_ALL=C
@@ -27,7 +30,7 @@ if [ $# -eq 0 ]; then
 	set --
 	for i in "$here"/*.index; do n=${i##*/}; set -- "$@" "${n%.index}"; done
 fi
-caught=0 missed=0
+caught=0 missed=0 errors=0
 printf '%-20s %-7s %-14s %-5s %s\n' bug task points own "first FAIL line"
 for name in "$@"; do
 	idx=$here/$name.index
@@ -45,7 +48,13 @@ for name in "$@"; do
 		-o "$T/$name.out" >"$T/$name.grade" 2>&1
 	row=$(jq -r --arg t "$task" '.tasks[] | select(.task == $t) | "\(.points) \(.weight) \(.passed) \(.checks)"' \
 		"$T/$name.out/grade.json" 2>/dev/null)
-	read -r pts wt passed checks <<<"${row:-- - - -}"
+	if [ -z "$row" ]; then
+		printf '%-20s %-7s %-14s %-5s %s\n' "$name" "$task" "-" "-" \
+			"grader error: $(tail -1 "$T/$name.grade" | cut -c1-160)  [$(( $(date +%s) - start )) s]"
+		errors=$((errors + 1))
+		continue
+	fi
+	read -r pts wt passed checks <<<"$row"
 	log=$T/$name.out/$task.log
 	first=$(grep -m1 -E '^(FAIL|SKIP) ' "$log" 2>/dev/null | cut -c1-200)
 	own=no
@@ -57,4 +66,8 @@ for name in "$@"; do
 	fi
 	printf '%-20s %-7s %-14s %-5s %s\n' "$name" "$task" "$pts/$wt ($passed/$checks)" "$own" "${first:-(no FAIL line)}  [$(( $(date +%s) - start )) s]"
 done
+if [ "$errors" -gt 0 ]; then
+	echo "bugs: $caught caught, $missed missed, $errors not graded (grader errors) (trees and grades in $T)"
+	exit 1
+fi
 echo "bugs: $caught caught, $missed missed (trees and grades in $T)"
