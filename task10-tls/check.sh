@@ -9,10 +9,12 @@
 #
 #   rogue servers for the certificate checks: expired certificate on
 #   server:4434, rogue-CA certificate for the same name on u3:4433 (a man
-#   in the middle the client is sent to with --connect); openssl s_server
-#   on server:4435 (TLS 1.2 only, the real certificate) and server:4436 (a
-#   lab-CA certificate whose CN alone names the host). None of them may
-#   see a login. The server itself must refuse TLS 1.2 (openssl s_client).
+#   in the middle the client is sent to with --connect, then again with
+#   the rogue CA in SSL_CERT_FILE/SSL_CERT_DIR, the system store the client
+#   must not use); openssl s_server on server:4435 (TLS 1.2 only, the real
+#   certificate), server:4436 (a lab-CA certificate whose CN alone names
+#   the host) and server:4438 (a lab-CA certificate for a partial
+#   wildcard). None of them may see a login. The server itself must refuse TLS 1.2 (openssl s_client).
 #   Password variants come from V, V2, V3 (they reach the server's
 #   extranet address through it), so the extranet hosts are not banned.
 #
@@ -150,14 +152,28 @@ s_server_bg() {   # NAME PORT [s_server args]: one connection, then it exits
 		s_server "$OUT/s_server.in" -accept "$port" "$@"
 }
 s_server_bg tls12-srv 4435 -tls1_2 -cert "$PKI/server.crt" -key "$PKI/server.key"
+# lab_ca_cert NAME CN [EXT]: $OUT/NAME.crt, the server's key certified by
+# the lab CA for CN, with the extension line EXT if given.
+lab_ca_cert() {
+	local name=$1 cn=$2 ext=${3:-}
+	if ! { openssl req -new -key "$PKI/server.key" -subj "/CN=$cn/O=VPN Lab" -out "$OUT/$name.csr" &&
+		openssl x509 -req -in "$OUT/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+			-days 30 -out "$OUT/$name.crt" -extfile <(echo 'basicConstraints = CA:FALSE'; [ -z "$ext" ] || echo "$ext")
+	} >"$OUT/$name-pki.log" 2>&1; then
+		fail "making the $name certificate failed: $(tail -1 "$OUT/$name-pki.log")"
+	fi
+}
 # A lab-CA certificate naming cn-only.example in its CN only, with no
 # subjectAltName: only a client that falls back to the CN accepts it.
-if ! { openssl req -new -key "$PKI/server.key" -subj "/CN=cn-only.example/O=VPN Lab" -out "$OUT/cn-only.csr" &&
-	openssl x509 -req -in "$OUT/cn-only.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
-		-days 30 -out "$OUT/cn-only.crt" -extfile <(echo 'basicConstraints = CA:FALSE'); } >"$OUT/cn-only-pki.log" 2>&1; then
-	fail "making the CN-only certificate failed: $(tail -1 "$OUT/cn-only-pki.log")"
-fi
+lab_ca_cert cn-only cn-only.example
 s_server_bg cn-only-srv 4436 -cert "$OUT/cn-only.crt" -key "$PKI/server.key"
+# A lab-CA certificate whose only name is the partial wildcard
+# vpn*.wildcard.example (OpenSSL's X509_check_host matches it to
+# vpn1.wildcard.example unless X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS), its
+# CN another name.
+WILD_HOST=vpn1.wildcard.example
+lab_ca_cert wildcard other.example 'subjectAltName = DNS:vpn*.wildcard.example'
+s_server_bg wildcard-srv 4438 -cert "$OUT/wildcard.crt" -key "$PKI/server.key"
 
 SERVER_HELLO="tcp src port $TLS_PORT and tcp[((tcp[12] & 0xf0) >> 2)] = 0x16 and tcp[((tcp[12] & 0xf0) >> 2) + 5] = 2"
 for v in 1_2 1_3; do
@@ -227,6 +243,10 @@ try_client u cn-only alice "${GOOD_CA[@]}" --server cn-only.example:4436 --conne
 expect_grep "server auth: a name only in the certificate's CN (no subjectAltName) is refused" \
 	'rejected.*host name mismatch' "$OUT/cn-only.log"
 no_user_at "server auth: ... and that server saw no login" cn-only-srv
+try_client u wildcard alice "${GOOD_CA[@]}" --server "$WILD_HOST:4438" --connect "$SERVER_EXT"
+expect_grep "server auth: a partial wildcard (vpn*.wildcard.example) does not match $WILD_HOST: refused" \
+	'rejected.*host name mismatch' "$OUT/wildcard.log"
+no_user_at "server auth: ... and that server saw no login" wildcard-srv
 
 try_client u tls12 alice "${GOOD_CA[@]}" --server "$NAME:4435"
 no_user_at "TLS 1.3 only: the client refuses a TLS 1.2-only server with the real certificate: no login reaches it" tls12-srv
@@ -237,6 +257,7 @@ else
 fi
 lab_stop tls12-srv
 lab_stop cn-only-srv
+lab_stop wildcard-srv
 
 lab_bg server expired-srv "$BIN/minivpn-server" --user nobody --shared-user --cert "$TPKI/expired.crt" --key "$TPKI/expired.key" \
 	--shadow "$OUT/shadow" --listen 0.0.0.0:4434 --pool 192.168.54.0/24 --tun exp%d
@@ -260,6 +281,20 @@ echo "exit $?" >"$OUT/mitm.status"
 expect_grep "server auth: a man in the middle with a rogue CA's certificate for $NAME is refused" \
 	'rejected.*untrusted issuer' "$OUT/mitm.log"
 expect_grep "server auth: ... and the client exits with status 2, reconnection on (not retried)" '^exit 2$' "$OUT/mitm.status"
+sleep 0.3
+# The system's default CA store is not used (README): the rogue CA given
+# only through OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR (a hash-link
+# directory), set on the client's own command line, is still untrusted.
+mkdir -p "$OUT/sys-ca"
+cp "$TPKI/rogue-ca.crt" "$OUT/sys-ca/"
+ln -sf rogue-ca.crt "$OUT/sys-ca/$(openssl x509 -in "$TPKI/rogue-ca.crt" -noout -hash).0"
+client_argv alice "${GOOD_CA[@]}" --connect "$U3" --no-reconnect
+lab_exec u env SSL_CERT_FILE="$TPKI/rogue-ca.crt" SSL_CERT_DIR="$OUT/sys-ca" \
+	timeout -k 2 8 "$BIN/minivpn-client" "${CLIENT_ARGV[@]}" >"$OUT/sys-store.log" 2>&1 </dev/null
+echo "exit $?" >"$OUT/sys-store.status"
+expect_grep "server auth: the rogue CA in the system store only (SSL_CERT_FILE, SSL_CERT_DIR) is not trusted: refused" \
+	'rejected.*untrusted issuer' "$OUT/sys-store.log"
+expect_grep "server auth: ... and the client exits with status 2" '^exit 2$' "$OUT/sys-store.status"
 sleep 0.3
 crit expect_no_grep "server auth: the rogue server never saw a login" 'alice' "$OUT/rogue.log"
 lab_stop rogue
