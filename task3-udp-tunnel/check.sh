@@ -65,6 +65,36 @@ else
 	fail "4: tun-server printed $n lines '$U:PORT --> 0.0.0.0:$UDP_PORT  Inside: $TUN_U --> $V' (the sender, the server's socket, the inner addresses), expected at least 3; its first: \"$(grep -m1 'Inside:' "$OUT/server.log")\""
 fi
 
+# ---- IPv6 read from the TUN ------------------------------------------------------
+# The tunnel carries IPv4 only (one raw IPv4 packet per datagram): what
+# the client reads from its TUN that is not IPv4 is dropped, not sent.
+# The lab has IPv6 off, so tun0 is given IPv6 for this case alone, and a
+# ping -6 to a neighbour on its prefix is emitted into tun0 (the capture
+# there must see it, so that the case cannot pass without any IPv6).
+V6_TUN=fd00:53:99::99 V6_PEER=fd00:53:99::11
+if [ -d /proc/sys/net/ipv6 ] && { lab_exec u sysctl -qw net.ipv6.conf.tun0.router_solicitations=0 \
+		net.ipv6.conf.tun0.dad_transmits=0 net.ipv6.conf.tun0.disable_ipv6=0 &&
+	  lab_exec u ip -6 addr add "$V6_TUN/64" dev tun0 nodad; } >>"$OUT/lab-cmd.log" 2>&1; then
+	capture_start v6 u:tun0 sw:br-ext || check_end
+	lab_exec u ping -6 -c 3 -i 0.2 -W 1 "$V6_PEER" >"$OUT/ping-v6.log" 2>&1 || true
+	lab_exec u ping -c 1 -W 1 "$V" >"$OUT/ping-v6-control.log" 2>&1 || true
+	capture_stop v6
+	lab_exec u sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1 >>"$OUT/lab-cmd.log" 2>&1 || true
+	expect_pcap "$OUT/v6-u-tun0.pcap" --at-least 3 "ip6 and dst $V6_PEER" \
+		"3: (control) with IPv6 on U's tun0, ping -6 $V6_PEER puts IPv6 packets into tun0"
+	expect_pcap "$OUT/v6-sw-br-ext.pcap" --at-least 1 "udp dst port $UDP_PORT and $(inner_filter "$TUN_U" "$V")" \
+		"3: (control) an IPv4 ping sent meanwhile still crosses the tunnel"
+	expect_pcap "$OUT/v6-sw-br-ext.pcap" --none "udp dst port $UDP_PORT and (udp[8] & 0xf0) = 0x60" \
+		"3: tun-client drops the IPv6 packets it reads from tun0: none is sent into the tunnel"
+	expect_alive "3: tun-client is still running after reading IPv6" client
+else
+	fail "3: could not give U's tun0 IPv6 for the IPv6 case (no IPv6 in this kernel?): $(tail -1 "$OUT/lab-cmd.log")"
+	for d in "an IPv4 ping sent meanwhile still crosses the tunnel" "tun-client drops the IPv6 packets it reads from tun0" \
+		"tun-client is still running after reading IPv6"; do
+		skip "no IPv6 on tun0" "3: $d"
+	done
+fi
+
 # ---- bad input ------------------------------------------------------------------
 # Datagram i comes from U's port 40000+i (send_bad_datagrams): each log
 # line must name its sender and what was wrong (a key word); the wording
