@@ -541,6 +541,33 @@ wait_for "u2 to log in again" 15 grep -q "bob@.*logged in" "$OUT/server2.log"
 lab_exec u2 ping -c 2 -i 0.2 -W 2 "$V" >"$OUT/ping-u2-after.log" 2>&1
 expect_grep "restart: u2 pings V again after the restart" ' 2 received' "$OUT/ping-u2-after.log"
 
+# ---- a failed handshake is retried ------------------------------------------------
+# Only a rejected certificate is final (exit 2); any other failed
+# handshake is retried (README: handshake_failed, CO_RETRY). A TLS 1.2-only
+# s_server with the real certificate (it accepts connection after
+# connection) fails every handshake of a TLS 1.3 client for a reason that
+# is not the certificate: a client with reconnection on (the default)
+# must say it reconnects, keep running, and really connect again (its
+# SYNs on the extranet).
+RETRY_PORT=4437
+# shellcheck disable=SC2016  # the inner shell gets its values as $1...
+lab_bg server retry-srv bash -c 'f=$1; shift; exec openssl s_server "$@" <>"$f"' \
+	s_server "$OUT/s_server.in" -accept "$RETRY_PORT" -tls1_2 -cert "$PKI/server.crt" -key "$PKI/server.key"
+wait_for "the TLS 1.2-only s_server on :$RETRY_PORT" 10 grep -q ACCEPT "$OUT/retry-srv.log"
+capture_start retry sw:br-ext || check_end
+bg_client u retry alice "${GOOD_CA[@]}" --server "$NAME:$RETRY_PORT"
+sleep 4
+expect_alive "reconnect: a client with reconnection on is still running 4 s after failed handshakes (TLS 1.2-only server)" retry
+capture_stop retry
+lab_stop retry
+lab_stop retry-srv
+expect_grep "reconnect: ... it says it reconnects after the failed handshake" \
+	'[Rr]econnect|[Rr]etry|[Rr]etrying|again in' "$OUT/retry.log"
+expect_pcap "$OUT/retry-sw-br-ext.pcap" --at-least 2 \
+	"src $U and dst $SERVER_EXT and tcp dst port $RETRY_PORT and tcp[tcpflags] & (tcp-syn|tcp-ack) = tcp-syn" \
+	"reconnect: ... and it really connects again (at least 2 SYNs to :$RETRY_PORT in 4 s)"
+no_user_at "reconnect: ... and that server never sees a login" retry-srv
+
 # ---- clean teardown -----------------------------------------------------------------
 lab_stop c1
 expect_grep "teardown: the client removes its address and routes on exit" \
