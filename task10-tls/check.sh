@@ -568,6 +568,22 @@ expect_pcap "$OUT/retry-sw-br-ext.pcap" --at-least 2 \
 	"reconnect: ... and it really connects again (at least 2 SYNs to :$RETRY_PORT in 4 s)"
 no_user_at "reconnect: ... and that server never sees a login" retry-srv
 
+# ---- a DATA frame is the packet, nothing more -------------------------------------
+# DATA is exactly one IPv4 packet (docs/protocol.md): a frame of the MTU
+# for a small packet sends stale buffer bytes (inside TLS, so only the
+# sizes show). u's client sends small pings one at a time: each TCP
+# segment it sends the server then holds a TLS record of about 110 bytes;
+# 1000 leaves room for a few frames sharing a record, not for one of 1500.
+capture_start fr sw:br-ext || check_end
+lab_exec u ping -c 5 -i 0.2 -W 2 "$V" >"$OUT/ping-frame.log" 2>&1
+capture_stop fr
+FR_TCP_LEN="(ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2))"
+FR_FROM_U="src $U and dst $SERVER_EXT and tcp dst port $TLS_PORT"
+expect_pcap "$OUT/fr-sw-br-ext.pcap" --at-least 5 "$FR_FROM_U and $FR_TCP_LEN > 0" \
+	"frames: (control) u's small pings to V cross the extranet inside u's TLS connection"
+expect_pcap "$OUT/fr-sw-br-ext.pcap" --none "$FR_FROM_U and $FR_TCP_LEN > 1000" \
+	"frames: a DATA frame carries the packet only: no segment of u's TLS connection exceeds 1000 bytes for 84-byte pings"
+
 # ---- clean teardown -----------------------------------------------------------------
 lab_stop c1
 expect_grep "teardown: the client removes its address and routes on exit" \
