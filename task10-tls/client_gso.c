@@ -118,9 +118,9 @@ client_tun_room(const struct client *c)
 
 /* Moves a batch from a vnet TUN into tx: GSO frames once granted, DATA
  * frames before (the kernel then gives ordinary packets). Each read goes
- * straight into tx, after room for a frame and a GSO header: a superpacket
- * is committed there (gso_commit()); anything else is moved out to c->big
- * first and queued from there. */
+ * straight into tx, after room for a frame and a GSO header, and is
+ * committed there (gso_commit(), frame_commit_from()); only a superpacket
+ * to be cut into segments is moved out to c->big first. */
 void
 client_read_tun_vnet(struct client *c)
 {
@@ -154,33 +154,32 @@ client_read_tun_vnet(struct client *c)
 		if (n < VNET_HDR_LEN + DATA_LEN_MIN)
 			continue;
 		len = (size_t)n - VNET_HDR_LEN;
-		if ((pkt[0] >> 4) != 4 && !((pkt[0] >> 4) == 6 && c->v6))
-			continue;            /* not IPv4, nor IPv6 granted */
-		if ((pkt[0] >> 4) == 4) {
-			if (vnet_from_kernel(hdr, pkt, len, c->mtu, &g, &why) == -1) {
-				log_limited(&c->lim, "%s: dropped a packet: %s",
-				            c->nc.ifname, why);
-				continue;
-			}
-			if (gso_commit(&c->tx, c->offload, slot, len, &g)) {
-				c->pkts_out++;
-				continue;
-			}
-		}
-		memcpy(c->big, pkt, len);
-		if ((c->big[0] >> 4) == 6) {
+		if ((pkt[0] >> 4) == 6 && c->v6) {
 			/* IPv6 (client6.c): one packet, its checksum completed */
 			if (len > c->mtu)
 				log_limited(&c->lim, "%s: dropped an IPv6 packet of %zu "
 				            "bytes: larger than the MTU %u", c->nc.ifname,
 				            len, c->mtu);
-			else if (vnet_finish6(hdr, c->big, len, &why) == -1)
+			else if (vnet_finish6(hdr, pkt, len, &why) == -1)
 				log_limited(&c->lim, "%s: dropped an IPv6 packet: %s",
 				            c->nc.ifname, why);
-			else if (frame_append(&c->tx, FRAME_DATA, c->big, len) == 0)
+			else {
+				frame_commit_from(&c->tx, FRAME_DATA, pkt, len);
 				c->pkts_out++;
+			}
 			continue;
 		}
+		if ((pkt[0] >> 4) != 4)
+			continue;            /* not IPv4, nor IPv6 granted */
+		if (vnet_from_kernel(hdr, pkt, len, c->mtu, &g, &why) == -1) {
+			log_limited(&c->lim, "%s: dropped a packet: %s", c->nc.ifname, why);
+			continue;
+		}
+		if (gso_commit(&c->tx, c->offload, slot, len, &g)) {
+			c->pkts_out++;
+			continue;
+		}
+		memcpy(c->big, pkt, len);
 		c->pkts_out += gso_queue(&c->tx, c->offload, c->big, len, &g,
 		                         c->scratch, &dropped);
 	}

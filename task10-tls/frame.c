@@ -267,6 +267,15 @@ frame_commit(struct fbuf *tx, uint8_t type, size_t len)
 	tx->len += FRAME_HDR_LEN + len;
 }
 
+/* frame_commit() for a payload that sits elsewhere in the reserved room
+ * (src, after where the payload goes): moved into place first. */
+void
+frame_commit_from(struct fbuf *tx, uint8_t type, const uint8_t *src, size_t len)
+{
+	memmove(tx->data + tx->off + tx->len + FRAME_HDR_LEN, src, len);
+	frame_commit(tx, type, len);
+}
+
 int
 frame_append(struct fbuf *tx, uint8_t type, const void *payload, size_t len)
 {

@@ -45,6 +45,8 @@ int  frame_next(struct fbuf *rx, size_t mtu, struct frame *f, const char **why);
 void frame_put_hdr(uint8_t *out, uint8_t type, size_t len);
 uint8_t *frame_reserve(struct fbuf *tx, size_t maxlen);
 void frame_commit(struct fbuf *tx, uint8_t type, size_t len);
+void frame_commit_from(struct fbuf *tx, uint8_t type, const uint8_t *src,
+                       size_t len);
 int  frame_append(struct fbuf *tx, uint8_t type, const void *payload,
                   size_t len);
 int  frame_append_error(struct fbuf *tx, enum vpn_error code,

@@ -98,14 +98,20 @@ emit_data(void *arg, const uint8_t *p, size_t n)
 		e->frames++;
 }
 
+/* An ordinary packet: nothing left for the receiver's kernel to do. */
+static bool
+gso_plain(const struct vnet_gso *g)
+{
+	return g->type == VNET_GSO_NONE && !(g->flags & VNET_F_CSUM_PARTIAL);
+}
+
 /* Whether a checked superpacket leaves as one GSO frame for a peer that
  * granted bits: it needs offloads, the peer takes its kind, it fits. */
 static bool
 gso_whole(unsigned bits, size_t len, const struct vnet_gso *g)
 {
-	if (g->type == VNET_GSO_NONE && !(g->flags & VNET_F_CSUM_PARTIAL))
-		return false;
-	return bits != 0 && kind_ok(bits, g) && len <= GSO_PKT_MAX;
+	return !gso_plain(g) && bits != 0 && kind_ok(bits, g) &&
+	       len <= GSO_PKT_MAX;
 }
 
 /* Writes the GSO header at p (frame_reserve()'s pointer, the packet
@@ -122,18 +128,22 @@ gso_put(struct fbuf *tx, uint8_t *p, size_t len, const struct vnet_gso *g)
 /*
  * For a checked superpacket read straight into tx, GSO_HDR_LEN after
  * slot = frame_reserve(tx, GSO_HDR_LEN + room): commits it in place as
- * one GSO frame where gso_queue() would send one, without copying it.
- * Returns true if it did; else nothing is committed and the caller moves
- * the packet out of tx (it overlaps what gso_queue() would write) and
- * queues it from there.
+ * gso_queue() would queue it when that is one frame: a GSO frame where
+ * it stays, an ordinary packet as a DATA frame moved GSO_HDR_LEN back.
+ * Returns true if it did; else (it is to be cut into segments) nothing
+ * is committed and the caller moves the packet out of tx (it overlaps
+ * what gso_queue() would write) and queues it from there.
  */
 bool
 gso_commit(struct fbuf *tx, unsigned bits, uint8_t *slot, size_t len,
            const struct vnet_gso *g)
 {
-	if (!gso_whole(bits, len, g))
+	if (gso_plain(g))
+		frame_commit_from(tx, FRAME_DATA, slot + GSO_HDR_LEN, len);
+	else if (gso_whole(bits, len, g))
+		gso_put(tx, slot, len, g);
+	else
 		return false;
-	gso_put(tx, slot, len, g);
 	return true;
 }
 
@@ -150,7 +160,9 @@ gso_queue(struct fbuf *tx, unsigned bits, uint8_t *pkt, size_t len,
 	struct emit_tx e = { .tx = tx };
 	uint8_t *p;
 
-	if (gso_whole(bits, len, g)) {
+	if (gso_plain(g)) {
+		emit_data(&e, pkt, len);
+	} else if (gso_whole(bits, len, g)) {
 		p = frame_reserve(tx, GSO_HDR_LEN + len);
 		if (p == NULL) {
 			*dropped += 1;
@@ -159,8 +171,6 @@ gso_queue(struct fbuf *tx, unsigned bits, uint8_t *pkt, size_t len,
 		memcpy(p + GSO_HDR_LEN, pkt, len);
 		gso_put(tx, p, len, g);
 		return 1;
-	} else if (g->type == VNET_GSO_NONE && !(g->flags & VNET_F_CSUM_PARTIAL)) {
-		emit_data(&e, pkt, len);
 	} else {
 		(void)vnet_segment(pkt, len, g, scratch, emit_data, &e);
 	}

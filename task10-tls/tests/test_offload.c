@@ -459,31 +459,55 @@ test_finish6_bad(void **state)
 	}
 }
 
+/* The TSO superpacket both GSO frame tests queue: 5000 bytes of TCP in
+ * segments of 1448, checked as the kernel's would be. */
+static size_t
+tso_superpacket(struct vnet_gso *g)
+{
+	size_t len = make_tcp(big, 5000, 0x18);
+	const char *why = NULL;
+
+	*g = (struct vnet_gso){ .type = VNET_GSO_TCP4,
+	                        .flags = VNET_F_CSUM_PARTIAL, .gso_size = 1448 };
+	assert_int_equal(vnet_check(g, big, len, MTU, &why), 0);
+	return len;
+}
+
+/* The next frame of tx is the GSO frame of tso_superpacket()'s len bytes. */
+static void
+expect_gso_frame(struct fbuf *tx, size_t len)
+{
+	struct frame f;
+	struct vnet_gso g;
+	const char *why = NULL;
+	uint8_t *pkt;
+	size_t plen;
+
+	assert_int_equal(frame_next(tx, MTU, &f, &why), 1);
+	assert_int_equal(f.type, FRAME_GSO);
+	assert_int_equal(gso_parse(&f, MTU, &g, &pkt, &plen, &why), 0);
+	assert_int_equal(plen, len);
+	assert_memory_equal(pkt, big, len);
+	assert_int_equal(g.gso_size, 1448);
+	assert_int_equal(g.hdr_len, 52);
+}
+
 /* A superpacket queued for a peer with offloads is one GSO frame that
  * parses back to the same; for a plain peer it is DATA frames. */
 static void
 test_gso_frame_roundtrip(void **state)
 {
 	struct fbuf tx;
-	size_t len = make_tcp(big, 5000, 0x18), plen;
-	struct vnet_gso g = { .type = VNET_GSO_TCP4,
-	                      .flags = VNET_F_CSUM_PARTIAL, .gso_size = 1448 }, g2;
+	struct vnet_gso g;
+	size_t len = tso_superpacket(&g);
 	struct frame f;
 	const char *why = NULL;
 	unsigned dropped = 0, n = 0;
-	uint8_t *pkt;
 
-	assert_int_equal(vnet_check(&g, big, len, MTU, &why), 0);
 	assert_int_equal(fbuf_init(&tx, TX_BUF_LEN), 0);
 	assert_int_equal(gso_queue(&tx, OFFLOAD_TCP4, big, len, &g, scratch,
 	                           &dropped), 1);
-	assert_int_equal(frame_next(&tx, MTU, &f, &why), 1);
-	assert_int_equal(f.type, FRAME_GSO);
-	assert_int_equal(gso_parse(&f, MTU, &g2, &pkt, &plen, &why), 0);
-	assert_int_equal(plen, len);
-	assert_memory_equal(pkt, big, len);
-	assert_int_equal(g2.gso_size, 1448);
-	assert_int_equal(g2.hdr_len, 52);
+	expect_gso_frame(&tx, len);
 	/* a plain peer, and a peer that has UDP only */
 	assert_int_equal(gso_queue(&tx, 0, big, len, &g, scratch, &dropped), 4);
 	assert_int_equal(gso_queue(&tx, OFFLOAD_UDP4, big, len, &g, scratch,
@@ -498,22 +522,21 @@ test_gso_frame_roundtrip(void **state)
 	fbuf_free(&tx);
 }
 
-/* A superpacket read straight into tx (the client's TUN read) is
- * committed in place as the same GSO frame gso_queue() makes; where
- * gso_queue() would cut it (the peer does not take its kind, or no
- * offloads), nothing is committed. */
+/* A packet read straight into tx (the client's TUN read) is committed in
+ * place as the frame gso_queue() makes of it: a superpacket as its GSO
+ * frame, an ordinary packet as a DATA frame, whatever the grant; where
+ * gso_queue() would cut it (the peer does not take its kind, no
+ * offloads, too long), nothing is committed. */
 static void
 test_gso_commit_in_place(void **state)
 {
 	struct fbuf tx;
-	size_t len = make_tcp(big, 5000, 0x18), plen;
-	struct vnet_gso g = { .type = VNET_GSO_TCP4,
-	                      .flags = VNET_F_CSUM_PARTIAL, .gso_size = 1448 }, g2;
+	struct vnet_gso g, plain = { .type = VNET_GSO_NONE };
+	size_t len = tso_superpacket(&g), small;
 	struct frame f;
 	const char *why = NULL;
-	uint8_t *slot, *pkt;
+	uint8_t *slot;
 
-	assert_int_equal(vnet_check(&g, big, len, MTU, &why), 0);
 	assert_int_equal(fbuf_init(&tx, TX_BUF_LEN), 0);
 	assert_int_equal(frame_append(&tx, FRAME_KEEPALIVE, NULL, 0), 0);
 	slot = frame_reserve(&tx, GSO_HDR_LEN + VNET_PKT_MAX);
@@ -526,16 +549,19 @@ test_gso_commit_in_place(void **state)
 	assert_int_equal(tx.len, 2 * FRAME_HDR_LEN + GSO_HDR_LEN + len);
 	assert_int_equal(frame_next(&tx, MTU, &f, &why), 1);
 	assert_int_equal(f.type, FRAME_KEEPALIVE);
-	assert_int_equal(frame_next(&tx, MTU, &f, &why), 1);
-	assert_int_equal(f.type, FRAME_GSO);
-	assert_int_equal(gso_parse(&f, MTU, &g2, &pkt, &plen, &why), 0);
-	assert_int_equal(plen, len);
-	assert_memory_equal(pkt, big, len);
-	assert_int_equal(g2.gso_size, 1448);
+	expect_gso_frame(&tx, len);
 	/* too long for one frame with its GSO header: cut instead */
 	slot = frame_reserve(&tx, GSO_HDR_LEN + VNET_PKT_MAX);
 	assert_non_null(slot);
 	assert_false(gso_commit(&tx, OFFLOAD_TCP4, slot, GSO_PKT_MAX + 1, &g));
+	/* an ordinary packet, no offloads granted: a DATA frame of it alone */
+	small = make_tcp(big, 100, 0x18);
+	memcpy(slot + GSO_HDR_LEN, big, small);
+	assert_true(gso_commit(&tx, 0, slot, small, &plain));
+	assert_int_equal(frame_next(&tx, MTU, &f, &why), 1);
+	assert_int_equal(f.type, FRAME_DATA);
+	assert_int_equal(f.len, small);
+	assert_memory_equal(f.payload, big, small);
 	fbuf_free(&tx);
 }
 
