@@ -473,7 +473,6 @@ done <<'EOF6'
 --pool6 fe80::/64|--pool6: not a unicast network
 --pool6 fd00:53::/120 --pool 192.168.52.0/20|--pool6 /120 has fewer addresses than --pool /20
 --pool6 fd00:53::/64 --mtu 1200|--pool6 needs --mtu 1280
---pool6 fd00:53::/64 --pool-slice 1/2|--pool6 with --pool-slice is not supported
 --route6 fd00:60::/64|--route6 needs --pool6
 --pool6 fd00:53::/64 --route6 fd00:60::1/64|--route6: .* has bits set past its prefix
 EOF6

@@ -343,8 +343,10 @@ int nat_start(const char *ifname, struct in_addr net, int prefixlen);
 
 /* ---- roam.c: /32 routes for clients from other slices, through a keeper ---------- */
 
+/* pool6/pool6_prefix: --pool6 (prefix 0: none), whose /128s go along. */
 int  roam_start(struct in_addr all_net, int all_prefix, struct in_addr own_net,
-                int own_prefix);   /* before the privilege drop; its fd */
+                int own_prefix, const struct in6_addr *pool6,
+                int pool6_prefix);   /* before the privilege drop; its fd */
 void roam_send(int fd, char op, struct in_addr addr, const char *ifname);
 
 /* ---- dnsconf.c: pushed DNS on the client, through a root keeper -------------------- */

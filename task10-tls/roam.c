@@ -17,7 +17,8 @@
  *
  * It takes only /32s inside the whole pool and outside this server's own
  * slice, on the TUN named first, so a compromised server cannot route
- * anything else. The routes go with the TUN when the server exits; the
+ * anything else. With --pool6 each /32 brings the client's /128 (the
+ * pool6 address of the same offset), computed here, not asked for. The routes go with the TUN when the server exits; the
  * keeper exits when its socket closes. No answer: a route that cannot be
  * added is logged, and the client's packets take the slice's route.
  */
@@ -48,7 +49,26 @@ in_prefix(uint32_t h, uint32_t net, int prefixlen)
 struct roam_keeper {
 	uint32_t all_net, own_net;
 	int      all_prefix, own_prefix;
+	struct in6_addr pool6;
+	int      pool6_prefix;     /* 0: no --pool6 */
 };
+
+/* op 'A' or 'D' of the /128 that goes with IPv4 address h. */
+static void
+route6(const struct roam_keeper *rk, char op, uint32_t h, const char *ifname)
+{
+	struct in6_addr a6;
+	char a[INET6_ADDRSTRLEN];
+
+	if (rk->pool6_prefix == 0)
+		return;
+	a6 = pool6_addr(&rk->pool6, rk->pool6_prefix, h & (~0u >> rk->all_prefix));
+	if (op == 'A' && nl_route6_add(&a6, 128, ifname) == 0)
+		log_info("roam: %s/128 routed to %s",
+		         inet_ntop(AF_INET6, &a6, a, sizeof(a)), ifname);
+	else if (op == 'D')
+		(void)nl_route6_del(&a6, 128, ifname);
+}
 
 static void
 keeper(int fd, void *arg)
@@ -86,16 +106,19 @@ keeper(int fd, void *arg)
 			         "slice)", a, ifname);
 		else if (rq.op == 'D')
 			(void)nl_route_del(rq.addr, 32, NULL, ifname);
+		if (rq.op == 'A' || rq.op == 'D')
+			route6(rk, (char)rq.op, h, ifname);
 	}
 }
 
 int
 roam_start(struct in_addr all_net, int all_prefix, struct in_addr own_net,
-           int own_prefix)
+           int own_prefix, const struct in6_addr *pool6, int pool6_prefix)
 {
 	struct roam_keeper rk = {
 		.all_net = ntohl(all_net.s_addr), .all_prefix = all_prefix,
 		.own_net = ntohl(own_net.s_addr), .own_prefix = own_prefix,
+		.pool6 = *pool6, .pool6_prefix = pool6_prefix,
 	};
 	int fd = roothelper_start("minivpn-roam", ROOTHELPER_SEQPACKET, keeper, &rk);
 

@@ -89,6 +89,16 @@ printf 'auth required pam_pwdfile.so pwdfile=%s\naccount required pam_permit.so\
 chmod 755 "$ETC/pam.d"
 chmod 644 "$ETC/pam.d"/*
 
+# IPv6 on the intranet (V6 behind the server host) for the pool6 slices.
+lab6=0; lab_ipv6_up || lab6=1
+[ $lab6 = 0 ] || fail "ipv6: the lab's intranet does not carry v6 (lab_ipv6_up): $(tail -1 "$OUT/lab-ipv6.log" 2>/dev/null)"
+P6=${TLS_POOL6%%::/*}::          # the pool6 address of offset N: $P6<N in hex>
+SLICE6=$((96 + ${TLS_POOL#*/} + 1))   # a half of the v4 pool, as offsets
+# pool6 address of a pool address
+addr6() { local a b c d e f g h; IFS=. read -r a b c d <<<"$1"; IFS=. read -r e f g h <<<"${TLS_POOL%/*}"
+	printf '%s%x' "$P6" $(( (a << 24 | b << 16 | c << 8 | d) - (e << 24 | f << 16 | g << 8 | h) )); }
+tun6() { lab_exec "$1" ip -6 -o addr show dev tun0 scope global 2>/dev/null | sed -nE 's/.* inet6 ([0-9a-f:]+).*/\1/p' | head -1; }
+
 # ---- two servers and HAProxy ----------------------------------------------------
 # server_bg NAME PORT SLICE TUN SERVICE [args]
 server_bg() {
@@ -97,7 +107,7 @@ server_bg() {
 		--cert "$PKI/server.crt" --key "$PKI/server.key" --auth "pam:$svc" \
 		--listen "0.0.0.0:$port" --pool "$TLS_POOL" --pool-slice "$slice" --tun "$tun" \
 		--proxy-protocol "$LOOP/32" --drain-grace 5 --keepalive 2,6 \
-		--control "$OUT/$name.sock" "$@"
+		--control "$OUT/$name.sock" --pool6 "$TLS_POOL6" --route6 "$INTRANET6" "$@"
 }
 # At most 3 clients each: after the drain one of them has all three.
 server_bg a $PORT_A 1/2 'sa%d' minivpn-scale-unix --max-clients 3
@@ -113,6 +123,9 @@ expect_grep "slices: server b serves 192.168.53.128/25 of the pool" 'pool 192\.1
 lab_exec server ip -4 -o addr show >"$OUT/server-addrs.txt" 2>&1
 expect_grep "slices: a's TUN has 192.168.53.1/25 (the host routes a's half to it)" 'sa0 +inet 192\.168\.53\.1/25' "$OUT/server-addrs.txt"
 expect_grep "slices: b's TUN has 192.168.53.129/25" 'sb0 +inet 192\.168\.53\.129/25' "$OUT/server-addrs.txt"
+lab_exec server ip -6 -o addr show scope global >"$OUT/server-addrs6.txt" 2>&1
+expect_grep "slices: a's TUN has ${P6}1/$SLICE6, the same offsets of --pool6 $TLS_POOL6" "sa0 +inet6 $(re "${P6}1")/$SLICE6 " "$OUT/server-addrs6.txt"
+expect_grep "slices: b's TUN has ${P6}81/$SLICE6" "sb0 +inet6 $(re "${P6}81")/$SLICE6 " "$OUT/server-addrs6.txt"
 
 cat >"$OUT/haproxy.cfg" <<EOF
 global
@@ -256,6 +269,15 @@ lab_bg "$mh" tcp-old bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
 		read -t 4 -r line <&3 || { echo "no echo for line $i"; exit 1; }
 		echo "$line"; sleep 0.5; done; echo "TCP session survived"' tcp "$V" "$LINE_PORT"
 wait_for "the TCP session to start" 10 grep -q "old-line-2" "$OUT/tcp-old.log"
+old6=$(addr6 "$old_addr")
+has6() { [ "$(tun6 "$mh")" = "$old6" ]; }
+wait_for "$mover's v6 address" 10 has6
+lab_exec "$mh" ping -6 -c 2 -i 0.2 -W 2 "$V6" >"$OUT/ping6-before.log" 2>&1
+if [ "$(tun6 "$mh")" = "$old6" ] && grep -q ' 2 received' "$OUT/ping6-before.log"; then
+	pass "ipv6: (before the drain) $mover has $old6 (the pool6 address of $old_addr) and its ping -6 to V6 is answered"
+else
+	fail "ipv6: before the drain $mover's tun0 has '$(tun6 "$mh")' (want $old6), ping -6 to V6: $(tail -1 "$OUT/ping6-before.log")"
+fi
 k_before=$(grep -c "logged in" "$OUT/$K.log")
 k_lines=$(wc -l <"$OUT/$K.log")
 moved_all() {
@@ -305,6 +327,8 @@ fi
 TUN_K=sa0; [ "$K" = b ] && TUN_K=sb0
 lab_exec server ip -4 route show "$old_addr/32" >"$OUT/route-roam.txt" 2>&1
 expect_grep "drain: the server host routes $old_addr/32 to $K's TUN ($TUN_K)" "dev $TUN_K" "$OUT/route-roam.txt"
+lab_exec server ip -6 route show "$old6/128" >"$OUT/route6-roam.txt" 2>&1
+expect_grep "drain: ... and its IPv6 address $old6/128 too" "dev $TUN_K" "$OUT/route6-roam.txt"
 wait_for "the old TCP session to end" 20 grep -qE "survived|no echo" "$OUT/tcp-old.log"
 crit expect_grep "drain: the TCP session through the tunnel started before the drain survives the move (20 lines echoed by V)" \
 	'TCP session survived' "$OUT/tcp-old.log"
@@ -314,6 +338,8 @@ lab_exec "$mh" timeout 15 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
 	for i in 1 2 3 4 5; do echo "moved-line-$i" >&3
 		read -t 4 -r line <&3 || { echo "no echo for line $i"; exit 1; }
 		echo "$line"; sleep 0.2; done; echo "TCP session done"' tcp "$V" "$LINE_PORT" >"$OUT/tcp-new.log" 2>&1
+wait_for "$mover's v6 address at $K" 5 has6
+lab_exec "$mh" ping -6 -c 3 -i 0.2 -W 2 "$V6" >"$OUT/ping6-after.log" 2>&1
 capture_stop int
 expect_grep "drain: after the move a new TCP session of $mover through the tunnel reaches V and back" 'TCP session done' "$OUT/tcp-new.log"
 if [ -n "$new_addr" ]; then
@@ -324,6 +350,11 @@ else
 	skip "no new tunnel address of $mover" "drain: the moved client's traffic on the intranet"
 	skip "no new tunnel address of $mover" "drain: V's line service got its lines"
 fi
+if [ "$(tun6 "$mh")" = "$old6" ]; then pass "drain: $mover keeps its IPv6 address $old6 at server $K"
+else fail "drain: $mover had $old6 at $D, its tun0 has '$(tun6 "$mh")' at $K: $(grep -i ipv6 "$OUT/$(case $mover in alice) echo c1 ;; bob) echo c2 ;; *) echo c3 ;; esac).log" | tail -1)"; fi
+expect_grep "drain: ... and its ping -6 to V6 is answered after the move (the reply takes the /128 to $K)" ' 3 received' "$OUT/ping6-after.log"
+expect_pcap "$OUT/int-sw-br-int.pcap" --at-least 3 "icmp6 and ip6[40] = 129 and src host $V6 and dst host $old6" \
+	"drain: ... V's echo replies to $old6 on the intranet"
 
 # ---- full: server K (--max-clients 3) has all three now: it stops listening ----------
 PORT_K=$PORT_A; [ "$K" = b ] && PORT_K=$PORT_B
@@ -335,10 +366,11 @@ if [ ! -s "$OUT/ss-full.txt" ]; then pass "full: ... and the kernel has no liste
 else fail "full: server $K still listens while full: $(cat "$OUT/ss-full.txt")"; fi
 lab_stop "$sc"
 lab_stop "$(case $mover in alice) echo c1 ;; bob) echo c2 ;; *) echo c3 ;; esac)"
-wait_for "the roaming route to go" 5 bash -c "! '$LABSH' exec server ip -4 route show '$old_addr/32' | grep -q ."
+wait_for "the roaming routes to go" 5 bash -c "! '$LABSH' exec server ip -4 route show '$old_addr/32' | grep -q . && ! '$LABSH' exec server ip -6 route show '$old6/128' | grep -q ."
 lab_exec server ip -4 route show "$old_addr/32" >"$OUT/route-gone.txt" 2>&1
-if [ ! -s "$OUT/route-gone.txt" ]; then pass "drain: when $mover leaves $K, its /32 route goes"
-else fail "drain: $old_addr/32 is still routed after $mover left: $(cat "$OUT/route-gone.txt")"; fi
+lab_exec server ip -6 route show "$old6/128" >>"$OUT/route-gone.txt" 2>&1
+if [ ! -s "$OUT/route-gone.txt" ]; then pass "drain: when $mover leaves $K, its /32 and /128 routes go"
+else fail "drain: $old_addr/32 or $old6/128 is still routed after $mover left: $(cat "$OUT/route-gone.txt")"; fi
 wait_for "server $K to listen again" 10 grep -q 'clients: listening again' "$OUT/$K.log"
 lab_exec server ss -Htln "sport = :$PORT_K" >"$OUT/ss-again.txt" 2>&1
 expect_grep "full: when a client leaves, $K listens again (kernel: a listener on :$PORT_K)" 'LISTEN' "$OUT/ss-again.txt"

@@ -382,10 +382,6 @@ check_pool6(const struct server_opts *o)
 	    IN6_IS_ADDR_V4MAPPED(&net) || net.s6_addr[0] == 0)
 		fatalx("--pool6: not a unicast network (fd00::/8 or a global "
 		       "prefix)");
-	if (o->slice_m > 0)
-		fatalx("--pool6 with --pool-slice is not supported yet: each "
-		       "slice's server would put the whole pool6 on its TUN (and "
-		       "a client moved by a drain has no IPv6 route to follow it)");
 	if (o->mtu < IPV6_MTU_MIN)
 		fatalx("--pool6 needs --mtu %d or more (IPv6's minimum; %u given)",
 		       IPV6_MTU_MIN, o->mtu);
@@ -509,6 +505,14 @@ server_setup6(struct server *srv, const struct server_opts *o,
 	struct vpn_config6 *c6 = &srv->cfg6;
 	FILE *f;
 
+	/* A slice of the IPv4 pool (--pool-slice) is a slice of the pool6
+	 * too, its offsets: the TUN gets that prefix, so the server host
+	 * routes each slice's IPv6 addresses to its server as it does the
+	 * IPv4 ones (a client moved here from another slice gets a /128
+	 * beside its /32, roam.c). The clients are told the whole pool6. */
+	int tun_prefix = o->slice_m > 0 ? 128 - (32 - o->pool_prefix)
+	                                : o->pool6_prefix;
+
 	srv->hostmask6 = ~0u >> o->pool_all_prefix;
 	memset(c6, 0, sizeof(*c6));
 	c6->prefixlen = o->pool6_prefix;
@@ -517,12 +521,12 @@ server_setup6(struct server *srv, const struct server_opts *o,
 	c6->nroutes = o->nroutes6;
 	memcpy(c6->routes, o->routes6, sizeof(c6->routes));
 	if (tun_ipv6_enable(srv->tunname) == -1 ||
-	    nl_addr6_add(srv->tunname, &c6->server, c6->prefixlen) == -1)
+	    nl_addr6_add(srv->tunname, &c6->server, tun_prefix) == -1)
 		return -1;
 	srv->has6 = true;
 	inet_ntop(AF_INET6, &c6->server, a, sizeof(a));
 	log_info("%s: IPv6 address %s/%d, %u IPv6 route(s) pushed", srv->tunname,
-	         a, c6->prefixlen, c6->nroutes);
+	         a, tun_prefix, c6->nroutes);
 	/* Without forwarding the clients reach this host only. */
 	if ((f = fopen("/proc/sys/net/ipv6/conf/all/forwarding", "re")) == NULL)
 		log_warn("reading the IPv6 forwarding switch");
@@ -754,7 +758,8 @@ main(int argc, char **argv)
 		return 1;
 	if (opt.slice_m > 1 &&
 	    (srv.roamfd = roam_start(opt.pool_all_net, opt.pool_all_prefix,
-	                             opt.pool_net, opt.pool_prefix)) == -1)
+	                             opt.pool_net, opt.pool_prefix, &opt.pool6,
+	                             opt.pool6_prefix)) == -1)
 		return 1;
 	if (signals_init() == -1 || server_setup(&srv, &opt) == -1)
 		return 1;
