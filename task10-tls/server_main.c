@@ -510,7 +510,7 @@ server_setup6(struct server *srv, const struct server_opts *o,
 	 * routes each slice's IPv6 addresses to its server as it does the
 	 * IPv4 ones (a client moved here from another slice gets a /128
 	 * beside its /32, roam.c). The clients are told the whole pool6. */
-	int tun_prefix = o->slice_m > 0 ? 128 - (32 - o->pool_prefix)
+	int tun_prefix = o->slice_m > 1 ? 128 - (32 - o->pool_prefix)
 	                                : o->pool6_prefix;
 
 	srv->hostmask6 = ~0u >> o->pool_all_prefix;
