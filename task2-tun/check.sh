@@ -3,13 +3,14 @@
 #
 #   2.a  the interface exists, is a TUN, named with the chosen prefix; a
 #        second program asking for the same name is refused and says so
-#   2.b  it has 192.168.53.99/24 and is up (set by the program, over netlink)
+#   2.b  it has 192.168.53.99/24 and is up (set by the program, over netlink);
+#        --addr with /20 gives a /20
 #   2.c  with no traffic the reader waits (no CPU); pinging 192.168.53.1
 #        prints the requests; pinging 192.168.60.5 prints nothing (that
 #        route does not go through the TUN); SIGTERM ends it with status 0,
 #        the interface deleted under it with status 1
-#   2.d  with --respond, ping gets replies whose checksums are correct and
-#        that are exactly as long as they say; with --garbage, the kernel
+#   2.d  with --respond, ping gets replies (to an odd-sized request too)
+#        whose checksums are correct and that are exactly as long as they say; with --garbage, the kernel
 #        drops what is written and nothing crashes
 . "$(dirname "$0")/../lab/check.sh"
 check_begin task2
@@ -91,6 +92,9 @@ lab_bg u responder "$BIN/tun-demo" --name "$PREFIX" --addr "$TUN_U"/24 --respond
 if wait_for "the responder to set up $IF" 5 tun_ready responder; then
 	capture_start echo u:"$IF" || check_end
 	lab_exec u ping -c 3 -i 0.2 -W 1 -p 5345454456504e -s 100 "$TUN_PEER" >"$OUT/ping-echo.log" 2>&1
+	# An ICMP message of odd length (8 + 57 bytes): its checksum covers a
+	# last byte that is half a 16-bit word.
+	lab_exec u ping -c 2 -i 0.2 -W 1 -s 57 "$TUN_PEER" >"$OUT/ping-odd.log" 2>&1
 	capture_stop echo
 	if grep -q ' 3 received' "$OUT/ping-echo.log"; then
 		crit pass "2.d: ping gets 3 replies from the responder ($(grep -o '[0-9]* received' "$OUT/ping-echo.log"))"
@@ -112,6 +116,12 @@ if wait_for "the responder to set up $IF" 5 tun_ready responder; then
 		"2.d: echo replies are written into $IF"
 	expect_pcap "$OUT/echo-u-$IF.pcap" --checksums-ok 'icmp[icmptype]=icmp-echoreply' \
 		"2.d: every reply has correct IP and ICMP checksums"
+	# (replies to the odd-sized pings: 85 bytes; the capture judges them
+	# above, ping here: a bad ICMP checksum is dropped by U's kernel)
+	expect_pcap "$OUT/echo-u-$IF.pcap" --at-least 2 \
+		"icmp[icmptype]=icmp-echoreply and ip[2:2] = 85" \
+		"2.d: an odd-sized request (ping -s 57: 65 bytes of ICMP) is answered too"
+	expect_grep "2.d: ... and ping takes those replies (the ICMP checksum covers the odd last byte)" ' 2 received' "$OUT/ping-odd.log"
 	# What is written is the reply and nothing after it (the kernel would
 	# cut a longer write to the IPv4 total length; the capture sees it whole).
 	expect_pcap "$OUT/echo-u-$IF.pcap" --none 'ip and len != ip[2:2]' \
@@ -121,6 +131,18 @@ else
 	fail "2.d: tun-demo --respond did not set up $IF: $(tail -2 "$OUT/responder.log" | tr '\n' ' ')"
 fi
 lab_stop responder
+
+# ---- 2.b: a prefix length other than /24 --------------------------------------
+# --addr A/LEN is the address and its prefix length, whatever LEN is: a /20
+# gives U the route to 192.168.48.0/20 through the TUN.
+lab_bg u prefix "$BIN/tun-demo" --name "$PREFIX" --addr "$TUN_U"/20
+if wait_for "tun-demo --addr $TUN_U/20 to set up $IF" 5 tun_ready prefix; then
+	lab_exec u ip -o -4 addr show dev "$IF" >"$OUT/addr20.txt" 2>&1
+	expect_grep "2.b: --addr $TUN_U/20 gives $IF $TUN_U/20 (the prefix length as given)" "inet $(re "$TUN_U")/20 " "$OUT/addr20.txt"
+else
+	fail "2.b: tun-demo --addr $TUN_U/20 did not set up $IF: $(tail -2 "$OUT/prefix.log" | tr '\n' ' ')"
+fi
+lab_stop prefix
 
 # ---- 2.d: arbitrary bytes ------------------------------------------------------
 lab_bg u garbage "$BIN/tun-demo" --name "$PREFIX" --addr "$TUN_U"/24 --garbage

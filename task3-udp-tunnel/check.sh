@@ -64,6 +64,21 @@ if [ "$n" -ge 3 ]; then
 else
 	fail "4: tun-server printed $n lines '$U:PORT --> 0.0.0.0:$UDP_PORT  Inside: $TUN_U --> $V' (the sender, the server's socket, the inner addresses), expected at least 3; its first: \"$(grep -m1 'Inside:' "$OUT/server.log")\""
 fi
+# The sender's port it printed is the one on the wire (host byte order):
+# each port of those lines is the UDP source port of U's datagrams in the
+# extranet capture.
+ports=$(grep -E "$SERVER_LINE" "$OUT/server.log" | sed -nE 's/^[0-9.]+:([0-9]+) .*/\1/p' | sort -u)
+bad=""
+for p in $ports; do
+	[ "$(pcap_count "$E" "udp and src host $U and src port $p and dst port $UDP_PORT")" -ge 1 ] 2>/dev/null || bad="$bad $p"
+done
+if [ -n "$ports" ] && [ -z "$bad" ]; then
+	pass "4: the sender's port tun-server printed ($(tr "\n" " " <<<"$ports" | sed "s/ $//")) is the source port of U's datagrams on the extranet"
+elif [ -z "$ports" ]; then
+	skip "tun-server printed no line for U's datagrams" "4: the sender's port tun-server printed is the one on the wire"
+else
+	fail "4: tun-server printed the sender's port as$bad, but no datagram from $U on the extranet has that source port (seen: $(pcap_count "$E" "udp and src host $U and dst port $UDP_PORT") datagrams; a port printed without ntohs?)"
+fi
 
 # ---- IPv6 read from the TUN ------------------------------------------------------
 # The tunnel carries IPv4 only (one raw IPv4 packet per datagram): what

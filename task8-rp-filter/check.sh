@@ -101,6 +101,13 @@ part_a() {
 	fi
 	lab_exec u ip -o -4 addr show dev tun0 >"$OUT/u-tun0-after.txt" 2>&1
 	expect_grep "8a: ... and changes no TUN address" "inet $(re "$TASK8_TUN_U")/24" "$OUT/u-tun0-after.txt"
+	# The change is for the client's network, not its one address: the
+	# route back to any other address of it (what the filter looks up)
+	# leaves through tun0 too.
+	local other; other=${TASK8_TUNNET%.*/*}.98
+	lab_exec server ip -4 route get "$other" >"$OUT/route-get-other.txt" 2>&1
+	expect_grep "8a: ... for the whole of $TASK8_TUNNET: the server's route back to $other goes through tun0 too" \
+		" dev tun0 " "$OUT/route-get-other.txt"
 	d0=$(rpf_drops)
 	capture_start a3 u:tun0 sw:br-ext server:tun0 sw:br-int || return
 	lab_exec u ping -c 3 -i 0.2 -W 1 "$V" >"$OUT/ping-fixed.log" 2>&1

@@ -112,12 +112,22 @@ FAKE2=02:aa:bb:cc:dd:01
 lab_bg u tap2 "$BIN/tap-arp" --name tapx7 --tap-addr 192.168.54.9/24 --fake-mac "$FAKE2"
 if wait_for "tap-arp --name tapx7 to bring up tapx7" 5 has_addr u tapx7 192.168.54.9; then
 	pass "options: --name tapx7 --tap-addr 192.168.54.9/24 bring up tapx7 with that address"
+	capture_start opt u:tapx7 || check_end
 	lab_exec u arping -c 1 -w 2 -I tapx7 192.168.54.33 >"$OUT/arping-options.log" 2>&1
+	capture_stop opt
 	expect_grep "options: ... and with --fake-mac $FAKE2 arping gets its reply from that MAC" \
 		"reply from 192\.168\.54\.33 \[$(echo "$FAKE2" | tr a-f A-F)\]" "$OUT/arping-options.log"
+	# arping reads the MAC in the ARP body; the frame's own source is
+	# the fake MAC too (a switch learns that one).
+	expect_pcap "$OUT/opt-u-tapx7.pcap" --at-least 1 "arp[6:2]=2 and ether src $FAKE2" \
+		"options: ... the reply's Ethernet source is $FAKE2 too"
+	expect_pcap "$OUT/opt-u-tapx7.pcap" --none "arp[6:2]=2 and not ether src $FAKE2" \
+		"options: ... and no reply comes from another MAC (the default $FAKE)"
 else
 	fail "options: tap-arp --name tapx7 --tap-addr 192.168.54.9/24 did not bring up tapx7 with 192.168.54.9: $(lab_exec u ip -o -4 addr show 2>&1 | grep -v ' lo ' | tr -s ' \n' ' ' | cut -c1-200)"
 	skip "tapx7 did not come up" "options: ... and with --fake-mac $FAKE2 arping gets its reply from that MAC"
+	skip "tapx7 did not come up" "options: ... the reply's Ethernet source is $FAKE2 too"
+	skip "tapx7 did not come up" "options: ... and no reply comes from another MAC (the default $FAKE)"
 fi
 lab_stop tap2
 check_end
