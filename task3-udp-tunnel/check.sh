@@ -68,16 +68,16 @@ fi
 # each port of those lines is the UDP source port of U's datagrams in the
 # extranet capture.
 ports=$(grep -E "$SERVER_LINE" "$OUT/server.log" | sed -nE 's/^[0-9.]+:([0-9]+) .*/\1/p' | sort -u)
-bad=""
+pbad=""
 for p in $ports; do
-	[ "$(pcap_count "$E" "udp and src host $U and src port $p and dst port $UDP_PORT")" -ge 1 ] 2>/dev/null || bad="$bad $p"
+	[ "$(pcap_count "$E" "udp and src host $U and src port $p and dst port $UDP_PORT")" -ge 1 ] 2>/dev/null || pbad="$pbad $p"
 done
-if [ -n "$ports" ] && [ -z "$bad" ]; then
+if [ -n "$ports" ] && [ -z "$pbad" ]; then
 	pass "4: the sender's port tun-server printed ($(tr "\n" " " <<<"$ports" | sed "s/ $//")) is the source port of U's datagrams on the extranet"
 elif [ -z "$ports" ]; then
 	skip "tun-server printed no line for U's datagrams" "4: the sender's port tun-server printed is the one on the wire"
 else
-	fail "4: tun-server printed the sender's port as$bad, but no datagram from $U on the extranet has that source port (seen: $(pcap_count "$E" "udp and src host $U and dst port $UDP_PORT") datagrams; a port printed without ntohs?)"
+	fail "4: tun-server printed the sender's port as$pbad, but no datagram from $U on the extranet has that source port (seen: $(pcap_count "$E" "udp and src host $U and dst port $UDP_PORT") datagrams; a port printed without ntohs?)"
 fi
 
 # ---- IPv6 read from the TUN ------------------------------------------------------
