@@ -418,6 +418,24 @@ expect_idle_cpu() {
 	done
 }
 
+# The TLS VPN's client side: tun_addr HOST and tun6 HOST print the IPv4
+# and the global IPv6 address of HOST's tun0 (nothing if none); pool6_of
+# ADDR [N] prints the pool6 address of a TLS_POOL address (TLS_POOL6 plus
+# its offset in TLS_POOL, as the server gives it), or of that offset + N.
+tun_addr() {
+	lab_exec "$1" ip -4 -o addr show dev tun0 2>/dev/null | sed -nE 's/.* inet ([0-9.]+).*/\1/p'
+}
+has_tun_addr() { [ -n "$(tun_addr "$1")" ]; }
+tun6() {
+	lab_exec "$1" ip -6 -o addr show dev tun0 scope global 2>/dev/null | sed -nE 's/.* inet6 ([0-9a-f:]+).*/\1/p' | head -1
+}
+pool6_of() {
+	local a b c d e f g h
+	IFS=. read -r a b c d <<<"$1"
+	IFS=. read -r e f g h <<<"${TLS_POOL%/*}"
+	printf '%s%x' "${TLS_POOL6%%::/*}::" $(( (a << 24 | b << 16 | c << 8 | d) - (e << 24 | f << 16 | g << 8 | h) + ${2:-0} ))
+}
+
 # lab_ipv6_up: IPv6 on the intranet, for the one check that needs it (the
 # lab starts without it: lab.sh). Only the server's eth1 and V's eth0 get
 # v6 (addresses from topology.sh, nodad; no router solicitations, no RA),

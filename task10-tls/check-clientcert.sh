@@ -47,10 +47,6 @@ client() {
 	lab_bg "$host" "$name" "$BIN/minivpn-client" --server "$TLS_NAME:$TLS_PORT" --connect "$SERVER_EXT" \
 		--ca-file "$PKI/ca.crt" --login "$user" --no-dns "$@"
 }
-tun_addr() {      # HOST: the IPv4 address of its tun0, if any
-	lab_exec "$1" ip -4 -o addr show dev tun0 2>/dev/null | sed -nE 's/.* inet ([0-9.]+).*/\1/p'
-}
-has_tun_addr() { [ -n "$(tun_addr "$1")" ]; }
 # refused NAME HOST DESC PATTERN: the client NAME on HOST ended without a
 # tunnel, and the server's log has PATTERN for HOST's address.
 refused() {

@@ -92,10 +92,6 @@ fi
 # ---- clients from config files -------------------------------------------------------------
 lab_bg u c-alice "$BIN/minivpn-client" --config "$OUT/client-alice.conf"
 lab_bg u2 c-bob "$BIN/minivpn-client" --config "$OUT/client-bob.conf"
-tun_addr() {      # HOST: the IPv4 address of its tun0, if any
-	lab_exec "$1" ip -4 -o addr show dev tun0 2>/dev/null | sed -nE 's/.* inet ([0-9.]+).*/\1/p'
-}
-has_tun_addr() { [ -n "$(tun_addr "$1")" ]; }
 wait_for "alice's tunnel" 15 has_tun_addr u
 wait_for "bob's tunnel" 15 has_tun_addr u2
 A1=$(tun_addr u) A2=$(tun_addr u2)
@@ -501,20 +497,16 @@ else
 	lab_bg u c-alice6 "$BIN/minivpn-client" --config "$OUT/client-alice.conf" --no-dns
 	lab_bg u2 c-bob6 "$BIN/minivpn-client" --config "$OUT/client-bob.conf" --no-ipv6 --no-dns
 	lab_bg u3 c-carol6 "$BIN/minivpn-client" --config "$OUT/client-carol.conf" --no-dns
-	tun6() { lab_exec "$1" ip -6 -o addr show dev tun0 scope global 2>/dev/null | sed -nE 's/.* inet6 ([0-9a-f:]+).*/\1/p' | head -1; }
 	has6() { [ -n "$(tun6 u)" ]; }
 	wait_for "alice's v6 address" 15 has6
 	wait_for "bob's tunnel" 15 has_tun_addr u2
 	has6c() { [ -n "$(tun6 u3)" ]; }
 	wait_for "carol's v6 address" 15 has6c
 	A4=$(tun_addr u) A6=$(tun6 u) C6=$(tun6 u3)
-	IFS=/ read -r pnet _ <<<"$TLS_POOL"
-	IFS=. read -r a b c d <<<"$A4"; IFS=. read -r e f g h <<<"$pnet"
-	off=$(( (a << 24 | b << 16 | c << 8 | d) - (e << 24 | f << 16 | g << 8 | h) ))
-	WANT6=$(printf '%s%x' "${TLS_POOL6%%::/*}::" "$off")
+	WANT6=$(pool6_of "$A4")
 	if [ -n "$A6" ] && [ "$A6" = "$WANT6" ]; then crit pass "${V6_DESCS[0]} ($A4 -> $A6)"
 	else crit fail "${V6_DESCS[0]}: v4 $A4 wants $WANT6, tun0 has '${A6:-none}': $(tail -1 "$OUT/c-alice6.log")"; fi
-	SPOOF6=$(printf '%s%x' "${TLS_POOL6%%::/*}::" $((off + 100)))
+	SPOOF6=$(pool6_of "$A4" 100)
 	M="v6lab-marker-$$-$RANDOM"
 	lab_bg v v6-listen socat -u TCP6-LISTEN:5555,bind="[$V6]" "OPEN:$OUT/v6-received.txt,creat"
 	sleep 0.3

@@ -102,10 +102,6 @@ bg_client() {
 	client_argv "$user" "$@"
 	lab_bg "$host" "$name" "$BIN/minivpn-client" "${CLIENT_ARGV[@]}"
 }
-tun_addr() {      # HOST: the IPv4 address of its tun0, if any
-	lab_exec "$1" ip -4 -o addr show dev tun0 2>/dev/null | sed -nE 's/.* inet ([0-9.]+).*/\1/p'
-}
-has_tun_addr() { [ -n "$(tun_addr "$1")" ]; }
 # expect_line DESC FILE RE...: one line of FILE matches every RE (grep -iE):
 # the facts of a log line (addresses, the reason's key word) in any order
 # and wording.

@@ -18,9 +18,10 @@
  * It takes only /32s inside the whole pool and outside this server's own
  * slice, on the TUN named first, so a compromised server cannot route
  * anything else. With --pool6 each /32 brings the client's /128 (the
- * pool6 address of the same offset), computed here, not asked for. The routes go with the TUN when the server exits; the
- * keeper exits when its socket closes. No answer: a route that cannot be
- * added is logged, and the client's packets take the slice's route.
+ * pool6 address of the same offset), computed here, not asked for. The
+ * routes go with the TUN when the server exits; the keeper exits when its
+ * socket closes. No answer: a route that cannot be added is logged, and
+ * the client's packets take the slice's route.
  */
 #include <arpa/inet.h>
 #include <errno.h>

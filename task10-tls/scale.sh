@@ -92,12 +92,8 @@ chmod 644 "$ETC/pam.d"/*
 # IPv6 on the intranet (V6 behind the server host) for the pool6 slices.
 lab6=0; lab_ipv6_up || lab6=1
 [ $lab6 = 0 ] || fail "ipv6: the lab's intranet does not carry v6 (lab_ipv6_up): $(tail -1 "$OUT/lab-ipv6.log" 2>/dev/null)"
-P6=${TLS_POOL6%%::/*}::          # the pool6 address of offset N: $P6<N in hex>
 SLICE6=$((96 + ${TLS_POOL#*/} + 1))   # a half of the v4 pool, as offsets
-# pool6 address of a pool address
-addr6() { local a b c d e f g h; IFS=. read -r a b c d <<<"$1"; IFS=. read -r e f g h <<<"${TLS_POOL%/*}"
-	printf '%s%x' "$P6" $(( (a << 24 | b << 16 | c << 8 | d) - (e << 24 | f << 16 | g << 8 | h) )); }
-tun6() { lab_exec "$1" ip -6 -o addr show dev tun0 scope global 2>/dev/null | sed -nE 's/.* inet6 ([0-9a-f:]+).*/\1/p' | head -1; }
+SA6=$(pool6_of 192.168.53.1) SB6=$(pool6_of 192.168.53.129)   # of the TUNs' v4 addresses (checked below)
 
 # ---- two servers and HAProxy ----------------------------------------------------
 # server_bg NAME PORT SLICE TUN SERVICE [args]
@@ -124,8 +120,8 @@ lab_exec server ip -4 -o addr show >"$OUT/server-addrs.txt" 2>&1
 expect_grep "slices: a's TUN has 192.168.53.1/25 (the host routes a's half to it)" 'sa0 +inet 192\.168\.53\.1/25' "$OUT/server-addrs.txt"
 expect_grep "slices: b's TUN has 192.168.53.129/25" 'sb0 +inet 192\.168\.53\.129/25' "$OUT/server-addrs.txt"
 lab_exec server ip -6 -o addr show scope global >"$OUT/server-addrs6.txt" 2>&1
-expect_grep "slices: a's TUN has ${P6}1/$SLICE6, the same offsets of --pool6 $TLS_POOL6" "sa0 +inet6 $(re "${P6}1")/$SLICE6 " "$OUT/server-addrs6.txt"
-expect_grep "slices: b's TUN has ${P6}81/$SLICE6" "sb0 +inet6 $(re "${P6}81")/$SLICE6 " "$OUT/server-addrs6.txt"
+expect_grep "slices: a's TUN has $SA6/$SLICE6, the same offsets of --pool6 $TLS_POOL6" "sa0 +inet6 $(re "$SA6")/$SLICE6 " "$OUT/server-addrs6.txt"
+expect_grep "slices: b's TUN has $SB6/$SLICE6" "sb0 +inet6 $(re "$SB6")/$SLICE6 " "$OUT/server-addrs6.txt"
 
 cat >"$OUT/haproxy.cfg" <<EOF
 global
@@ -269,7 +265,7 @@ lab_bg "$mh" tcp-old bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
 		read -t 4 -r line <&3 || { echo "no echo for line $i"; exit 1; }
 		echo "$line"; sleep 0.5; done; echo "TCP session survived"' tcp "$V" "$LINE_PORT"
 wait_for "the TCP session to start" 10 grep -q "old-line-2" "$OUT/tcp-old.log"
-old6=$(addr6 "$old_addr")
+old6=$(pool6_of "$old_addr")
 has6() { [ "$(tun6 "$mh")" = "$old6" ]; }
 wait_for "$mover's v6 address" 10 has6
 lab_exec "$mh" ping -6 -c 2 -i 0.2 -W 2 "$V6" >"$OUT/ping6-before.log" 2>&1
